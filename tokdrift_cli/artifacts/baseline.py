@@ -1,0 +1,114 @@
+"""The baseline artifact: every generation, every verdict, every figure.
+
+It holds the raw material (outputs, latencies, per-variant verdicts) and the
+figures computed from it, so ``analyze`` can recompute anything and a reader
+can check any number back to the model's words.
+
+Schema history:
+  1 - first version.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from tokdrift_cli.artifacts.header import Artifact
+from tokdrift_cli.core.equivalence import IRComparison
+from tokdrift_cli.core.generation import Generation
+from tokdrift_cli.core.stats import RateEstimate
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class VariantResult(_Frozen):
+    text: str
+    rule_ids: list[str]
+    source: Literal["rule", "paraphrase"] = "rule"
+    generation: Generation
+    # Against the original prompt's IR (None when either generation failed).
+    versus_original: IRComparison | None = None
+    # Against the gold IR (None when this generation failed).
+    versus_gold: IRComparison | None = None
+    # The robustness outcome: equivalent to the original, or None if the
+    # original itself failed (then nothing can be said about this variant).
+    robust: bool | None = None
+
+
+class CaseResult(_Frozen):
+    case_id: str
+    category: str
+    prompt: str
+    original: Generation
+    original_versus_gold: IRComparison | None = None
+    variants: list[VariantResult] = Field(default_factory=list)
+    robustness: RateEstimate
+    correct: bool | None = None
+    robust_correct: bool | None = None
+
+
+class GroupSensitivity(_Frozen):
+    """How often a rule (or a family of rules) flips the outcome: flips / variants."""
+
+    key: str
+    flips: int
+    n: int
+    flip_rate: RateEstimate
+
+
+class CategorySummary(_Frozen):
+    category: str
+    cases: int
+    robustness: RateEstimate
+    accuracy: RateEstimate
+
+
+class BaselineSummary(_Frozen):
+    cases: int
+    variants: int
+    lm_calls: int
+    failed_generations: int
+    schema_valid: RateEstimate
+    robustness: RateEstimate
+    mean_prompt_robustness: float | None
+    accuracy: RateEstimate
+    robust_accuracy: RateEstimate
+    fragile_threshold: float
+    fragile_cases: list[str]
+    unmeasured_cases: list[str]
+    per_rule: list[GroupSensitivity]
+    per_family: list[GroupSensitivity]
+    per_group: list[GroupSensitivity]
+    per_category: list[CategorySummary]
+    median_latency_s: float | None
+    wall_time_s: float
+    resumed_generations: int
+
+
+class BaselineConfig(_Frozen):
+    suite: str
+    model: str
+    program: str
+    variants_per_prompt: int
+    seed: int
+    temperature: float
+    max_tokens: int
+    api_base: str | None = None
+    rules: list[str] | None = None
+    include_paraphrases: bool = True
+    limit: int | None = None
+    fragile_threshold: float = 0.9
+
+
+class BaselineArtifact(Artifact):
+    KIND = "baseline"
+    SCHEMA_VERSION = 1
+
+    kind: Literal["baseline"] = "baseline"
+    schema_version: int = SCHEMA_VERSION
+    config: BaselineConfig
+    cases: list[CaseResult]
+    summary: BaselineSummary

@@ -1,0 +1,108 @@
+"""Append-only checkpoints for long stages.
+
+Each finished unit of work (one generation) is appended as one JSON line and
+flushed to disk, so Ctrl-C or ``kill -9`` loses at most the unit in flight.
+The first line records the config fingerprint: a checkpoint made under a
+different config is refused, never mixed into a new run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+import orjson
+from pydantic import BaseModel, ValidationError
+
+from tokdrift_cli.errors import CheckpointMismatchError, InputError
+
+UnitT = TypeVar("UnitT", bound=BaseModel)
+
+
+def fingerprint(payload: Any) -> str:
+    """A stable hash of a JSON-able config."""
+    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()[:24]
+
+
+def checkpoint_path_for(output: Path) -> Path:
+    return output.with_name(output.name + ".checkpoint.jsonl")
+
+
+class Checkpoint(Generic[UnitT]):
+    """Finished units by key, persisted beside the stage's output."""
+
+    def __init__(self, path: Path, *, kind: str, config_fingerprint: str, unit_model: type[UnitT]):
+        self.path = path
+        self.kind = kind
+        self.config_fingerprint = config_fingerprint
+        self.unit_model = unit_model
+        self.units: dict[str, UnitT] = {}
+        self._lock = threading.Lock()
+        self._handle: Any = None
+
+    def open(self, *, restart: bool = False) -> None:
+        """Load what an earlier run finished (or start afresh) and get ready to append."""
+        if restart:
+            self.path.unlink(missing_ok=True)
+        if self.path.exists():
+            self._load()
+        else:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            header = {"checkpoint_of": self.kind, "fingerprint": self.config_fingerprint}
+            with self.path.open("wb") as handle:
+                handle.write(orjson.dumps(header) + b"\n")
+                handle.flush()
+                os.fsync(handle.fileno())
+        self._handle = self.path.open("ab")
+
+    def _load(self) -> None:
+        lines = self.path.read_bytes().splitlines()
+        header = _parse_line(lines[0]) if lines else None
+        if not isinstance(header, dict) or header.get("checkpoint_of") != self.kind:
+            raise InputError(f"{self.path} is not a {self.kind} checkpoint; move it away or pass --restart")
+        if header.get("fingerprint") != self.config_fingerprint:
+            raise CheckpointMismatchError(
+                f"{self.path} was made with a different config; re-run with the same options to resume, "
+                "or pass --restart to discard it"
+            )
+        for line in lines[1:]:
+            record = _parse_line(line)
+            if not isinstance(record, dict) or "key" not in record:
+                continue  # a line cut short by a kill: that unit is simply redone
+            try:
+                self.units[record["key"]] = self.unit_model.model_validate(record["unit"])
+            except ValidationError:
+                continue
+
+    def get(self, key: str) -> UnitT | None:
+        return self.units.get(key)
+
+    def record(self, key: str, unit: UnitT) -> None:
+        line = orjson.dumps({"key": key, "unit": unit.model_dump(mode="json")}) + b"\n"
+        with self._lock:
+            self.units[key] = unit
+            if self._handle is not None:
+                self._handle.write(line)
+                self._handle.flush()
+                os.fsync(self._handle.fileno())
+
+    def close(self) -> None:
+        with self._lock:
+            if self._handle is not None:
+                self._handle.close()
+                self._handle = None
+
+    def discard(self) -> None:
+        """Remove the file once the final artifact is safely written."""
+        self.close()
+        self.path.unlink(missing_ok=True)
+
+
+def _parse_line(line: bytes) -> Any:
+    try:
+        return orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return None

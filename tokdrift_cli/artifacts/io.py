@@ -1,0 +1,104 @@
+"""Atomic, versioned reading and writing of artifacts.
+
+A reader refuses the wrong kind and any schema newer than it knows, with a
+message that says what to do; older schemas are migrated step by step.
+Writes go to a temp file that is renamed into place, so an interrupted write
+never leaves half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import orjson
+from pydantic import ValidationError
+
+from tokdrift_cli.artifacts.header import Artifact
+from tokdrift_cli.core.ir import describe_validation_error
+from tokdrift_cli.errors import ArtifactError, InputError
+
+ArtifactT = TypeVar("ArtifactT", bound=Artifact)
+
+# kind -> {from_version: step that upgrades a raw dict to from_version + 1}
+Migration = Callable[[dict[str, Any]], dict[str, Any]]
+MIGRATIONS: dict[str, dict[int, Migration]] = {}
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def write_bytes_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as temp:
+            temp.write(data)
+            temp.flush()
+            os.fsync(temp.fileno())
+        os.replace(temp_name, path)
+    except BaseException:
+        Path(temp_name).unlink(missing_ok=True)
+        raise
+
+
+def dump_artifact(artifact: Artifact) -> bytes:
+    return orjson.dumps(artifact.model_dump(mode="json"), option=orjson.OPT_INDENT_2 | orjson.OPT_APPEND_NEWLINE)
+
+
+def write_artifact(path: Path, artifact: Artifact) -> None:
+    write_bytes_atomic(path, dump_artifact(artifact))
+
+
+def read_raw_artifact(path: Path) -> dict[str, Any]:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"file not found: {path}") from None
+    except IsADirectoryError:
+        raise InputError(f"expected a file, got a directory: {path}") from None
+    except OSError as error:
+        raise InputError(f"cannot read {path}: {error.strerror}") from None
+    try:
+        data = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise ArtifactError(f"{path} is not valid JSON; is it a tokdrift artifact?") from None
+    if not isinstance(data, dict) or "kind" not in data or "schema_version" not in data:
+        raise ArtifactError(f"{path} is not a tokdrift artifact (no kind/schema_version header)")
+    return data
+
+
+def read_artifact(path: Path, model: type[ArtifactT]) -> ArtifactT:
+    """Read ``path`` as ``model``, migrating older schemas and refusing newer ones."""
+    data = read_raw_artifact(path)
+    kind, version = data["kind"], data["schema_version"]
+    if kind != model.KIND:
+        raise ArtifactError(f"{path} is a {kind!r} artifact, but a {model.KIND!r} artifact is needed here")
+    if not isinstance(version, int) or version < 1:
+        raise ArtifactError(f"{path} has an invalid schema_version {version!r}")
+    if version > model.SCHEMA_VERSION:
+        raise ArtifactError(
+            f"{path} uses {kind} schema {version}, newer than this tokdrift understands "
+            f"({model.SCHEMA_VERSION}); upgrade tokdrift to read it"
+        )
+    steps = MIGRATIONS.get(kind, {})
+    while version < model.SCHEMA_VERSION:
+        if version not in steps:
+            raise ArtifactError(f"{path}: no migration from {kind} schema {version}; re-run the stage that made it")
+        data = steps[version](data)
+        version += 1
+        data["schema_version"] = version
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ArtifactError(f"{path} is a corrupt {kind} artifact: {describe_validation_error(error)}") from None

