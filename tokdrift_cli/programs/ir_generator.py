@@ -8,7 +8,7 @@ IR. Optimizers tune the ``generate`` predictor's instruction and demos.
 from __future__ import annotations
 
 import ast
-from typing import Any
+from typing import Annotated, Any
 
 import dspy
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -30,9 +30,9 @@ class SpecDraft(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     signature: str = Field(max_length=160, pattern=_SIGNATURE_PATTERN)
-    summary: str = Field(max_length=160)
-    effects: list[str] = Field(max_length=3)
-    assertions: list[str] = Field(max_length=3)
+    summary: str = Field(max_length=120)
+    effects: list[Annotated[str, Field(max_length=80)]] = Field(max_length=3)
+    assertions: list[Annotated[str, Field(max_length=60)]] = Field(max_length=3)
 
     @field_validator("signature")
     @classmethod

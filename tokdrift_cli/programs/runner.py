@@ -32,17 +32,15 @@ def scrub(message: str) -> str:
 
 
 def classify_error(error: BaseException) -> str:
-    from dspy.utils.exceptions import AdapterParseError
+    """Sort a failed generation: the model's answer, the model's service, or the program."""
+    from dspy.utils.exceptions import AdapterParseError, LMError
     from pydantic import ValidationError
 
-    if isinstance(error, (AdapterParseError, ValidationError, ValueError)) and "parse" in type(error).__name__.lower():
-        return "parse"
     if isinstance(error, (AdapterParseError, ValidationError)):
         return "parse"
     if isinstance(error, TimeoutError) or "timeout" in type(error).__name__.lower():
         return "timeout"
-    module = type(error).__module__ or ""
-    if module.startswith(("litellm", "openai", "anthropic", "httpx", "dspy._vendor.lm15")):
+    if isinstance(error, LMError):
         return "provider"
     return "program"
 

@@ -64,8 +64,9 @@ def _lowercase_start(text: str, rng: random.Random) -> str | None:
 def _lowercase_sentences(text: str, rng: random.Random) -> str | None:
     """All sentence starts in lower case; only when that differs from the first alone."""
     protected = protect(text)
-    edits = _lowercase_edits(protected, [s.start for s in split_sentences(protected)])
-    later = [edit for edit in edits if edit[0] > (edits[0][0] if edits else 0)]
+    starts = [s.start for s in split_sentences(protected)]
+    edits = _lowercase_edits(protected, starts)
+    later = [edit for edit in edits if edit[0] > starts[0]]
     return apply_edits(text, edits) if later else None
 
 

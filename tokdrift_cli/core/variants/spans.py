@@ -11,13 +11,9 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from types import MappingProxyType
 
-from tokdrift_cli.core.variants.words import (
-    COMPARATIVE_PATTERN,
-    CONTRACTED_NEGATION,
-    NEGATION_PATTERN,
-    ORDER_PATTERN,
-)
+from tokdrift_cli.core.variants.words import COMPARATIVE_WORDS, NEGATION_WORDS, ORDER_WORDS
 
 
 class SpanKind(StrEnum):
@@ -51,13 +47,22 @@ _LITERAL = re.compile(
 # "-1", "3.5" and "1,000" are one number each; digits inside a word ("x1") are not.
 NUMBER_PATTERN = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)*")
 
-_KEYWORDS: tuple[tuple[SpanKind, re.Pattern[str]], ...] = (
-    (SpanKind.NUMBER, NUMBER_PATTERN),
-    (SpanKind.NEGATION, CONTRACTED_NEGATION),
-    (SpanKind.NEGATION, NEGATION_PATTERN),
-    (SpanKind.COMPARATIVE, COMPARATIVE_PATTERN),
-    (SpanKind.ORDER, ORDER_PATTERN),
+# A whole word, not part of an identifier ("no_dupes"); "doesn't" is one word.
+_WORD = re.compile(r"(?<!\w)[A-Za-z]+(?:['’][A-Za-z]+)?(?!\w)")
+_CONTRACTED_NEGATION = ("n't", "n’t")
+_WORD_KINDS = MappingProxyType(
+    {
+        **{w: SpanKind.ORDER for w in ORDER_WORDS},
+        **{w: SpanKind.COMPARATIVE for w in COMPARATIVE_WORDS if " " not in w},
+        **{w: SpanKind.NEGATION for w in NEGATION_WORDS},
+    }
 )
+# Two-word phrases ("at least") are one span: neither word may go alone.
+_PAIRS = MappingProxyType(
+    {tuple(w.split()): SpanKind.COMPARATIVE for w in COMPARATIVE_WORDS if " " in w}
+)
+_PAIR_STARTS = frozenset(first for first, _ in _PAIRS)
+_GAP = re.compile(r"\s+")
 
 LITERAL_KINDS = frozenset({SpanKind.CODE, SpanKind.QUOTE})
 NO_KINDS: frozenset[SpanKind] = frozenset()
@@ -95,16 +100,48 @@ class ProtectedText:
         return [self.text[span.start : span.end] for span in self.spans if span.kind in kinds]
 
 
+def _pair_at(text: str, words: list[re.Match[str]], index: int) -> Span | None:
+    """A protected two-word phrase starting at words[index], if any."""
+    if index + 1 >= len(words):
+        return None
+    here, after = words[index], words[index + 1]
+    kind = _PAIRS.get((here.group().lower(), after.group().lower()))
+    if kind is None or not _GAP.fullmatch(text, here.end(), after.start()):
+        return None
+    return Span(here.start(), after.end(), kind)
+
+
+def _word_spans(text: str, taken: bytearray) -> list[Span]:
+    words = [m for m in _WORD.finditer(text) if not taken[m.start()]]
+    spans: list[Span] = []
+    for index, match in enumerate(words):
+        if spans and spans[-1].end > match.start():
+            continue  # second word of a pair
+        word = match.group().lower()
+        pair = _pair_at(text, words, index) if word in _PAIR_STARTS else None
+        kind = _WORD_KINDS.get(word)
+        if pair is not None:
+            spans.append(pair)
+        elif kind is not None:
+            spans.append(Span(match.start(), match.end(), kind))
+        elif word.endswith(_CONTRACTED_NEGATION):
+            spans.append(Span(match.start(), match.end(), SpanKind.NEGATION))
+    return spans
+
+
 def protect(text: str) -> ProtectedText:
     """Find literals first, then numbers and meaning words outside them."""
     spans = [
         Span(match.start(), match.end(), SpanKind(match.lastgroup or "code"))
         for match in _LITERAL.finditer(text)
     ]
-    for kind, pattern in _KEYWORDS:
-        for match in pattern.finditer(text):
-            if not any(s.start < match.end() and match.start() < s.end for s in spans):
-                spans.append(Span(match.start(), match.end(), kind))
+    taken = bytearray(len(text))
+    for span in spans:
+        taken[span.start : span.end] = b"\x01" * (span.end - span.start)
+    spans += [
+        Span(m.start(), m.end(), SpanKind.NUMBER) for m in NUMBER_PATTERN.finditer(text) if not taken[m.start()]
+    ]
+    spans += _word_spans(text, taken)
     return ProtectedText(text, tuple(sorted(spans, key=lambda span: span.start)))
 
 

@@ -53,7 +53,8 @@ _NAME_FOLLOWS = (
 VERBS: tuple[Entry, ...] = (
     Entry(re.compile(rf"\b(?i:takes)(?={_PARAMETER_OBJECT})"), ("accepts", "receives")),
     Entry(re.compile(rf"\b(?i:accepts)(?={_PARAMETER_OBJECT})"), ("takes",)),
-    _entry("returns", "gives back"),
+    # "returns them" would become "gives back them"; pronoun objects keep "returns".
+    Entry(re.compile(r"\b(?i:returns)\b(?!\s+(?i:it|them|this|that|these|those|one)\b)"), ("gives back",)),
     _entry("computes", "calculates"),
     _entry("compute", "calculate"),
     _entry("calculates", "computes"),

@@ -39,8 +39,4 @@ def word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{body})\b", re.IGNORECASE)
 
 
-# A contracted negation ("doesn't", "can’t") is still a negation.
-CONTRACTED_NEGATION = re.compile(r"\b\w+n['’]t\b", re.IGNORECASE)
-NEGATION_PATTERN = word_pattern(NEGATION_WORDS)
-COMPARATIVE_PATTERN = word_pattern(COMPARATIVE_WORDS)
 ORDER_PATTERN = word_pattern(ORDER_WORDS)

@@ -1,0 +1,76 @@
+"""A small fake model that speaks DSPy's real engine interface.
+
+It reads the request the adapter built and answers with a spec derived from
+the prompt text, so everything between the stage and the engine (DSPy,
+the adapter, parsing, scoring) runs for real. It is deliberately fragile in
+one known way: a prompt that says "please" gets an extra assertion, so tests
+can predict exactly which variants flip.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import threading
+from typing import Any
+
+from dspy.lm15 import Message, Response, TextPart, Usage
+
+IDENTIFIER = re.compile(r"\b([a-z]+(?:_[a-z0-9]+)+|[a-z]+[A-Z][A-Za-z0-9]*|[A-Z][a-z0-9]+(?:[A-Z][a-z0-9]*)+)\b")
+
+
+def snake(name: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])([A-Z])", r"_\1", name).lower()
+
+
+class FakeEngine:
+    supports_response_schema = True
+    supported_params = frozenset({"response_format", "temperature", "max_tokens"})
+
+    def __init__(self, *, fail_on: str | None = None, garbage_on: str | None = None, error: Exception | None = None):
+        self.fail_on = fail_on
+        self.garbage_on = garbage_on
+        self.error = error
+        self.calls = 0
+        self.prompts: list[str] = []
+        self.response_formats: list[Any] = []
+        self._lock = threading.Lock()
+
+    def answer(self, prompt: str) -> str:
+        match = IDENTIFIER.search(prompt)
+        name = snake(match.group(1)) if match else "unnamed"
+        assertions = ["x >= 0"] if "please" in prompt.lower() else []
+        return json.dumps(
+            {"signature": f"{name}(x: int) -> int", "summary": "Does the thing.", "effects": [], "assertions": assertions}
+        )
+
+    def complete(self, request: Any) -> Response:
+        prompt = request.messages[-1].text or ""
+        with self._lock:
+            self.calls += 1
+            self.prompts.append(prompt)
+            self.response_formats.append(request.config.response_format)
+        if self.error is not None and (self.fail_on is None or self.fail_on in prompt):
+            raise self.error
+        text = "not json at all" if self.garbage_on and self.garbage_on in prompt else self.answer(prompt)
+        return Response(
+            id=None,
+            model="fake",
+            message=Message.assistant([TextPart(text)]),
+            finish_reason="stop",
+            usage=Usage(input_tokens=len(prompt.split()), output_tokens=len(text.split()), total_tokens=0),
+        )
+
+    def stream(self, request: Any) -> Any:
+        from dspy.lm15 import response_to_events
+
+        return response_to_events(self.complete(request))
+
+    def close(self) -> None:
+        pass
+
+
+def fake_lm(engine: FakeEngine) -> Any:
+    import dspy
+
+    return dspy.LM("local/fake-model", engine=engine, cache=False, temperature=0.0, max_tokens=256)

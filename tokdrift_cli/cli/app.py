@@ -1,0 +1,76 @@
+"""The `tokdrift` command line: parse, resolve settings, call a workflow, report.
+
+Exit codes: 0 ok, 1 gate failed / not equivalent, 2 usage or input error,
+3 inconclusive, 4 model or runtime failure, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tokdrift_cli import __version__
+from tokdrift_cli.cli.commands.baseline import baseline
+from tokdrift_cli.cli.commands.inspect import compare_ir, suite_app, variants
+from tokdrift_cli.cli.console import err_console
+from tokdrift_cli.cli.settings import default_map, read_project_settings
+from tokdrift_cli.errors import ExitCode, TokdriftError
+
+COMMANDS = ["baseline", "variants", "compare-ir", "suite"]
+
+app = typer.Typer(
+    name="tokdrift",
+    help="Measure, improve and guard how robust an NL -> IR -> code generator is to meaning-preserving input changes.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.command("baseline")(baseline)
+app.command("variants")(variants)
+app.command("compare-ir")(compare_ir)
+app.add_typer(suite_app, name="suite")
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        print(f"tokdrift {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_callback(
+    ctx: typer.Context,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_show_version, is_eager=True, help="Print the version and exit.")
+    ] = False,
+) -> None:
+    """tokdrift: robustness of LLM spec generators to meaning-preserving rewrites."""
+    ctx.default_map = default_map(read_project_settings(Path("pyproject.toml")), COMMANDS)
+
+
+def main() -> None:
+    """Console entry point: turn user errors into one line and an exit code."""
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    try:
+        app(standalone_mode=False)
+    except TokdriftError as error:
+        err_console().print(f"[red]error:[/red] {error}", highlight=False)
+        sys.exit(int(error.exit_code))
+    except KeyboardInterrupt:
+        err_console().print("interrupted; finished work is kept in the checkpoint, re-run the same command to resume")
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except typer.Exit as done:
+        sys.exit(done.exit_code)
+    except typer.Abort:
+        sys.exit(int(ExitCode.INTERRUPTED))
+    except Exception as error:  # click usage errors arrive here in non-standalone mode
+        import click
+
+        if isinstance(error, click.ClickException):
+            error.show()
+            sys.exit(int(ExitCode.USAGE))
+        raise

@@ -1,0 +1,75 @@
+"""`tokdrift baseline`: measure robustness and accuracy of a generator on a suite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tokdrift_cli.cli import options
+from tokdrift_cli.cli.console import err_console
+from tokdrift_cli.cli.progress import GenerationProgress
+from tokdrift_cli.cli.render import baseline_table, sensitivity_table
+from tokdrift_cli.workflows.baseline_run import BaselineRequest, run_baseline_command
+
+
+def baseline(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the baseline artifact (JSON).")] = Path(
+        "baseline.json"
+    ),
+    suite: options.SuiteOption = None,
+    model: options.ModelOption = "local",
+    api_base: options.ApiBaseOption = None,
+    program: options.ProgramOption = "default",
+    variants: Annotated[
+        int,
+        typer.Option("--variants", envvar="TOKDRIFT_VARIANTS", min=0, max=50, help="Rule-made variants per prompt.", rich_help_panel=options.RUN_PANEL),
+    ] = 5,
+    seed: options.SeedOption = 0,
+    temperature: options.TemperatureOption = 0.0,
+    max_tokens: options.MaxTokensOption = 256,
+    workers: options.WorkersOption = 1,
+    limit: options.LimitOption = None,
+    fragile_threshold: Annotated[
+        float, typer.Option("--fragile-threshold", min=0.0, max=1.0, help="A prompt below this robustness is fragile.", rich_help_panel=options.RUN_PANEL)
+    ] = 0.9,
+    paraphrases: Annotated[
+        bool, typer.Option("--paraphrases/--no-paraphrases", help="Also run the suite's hand-written paraphrases.", rich_help_panel=options.RUN_PANEL)
+    ] = True,
+    update_baseline: Annotated[
+        bool,
+        typer.Option("--update-baseline", help="Also write the headline figures to baselines/expected_results.json."),
+    ] = False,
+    restart: options.RestartOption = False,
+) -> None:
+    """Run the generator on every prompt of a suite and on meaning-preserving variants of it.
+
+    Measures robustness (does a variant give an equivalent IR?) per prompt, per rule and
+    overall, with Wilson intervals, and accuracy against the gold IRs. Finished generations
+    are checkpointed beside the output: interrupt and re-run the same command to resume.
+    """
+    request = BaselineRequest(
+        output=output,
+        suite_path=suite,
+        model=model,
+        api_base=api_base,
+        program=program,
+        variants=variants,
+        seed=seed,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        workers=workers,
+        limit=limit,
+        fragile_threshold=fragile_threshold,
+        include_paraphrases=paraphrases,
+        update_expected=update_baseline,
+        restart=restart,
+    )
+    console = err_console()
+    with GenerationProgress("generations") as progress:
+        result = run_baseline_command(request, progress)
+    artifact = result.artifact
+    console.print(baseline_table(artifact))
+    console.print(sensitivity_table("sensitivity per family (flip rate)", artifact.summary.per_family))
+    console.print(f"wrote {output}" + (f" and {result.expected_path}" if result.expected_path else ""))

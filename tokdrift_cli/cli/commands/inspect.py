@@ -1,0 +1,81 @@
+"""Small inspection commands: `suite validate`, `variants`, `compare-ir`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+
+from tokdrift_cli.cli.console import err_console, out_console
+from tokdrift_cli.cli.render import comparison_table
+from tokdrift_cli.errors import ExitCode, InputError
+
+suite_app = typer.Typer(help="Work with suite files.", no_args_is_help=True)
+
+
+@suite_app.command("validate")
+def validate_suite(path: Annotated[Path, typer.Argument(help="Suite JSONL file.")]) -> None:
+    """Check every line of a suite; list each bad line with its number (exit 2 if any)."""
+    from tokdrift_cli.core.suite import check_suite_lines, read_suite_bytes
+
+    cases, problems = check_suite_lines(read_suite_bytes(path))
+    console = err_console()
+    for problem in problems:
+        console.print(f"{path}:{problem}", markup=False)
+    if problems:
+        console.print(f"{len(problems)} bad line(s), {len(cases)} good case(s)")
+        raise typer.Exit(ExitCode.USAGE)
+    categories = sorted({case.category for case in cases})
+    console.print(f"{path}: {len(cases)} cases in {len(categories)} categories ({', '.join(categories)}): ok")
+
+
+def variants(
+    prompt: Annotated[str, typer.Argument(help="The prompt to rewrite.")],
+    count: Annotated[int, typer.Option("--count", "-n", min=1, max=100, help="How many variants.")] = 10,
+    seed: Annotated[int, typer.Option("--seed")] = 0,
+    rules: Annotated[list[str] | None, typer.Option("--rule", help="Only this rule id (repeatable).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
+) -> None:
+    """Preview the meaning-preserving variants tokdrift would make of PROMPT, with their rule ids."""
+    from tokdrift_cli.core.variants import RULES, generate_variants
+
+    unknown = [rule for rule in rules or [] if rule not in RULES]
+    if unknown:
+        raise InputError(f"unknown rule id(s): {', '.join(unknown)}; known: {', '.join(sorted(RULES))}")
+    made = generate_variants(prompt, count=count, seed=seed, rule_ids=rules)
+    if as_json:
+        out_console().print_json(orjson.dumps([v.model_dump(mode="json") for v in made]).decode())
+        return
+    console = out_console()
+    for variant in made:
+        console.print(f"[bold]{', '.join(variant.rule_ids)}[/bold]\n  {variant.text}", markup=True, highlight=False)
+    if not made:
+        err_console().print("no rule applies to this prompt")
+
+
+def compare_ir(
+    first: Annotated[Path, typer.Argument(help="IR JSON file.")],
+    second: Annotated[Path, typer.Argument(help="IR JSON file.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the verdicts as JSON on stdout.")] = False,
+) -> None:
+    """Compare two IRs field by field; exit 0 if equivalent, 1 if not."""
+    from tokdrift_cli.core.equivalence import compare_irs
+    from tokdrift_cli.core.ir import parse_ir
+
+    irs = []
+    for path in (first, second):
+        try:
+            data = orjson.loads(path.read_bytes())
+        except FileNotFoundError:
+            raise InputError(f"file not found: {path}") from None
+        except orjson.JSONDecodeError as error:
+            raise InputError(f"{path} is not valid JSON ({error})") from None
+        irs.append(parse_ir(data, source=str(path)))
+    comparison = compare_irs(irs[0], irs[1])
+    if as_json:
+        out_console().print_json(comparison.model_dump_json())
+    else:
+        out_console().print(comparison_table(comparison))
+    raise typer.Exit(ExitCode.OK if comparison.equivalent else ExitCode.GATE_FAILED)

@@ -1,0 +1,60 @@
+"""Human-readable summaries of artifacts (rich tables on stderr)."""
+
+from __future__ import annotations
+
+from rich.table import Table
+
+from tokdrift_cli.artifacts.baseline import BaselineArtifact, GroupSensitivity
+from tokdrift_cli.core.equivalence import IRComparison
+
+
+def _pct(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.1f}%"
+
+
+def baseline_table(artifact: BaselineArtifact) -> Table:
+    summary = artifact.summary
+    table = Table(title=f"tokdrift baseline · {artifact.provenance.model_id}", show_header=False)
+    table.add_column("metric", style="bold")
+    table.add_column("value")
+    table.add_row("cases / variants", f"{summary.cases} / {summary.variants}")
+    table.add_row("robustness (pooled)", summary.robustness.format())
+    table.add_row("mean prompt robustness", _pct(summary.mean_prompt_robustness))
+    table.add_row("accuracy vs gold", summary.accuracy.format())
+    table.add_row("robust accuracy", summary.robust_accuracy.format())
+    table.add_row(
+        f"fragile prompts (< {summary.fragile_threshold:.0%})",
+        f"{len(summary.fragile_cases)} of {summary.cases - len(summary.unmeasured_cases)} measured",
+    )
+    table.add_row("schema-valid answers", summary.schema_valid.format())
+    table.add_row("LM calls (this run / reused)", f"{summary.lm_calls} / {summary.resumed_generations} generations reused")
+    table.add_row("median latency per generation", "n/a" if summary.median_latency_s is None else f"{summary.median_latency_s:.2f} s")
+    table.add_row("wall time", f"{summary.wall_time_s:.1f} s")
+    return table
+
+
+def sensitivity_table(title: str, rows: list[GroupSensitivity]) -> Table:
+    table = Table(title=title)
+    table.add_column("rule or family")
+    table.add_column("flips", justify="right")
+    table.add_column("variants", justify="right")
+    table.add_column("flip rate [95% CI]", justify="right")
+    for row in sorted(rows, key=lambda r: -(r.flip_rate.rate or 0)):
+        table.add_row(row.key, str(row.flips), str(row.n), row.flip_rate.format())
+    return table
+
+
+def comparison_table(comparison: IRComparison) -> Table:
+    table = Table(title="IR comparison" + (" · equivalent" if comparison.equivalent else " · NOT equivalent"))
+    table.add_column("field")
+    table.add_column("verdict")
+    table.add_column("counted")
+    table.add_column("reason")
+    for verdict in comparison.verdicts:
+        table.add_row(
+            verdict.field.value,
+            "same" if verdict.equivalent else "[red]differs[/red]",
+            "yes" if verdict.field in comparison.counted_fields else "no",
+            verdict.reason,
+        )
+    return table

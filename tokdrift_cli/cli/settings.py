@@ -1,0 +1,44 @@
+"""Where option values come from, in order of precedence.
+
+1. the command line;
+2. ``TOKDRIFT_*`` environment variables (declared on each option);
+3. ``[tool.tokdrift]`` in ./pyproject.toml: top-level keys apply to every
+   command, ``[tool.tokdrift.<command>]`` tables to one command;
+4. the option's default.
+
+Steps 1, 2 and 4 are click's own; step 3 is fed in as click's ``default_map``,
+which click consults after the environment.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from tokdrift_cli.errors import InputError
+
+
+def read_project_settings(pyproject: Path) -> dict[str, Any]:
+    if not pyproject.is_file():
+        return {}
+    try:
+        data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
+        raise InputError(f"{pyproject} is not valid TOML: {error}") from None
+    table = data.get("tool", {}).get("tokdrift", {})
+    if not isinstance(table, dict):
+        raise InputError(f"{pyproject}: [tool.tokdrift] must be a table")
+    return table
+
+
+def default_map(settings: dict[str, Any], commands: list[str]) -> dict[str, Any]:
+    """Click's nested default map: shared keys for every command, then per-command tables."""
+    shared = {key.replace("-", "_"): value for key, value in settings.items() if not isinstance(value, dict)}
+    result: dict[str, Any] = {}
+    for command in commands:
+        specific = settings.get(command, {})
+        if not isinstance(specific, dict):
+            raise InputError(f"[tool.tokdrift.{command}] must be a table")
+        result[command] = {**shared, **{key.replace("-", "_"): value for key, value in specific.items()}}
+    return result

@@ -1,0 +1,157 @@
+"""Baseline from paths to a written artifact, with resume and refusal rules."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from tokdrift_cli.artifacts.baseline import BaselineArtifact, BaselineConfig
+from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_path_for, fingerprint
+from tokdrift_cli.artifacts.header import Provenance, input_file
+from tokdrift_cli.artifacts.io import read_artifact, write_artifact, write_bytes_atomic
+from tokdrift_cli.core.generation import Generation
+from tokdrift_cli.core.suite import default_suite_path, load_suite
+from tokdrift_cli.engines.resolve import ModelSettings, resolve_model
+from tokdrift_cli.errors import ArtifactError, CheckpointMismatchError, InputError
+from tokdrift_cli.programs.loading import load_program
+from tokdrift_cli.programs.runner import DspyIRRunner
+from tokdrift_cli.stages.baseline import BaselineInputs, ProgressSink, run_baseline, unit_key
+
+EXPECTED_RESULTS_PATH = Path("baselines/expected_results.json")
+
+
+@dataclass(frozen=True)
+class BaselineRequest:
+    output: Path
+    suite_path: Path | None
+    model: str
+    api_base: str | None
+    program: str
+    variants: int
+    seed: int
+    temperature: float
+    max_tokens: int
+    workers: int
+    limit: int | None
+    fragile_threshold: float
+    include_paraphrases: bool
+    update_expected: bool = False
+    restart: bool = False
+
+
+@dataclass(frozen=True)
+class BaselineOutcome:
+    artifact: BaselineArtifact
+    expected_path: Path | None
+
+
+def resume_fingerprint(config: BaselineConfig, model_id: str, program_hash: str) -> str:
+    """What must match for earlier generations to be reused (not: limit, which only selects cases)."""
+    settings = config.model_dump(mode="json", exclude={"limit", "fragile_threshold"})
+    return fingerprint({"config": settings, "model_id": model_id, "program_hash": program_hash})
+
+
+def _reusable_from_output(output: Path, expected: str, restart: bool) -> dict[str, Generation]:
+    """Generations of a finished artifact at ``output`` made with the same config."""
+    if restart or not output.exists():
+        return {}
+    try:
+        previous = read_artifact(output, BaselineArtifact)
+    except ArtifactError as error:
+        raise InputError(f"{error}; choose another --output or pass --restart to overwrite it") from None
+    found = resume_fingerprint(previous.config, previous.provenance.model_id or "", previous.provenance.program_hash or "")
+    if found != expected:
+        raise CheckpointMismatchError(
+            f"{output} holds a baseline made with a different config; choose another --output "
+            "or pass --restart to overwrite it"
+        )
+    reusable = {}
+    for case in previous.cases:
+        reusable[unit_key(case.case_id, case.prompt)] = case.original
+        for variant in case.variants:
+            reusable[unit_key(case.case_id, variant.text)] = variant.generation
+    return reusable
+
+
+def run_baseline_command(request: BaselineRequest, progress: ProgressSink) -> BaselineOutcome:
+    suite_path = request.suite_path or default_suite_path()
+    suite = load_suite(suite_path)
+    loaded = load_program(request.program)
+    config = BaselineConfig(
+        suite=str(suite_path),
+        model=request.model,
+        program=request.program,
+        variants_per_prompt=request.variants,
+        seed=request.seed,
+        temperature=request.temperature,
+        max_tokens=request.max_tokens,
+        api_base=request.api_base,
+        include_paraphrases=request.include_paraphrases,
+        limit=request.limit,
+        fragile_threshold=request.fragile_threshold,
+    )
+    model = resolve_model(
+        request.model,
+        ModelSettings(
+            temperature=request.temperature, max_tokens=request.max_tokens, api_base=request.api_base, seed=request.seed
+        ),
+    )
+    try:
+        expected = resume_fingerprint(config, model.model_id, loaded.program_hash)
+        reusable = _reusable_from_output(request.output, expected, request.restart)
+        checkpoint = Checkpoint(
+            checkpoint_path_for(request.output), kind="baseline", config_fingerprint=expected, unit_model=Generation
+        )
+        checkpoint.open(restart=request.restart)
+        inputs = BaselineInputs(
+            suite=suite,
+            config=config,
+            provenance=Provenance(
+                model_id=model.model_id,
+                model_fingerprint=model.fingerprint,
+                program_hash=loaded.program_hash,
+                suite_hash=suite.sha256,
+                seed=request.seed,
+            ),
+            inputs=[input_file("suite", suite_path, suite.sha256)],
+        )
+        try:
+            artifact = run_baseline(
+                inputs,
+                DspyIRRunner(loaded.module, model.lm),
+                checkpoint=checkpoint,
+                reusable=reusable,
+                workers=request.workers,
+                progress=progress,
+            )
+        finally:
+            checkpoint.close()
+        write_artifact(request.output, artifact)
+        checkpoint.discard()
+    finally:
+        model.close()
+    expected_path = None
+    if request.update_expected:
+        expected_path = EXPECTED_RESULTS_PATH
+        write_bytes_atomic(expected_path, expected_results(artifact))
+    return BaselineOutcome(artifact=artifact, expected_path=expected_path)
+
+
+def expected_results(artifact: BaselineArtifact) -> bytes:
+    """The headline figures a CI job can diff against, without the bulky raw outputs."""
+    summary = artifact.summary
+    payload = {
+        "kind": "expected_results",
+        "schema_version": 1,
+        "model_id": artifact.provenance.model_id,
+        "program_hash": artifact.provenance.program_hash,
+        "suite_hash": artifact.provenance.suite_hash,
+        "robustness": summary.robustness.model_dump(mode="json"),
+        "accuracy": summary.accuracy.model_dump(mode="json"),
+        "robust_accuracy": summary.robust_accuracy.model_dump(mode="json"),
+        "fragile_cases": summary.fragile_cases,
+        "per_case_robustness": {case.case_id: case.robustness.rate for case in artifact.cases},
+    }
+    return orjson.dumps(payload, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_APPEND_NEWLINE)
