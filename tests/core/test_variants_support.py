@@ -64,17 +64,26 @@ def identifier_words(text: str) -> Counter[tuple[str, ...]]:
     )
 
 
-def meaning_problems(original: str, variant: str) -> list[str]:
-    """Every way `variant` fails to keep what `original` says (empty if none)."""
-    checks = {
-        "literals": (literals(original), literals(variant)),
-        "numbers": (numbers(original), numbers(variant)),
-        "negations": (negation_count(original), negation_count(variant)),
-        "comparatives": (word_counts(original, _COMPARATIVE), word_counts(variant, _COMPARATIVE)),
-        "order words": (word_counts(original, _ORDER), word_counts(variant, _ORDER)),
-        "identifiers": (identifier_words(original), identifier_words(variant)),
+Profile = dict[str, object]
+
+
+def meaning_profile(text: str) -> Profile:
+    """Everything a variant must keep, counted plainly."""
+    return {
+        "literals": literals(text),
+        "numbers": numbers(text),
+        "negations": negation_count(text),
+        "comparatives": word_counts(text, _COMPARATIVE),
+        "order words": word_counts(text, _ORDER),
+        "identifiers": identifier_words(text),
     }
-    return [f"{name}: {before} -> {after}" for name, (before, after) in checks.items() if before != after]
+
+
+def meaning_problems(original: str | Profile, variant: str) -> list[str]:
+    """Every way `variant` fails to keep what `original` says (empty if none)."""
+    before = meaning_profile(original) if isinstance(original, str) else original
+    after = meaning_profile(variant)
+    return [f"{name}: {before[name]} -> {after[name]}" for name in before if before[name] != after[name]]
 
 
 # ---- strategies -------------------------------------------------------------

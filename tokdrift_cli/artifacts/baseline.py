@@ -69,7 +69,7 @@ class CategorySummary(_Frozen):
 class BaselineSummary(_Frozen):
     cases: int
     variants: int
-    lm_calls: int
+    lm_calls: int  # spent by this run; reused generations are not counted again
     failed_generations: int
     schema_valid: RateEstimate
     robustness: RateEstimate

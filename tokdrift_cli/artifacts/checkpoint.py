@@ -47,8 +47,9 @@ class Checkpoint(Generic[UnitT]):
         """Load what an earlier run finished (or start afresh) and get ready to append."""
         if restart:
             self.path.unlink(missing_ok=True)
+        torn = False
         if self.path.exists():
-            self._load()
+            torn = self._load()
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             header = {"checkpoint_of": self.kind, "fingerprint": self.config_fingerprint}
@@ -57,9 +58,15 @@ class Checkpoint(Generic[UnitT]):
                 handle.flush()
                 os.fsync(handle.fileno())
         self._handle = self.path.open("ab")
+        if torn:
+            # End the half line a kill left behind, or the next unit would be glued onto it and lost.
+            self._handle.write(b"\n")
+            self._handle.flush()
 
-    def _load(self) -> None:
-        lines = self.path.read_bytes().splitlines()
+    def _load(self) -> bool:
+        """Read the units an earlier run finished; True if its last line was cut short."""
+        raw = self.path.read_bytes()
+        lines = raw.splitlines()
         header = _parse_line(lines[0]) if lines else None
         if not isinstance(header, dict) or header.get("checkpoint_of") != self.kind:
             raise InputError(f"{self.path} is not a {self.kind} checkpoint; move it away or pass --restart")
@@ -70,12 +77,13 @@ class Checkpoint(Generic[UnitT]):
             )
         for line in lines[1:]:
             record = _parse_line(line)
-            if not isinstance(record, dict) or "key" not in record:
+            if not isinstance(record, dict) or "key" not in record or "unit" not in record:
                 continue  # a line cut short by a kill: that unit is simply redone
             try:
                 self.units[record["key"]] = self.unit_model.model_validate(record["unit"])
             except ValidationError:
                 continue
+        return not raw.endswith(b"\n")
 
     def get(self, key: str) -> UnitT | None:
         return self.units.get(key)

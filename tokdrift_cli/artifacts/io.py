@@ -84,7 +84,7 @@ def read_artifact(path: Path, model: type[ArtifactT]) -> ArtifactT:
     kind, version = data["kind"], data["schema_version"]
     if kind != model.KIND:
         raise ArtifactError(f"{path} is a {kind!r} artifact, but a {model.KIND!r} artifact is needed here")
-    if not isinstance(version, int) or version < 1:
+    if isinstance(version, bool) or not isinstance(version, int) or version < 1:  # JSON true is not 1
         raise ArtifactError(f"{path} has an invalid schema_version {version!r}")
     if version > model.SCHEMA_VERSION:
         raise ArtifactError(

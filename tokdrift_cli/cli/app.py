@@ -52,25 +52,29 @@ def main_callback(
     ctx.default_map = default_map(read_project_settings(Path("pyproject.toml")), COMMANDS)
 
 
-def main() -> None:
-    """Console entry point: turn user errors into one line and an exit code."""
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code: user errors become one line, never a traceback."""
+    from typer.exceptions import TyperException
+
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     try:
-        app(standalone_mode=False)
+        code = app(args=argv, prog_name="tokdrift", standalone_mode=False)
     except TokdriftError as error:
-        err_console().print(f"[red]error:[/red] {error}", highlight=False)
-        sys.exit(int(error.exit_code))
-    except KeyboardInterrupt:
+        err_console().print(f"[red]error:[/red] {error}", highlight=False, markup=True)
+        return int(error.exit_code)
+    except (KeyboardInterrupt, typer.Abort):
         err_console().print("interrupted; finished work is kept in the checkpoint, re-run the same command to resume")
-        sys.exit(int(ExitCode.INTERRUPTED))
+        return int(ExitCode.INTERRUPTED)
     except typer.Exit as done:
-        sys.exit(done.exit_code)
-    except typer.Abort:
-        sys.exit(int(ExitCode.INTERRUPTED))
-    except Exception as error:  # click usage errors arrive here in non-standalone mode
-        import click
+        return int(done.exit_code)
+    except TyperException as error:  # click's usage errors (unknown option, bad value, no command)
+        show = getattr(error, "show", None)
+        if callable(show):
+            show()
+        return int(getattr(error, "exit_code", ExitCode.USAGE))
+    return int(code or 0)
 
-        if isinstance(error, click.ClickException):
-            error.show()
-            sys.exit(int(ExitCode.USAGE))
-        raise
+
+def main() -> None:
+    """Console entry point."""
+    sys.exit(run())

@@ -10,7 +10,7 @@ from rich.console import Console
 @lru_cache(maxsize=1)
 def err_console() -> Console:
     # rich honours NO_COLOR and non-terminal output by itself.
-    return Console(stderr=True, highlight=False)
+    return Console(stderr=True, highlight=False, soft_wrap=True)
 
 
 @lru_cache(maxsize=1)

@@ -26,7 +26,10 @@ def read_project_settings(pyproject: Path) -> dict[str, Any]:
         data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise InputError(f"{pyproject} is not valid TOML: {error}") from None
-    table = data.get("tool", {}).get("tokdrift", {})
+    tools = data.get("tool", {})
+    if not isinstance(tools, dict):
+        raise InputError(f"{pyproject}: [tool] must be a table")
+    table = tools.get("tokdrift", {})
     if not isinstance(table, dict):
         raise InputError(f"{pyproject}: [tool.tokdrift] must be a table")
     return table

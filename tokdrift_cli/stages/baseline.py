@@ -107,7 +107,11 @@ def run_baseline(
     resumed = len(set(keys)) - len(pending)
     progress.start(total=len(set(keys)), reused=resumed)
 
+    spent = 0
+
     def finish(key: str, generation: Generation) -> None:
+        nonlocal spent
+        spent += generation.lm_calls
         done[key] = generation
         if checkpoint is not None:
             checkpoint.record(key, generation)
@@ -120,6 +124,7 @@ def run_baseline(
         fragile_threshold=inputs.config.fragile_threshold,
         wall_time_s=clock() - started,
         resumed_generations=resumed,
+        lm_calls=spent,
     )
     return BaselineArtifact(
         inputs=inputs.inputs,

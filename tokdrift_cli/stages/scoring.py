@@ -109,9 +109,17 @@ def _sensitivities(pairs: Iterable[tuple[str, bool]]) -> list[GroupSensitivity]:
 
 
 def summarize(
-    cases: Sequence[CaseResult], *, fragile_threshold: float, wall_time_s: float, resumed_generations: int
+    cases: Sequence[CaseResult],
+    *,
+    fragile_threshold: float,
+    wall_time_s: float,
+    resumed_generations: int,
+    lm_calls: int,
 ) -> BaselineSummary:
-    """Every overall figure, computed only from the per-case verdicts."""
+    """Every overall figure, computed only from the per-case verdicts.
+
+    ``lm_calls`` is what this run spent; reused generations cost nothing now.
+    """
     generations = [case.original for case in cases] + [v.generation for case in cases for v in case.variants]
     outcomes = [(variant, case) for case in cases for variant in case.variants if variant.robust is not None]
     by_rule = [(rule, bool(v.robust)) for v, _ in outcomes for rule in v.rule_ids]
@@ -141,7 +149,7 @@ def summarize(
     return BaselineSummary(
         cases=len(cases),
         variants=sum(len(case.variants) for case in cases),
-        lm_calls=sum(g.lm_calls for g in generations),
+        lm_calls=lm_calls,
         failed_generations=sum(1 for g in generations if not g.ok),
         schema_valid=wilson(sum(1 for g in generations if g.ok), len(generations)),
         robustness=wilson(sum(1 for v, _ in outcomes if v.robust), len(outcomes)),

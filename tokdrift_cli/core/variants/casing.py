@@ -22,6 +22,9 @@ _FIXED_NAMES = frozenset(
         "TensorFlow", "YouTube", "LinkedIn", "PowerShell", "WordPress", "OrderedDict", "DefaultDict", "NamedTuple",
         "TypedDict", "ChainMap", "NoneType", "zip_longest", "lru_cache", "bit_length",
         "is_integer", "default_factory", "to_bytes", "from_bytes",
+        # naming the styles themselves: "convert snake_case to camelCase"
+        "snake_case", "camel_case", "pascal_case", "camelCase", "PascalCase",
+        "lowerCamelCase", "UpperCamelCase", "screaming_snake_case", "kebab_case",
     }
 )
 _FIXED_SUFFIXES = ("Error", "Exception", "Warning")

@@ -50,6 +50,8 @@ def _alternation(phrases: list[str]) -> re.Pattern[str]:
 
 
 _CONTRACTIBLE = _alternation(list(_CONTRACTIONS))
+# "what it is." cannot become "what it's."; only negations contract before a pause.
+_PAUSE = re.compile(r"\s*(?:[.,;:!?)]|$)")
 _EXPANDABLE = _alternation(list(_EXPANSIONS))
 # "it's been" is "it has been": expanding it to "it is been" would be wrong.
 _HAS_SENSE = re.compile(r"\s+(?:been|got|gotten|had)\b", re.IGNORECASE)
@@ -64,6 +66,7 @@ def _contract(text: str, rng: random.Random) -> str | None:
     edits = [
         (m.start(), m.end(), match_case(m.group(), _CONTRACTIONS[_key(m.group())]))
         for m in protected.free_matches(_CONTRACTIBLE, editable=_NEGATION)
+        if _key(m.group()).endswith("not") or not _PAUSE.match(text, m.end())
     ]
     return apply_edits(text, edits) if edits else None
 

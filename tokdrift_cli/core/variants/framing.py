@@ -63,8 +63,8 @@ def _question(text: str, rng: random.Random) -> str | None:
     protected = protect(text)
     first = split_sentences(protected)[0]
     last = text[first.end - 1]
-    if last in "?!" or text[first.start : first.end].endswith(".."):
-        return None
+    if not (last == "." or last.isalnum() or last in ")]`'\"") or text[first.start : first.end].endswith(".."):
+        return None  # already a question, or ends in ':' before a list
     body_end = first.end - 1 if last == "." else first.end
     if last == "." and protected.overlaps(body_end, first.end):
         return None

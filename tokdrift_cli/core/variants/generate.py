@@ -11,6 +11,7 @@ import hashlib
 import random
 from collections.abc import Sequence
 
+from tokdrift_cli.core.variants.markers import Markers, meaning_markers
 from tokdrift_cli.core.variants.model import PromptVariant, Rule
 from tokdrift_cli.core.variants.registry import RULES, get_rule
 
@@ -23,10 +24,10 @@ def stable_seed(*parts: object) -> int:
     return int.from_bytes(digest[:8], "big")
 
 
-def _single_variants(prompt: str, rules: list[Rule], base: int) -> list[tuple[Rule, str]]:
+def _single_variants(prompt: str, rules: list[Rule], base: int, markers: Markers) -> list[tuple[Rule, str]]:
     found = []
     for rule in rules:
-        text = rule.apply(prompt, random.Random(stable_seed(base, rule.id)))
+        text = rule.apply_keeping(prompt, random.Random(stable_seed(base, rule.id)), markers)
         if text is not None:
             found.append((rule, text))
     return found
@@ -47,13 +48,16 @@ def _spread(found: list[tuple[Rule, str]], rng: random.Random) -> list[tuple[Rul
     return ordered
 
 
-def _compose(prompt: str, pool: list[Rule], size: int, base: int, attempt: int) -> tuple[list[str], str] | None:
+def _compose(
+    prompt: str, pool: list[Rule], size: int, base: int, attempt: int, markers: Markers
+) -> tuple[list[str], str] | None:
     """Apply `size` distinct rules in a seeded order; every one of them must change the text."""
     rng = random.Random(stable_seed(base, "compose", attempt))
     chain = rng.sample(pool, k=size)
     text = prompt
     for step, rule in enumerate(chain):
-        result = rule.apply(text, random.Random(stable_seed(base, attempt, step, rule.id)))
+        # Markers are compared with the prompt's, so each step keeps what the prompt says.
+        result = rule.apply_keeping(text, random.Random(stable_seed(base, attempt, step, rule.id)), markers)
         if result is None:
             return None
         text = result
@@ -84,7 +88,8 @@ def generate_variants(
 
     variants: list[PromptVariant] = []
     seen = {prompt}
-    found = _single_variants(prompt, rules, base)
+    markers = meaning_markers(prompt)
+    found = _single_variants(prompt, rules, base, markers)
     for rule, text in _spread(found, rng):
         if len(variants) == count:
             return variants
@@ -99,7 +104,7 @@ def generate_variants(
         if len(variants) == count:
             break
         size = random.Random(stable_seed(base, "size", attempt)).randint(2, largest)
-        composed = _compose(prompt, pool, size, base, attempt)
+        composed = _compose(prompt, pool, size, base, attempt, markers)
         if composed is not None and composed[1] not in seen:
             seen.add(composed[1])
             variants.append(PromptVariant(text=composed[1], rule_ids=composed[0]))

@@ -12,6 +12,8 @@ from collections import Counter
 
 from tokdrift_cli.core.variants.spans import SpanKind, protect
 
+Markers = Counter[tuple[str, str]]
+
 _CONTRACTED = re.compile(r"n['’]t$", re.IGNORECASE)
 _SPACES = re.compile(r"\s+")
 
@@ -25,7 +27,7 @@ def _normalise(kind: SpanKind, text: str) -> str:
     return word
 
 
-def meaning_markers(text: str) -> Counter[tuple[str, str]]:
+def meaning_markers(text: str) -> Markers:
     """Multiset of literals, numbers and meaning words (case-insensitive)."""
     protected = protect(text)
     return Counter(

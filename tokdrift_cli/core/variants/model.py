@@ -11,7 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from tokdrift_cli.core.variants.markers import markers_preserved
+from tokdrift_cli.core.variants.markers import Markers, meaning_markers
 
 
 class RuleGroup(StrEnum):
@@ -44,8 +44,12 @@ class Rule:
         Output that would change a number, literal or meaning word counts as
         not applicable: a wrong variant is worse than a missing one.
         """
+        return self.apply_keeping(text, rng, meaning_markers(text))
+
+    def apply_keeping(self, text: str, rng: random.Random, markers: Markers) -> str | None:
+        """Like `apply`, against markers already known (saves recomputing them per rule)."""
         result = self.transform(text, rng)
-        if result is None or result == text or not markers_preserved(text, result):
+        if result is None or result == text or meaning_markers(result) != markers:
             return None
         return result
 

@@ -41,15 +41,22 @@ _SPACED_CALL = re.compile(rf"(?:{_NAME})(?P<space>[ \t]+)\(")
 
 
 def _short(token: str) -> bool:
-    return len(token) == 1 or bool(NUMBER_PATTERN.fullmatch(token))
+    return len(token) == 1 or _is_number(token)
+
+
+def _is_number(token: str) -> bool:
+    return bool(NUMBER_PATTERN.fullmatch(token))
 
 
 def _is_operator(text: str, start: int, end: int, op: str) -> bool:
+    """Whether `op` is arithmetic here; "2024-01-05", "3-5" and "1/2" read as one unit."""
     if op not in _WORDLIKE_OPERATORS:
         return True
     left = _LEFT_OPERAND.search(text, 0, start)
     right = _RIGHT_OPERAND.match(text, end)
-    return bool(left and right and _short(left.group()) and _short(right.group()))
+    if not (left and right and _short(left.group()) and _short(right.group())):
+        return False
+    return not (_is_number(left.group()) and _is_number(right.group()))
 
 
 def _space_operators(p: ProtectedText) -> list[Edit]:

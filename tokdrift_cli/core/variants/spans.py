@@ -33,10 +33,10 @@ class Span:
 
 
 # Leftmost match wins, so a quote inside backticks stays part of the code and
-# vice versa. An apostrophe followed by a letter ("don't") does not close a
+# vice versa; a URL counts as code. An apostrophe followed by a letter ("don't") does not close a
 # single-quoted string, and one preceded by a letter does not open one.
 _LITERAL = re.compile(
-    r"(?P<code>```.*?```|`[^`\n]+`)"
+    r"(?P<code>```.*?```|`[^`\n]+`|(?:https?://|www\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!?)])"
     r"|(?P<quote>\"[^\"\n]*\""
     r"|“[^”\n]*”"
     r"|‘(?:[^’\n]|’(?=\w))*’"
@@ -44,11 +44,13 @@ _LITERAL = re.compile(
     re.DOTALL,
 )
 
+_LITERAL_HINTS = ("`", '"', "'", "“", "‘", "://", "www.")
+
 # "-1", "3.5" and "1,000" are one number each; digits inside a word ("x1") are not.
 NUMBER_PATTERN = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)*")
 
 # A whole word, not part of an identifier ("no_dupes"); "doesn't" is one word.
-_WORD = re.compile(r"(?<!\w)[A-Za-z]+(?:['’][A-Za-z]+)?(?!\w)")
+_WORD = re.compile(r"\b[A-Za-z]+(?:['’][A-Za-z]+)?\b")
 _CONTRACTED_NEGATION = ("n't", "n’t")
 _WORD_KINDS = MappingProxyType(
     {
@@ -133,7 +135,7 @@ def protect(text: str) -> ProtectedText:
     """Find literals first, then numbers and meaning words outside them."""
     spans = [
         Span(match.start(), match.end(), SpanKind(match.lastgroup or "code"))
-        for match in _LITERAL.finditer(text)
+        for match in (_LITERAL.finditer(text) if any(h in text for h in _LITERAL_HINTS) else ())
     ]
     taken = bytearray(len(text))
     for span in spans:

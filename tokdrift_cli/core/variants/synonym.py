@@ -50,6 +50,7 @@ _PARAMETER_OBJECT = rf"\s+(?:(?i:a|an|as|one|two|three|four|several|multiple|any
 _NAME_FOLLOWS = (
     rf"\s+(?:[`'\"“‘]|{_IDENT}|[A-Za-z_]\w*\s*(?:\(|[,.;:]|$|\s+(?i:that|which|with|taking|accepting)\b))"
 )
+_NAMED_TERMS = r"\s+(?i:tuples?|arguments?|parameters?|groups?|entit(?:y|ies)|constants?|fields?)\b"
 VERBS: tuple[Entry, ...] = (
     Entry(re.compile(rf"\b(?i:takes)(?={_PARAMETER_OBJECT})"), ("accepts", "receives")),
     Entry(re.compile(rf"\b(?i:accepts)(?={_PARAMETER_OBJECT})"), ("takes",)),
@@ -76,7 +77,7 @@ VERBS: tuple[Entry, ...] = (
 
 PHRASES: tuple[Entry, ...] = (
     _entry("the number of", "the count of"),
-    Entry(re.compile(rf"\b(?i:named)(?={_NAME_FOLLOWS})"), ("called",)),
+    Entry(re.compile(rf"\b(?i:named)(?!{_NAMED_TERMS})(?={_NAME_FOLLOWS})"), ("called",)),
     _entry("the given", "the provided", "the supplied"),
     _entry("consisting of", "made up of", "composed of"),
     _entry("for each", "for every"),

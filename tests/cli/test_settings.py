@@ -1,0 +1,160 @@
+"""Project settings from [tool.tokdrift] and the click default map built from them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tokdrift_cli.cli.settings import default_map, read_project_settings
+from tokdrift_cli.errors import InputError
+
+
+def write_pyproject(tmp_path: Path, text: str) -> Path:
+    path = tmp_path / "pyproject.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            """
+[project]
+name = "demo"
+
+[tool.tokdrift]
+model = "smollm2"
+seed = 7
+max-variants = 5
+
+[tool.tokdrift.baseline]
+workers = 4
+""",
+            {"model": "smollm2", "seed": 7, "max-variants": 5, "baseline": {"workers": 4}},
+            id="shared-and-command",
+        ),
+        pytest.param('[tool.tokdrift]\nthreshold = 0.9\nrules = ["casing", "spacing"]\n',
+                     {"threshold": 0.9, "rules": ["casing", "spacing"]}, id="values-keep-their-types"),
+        pytest.param('[project]\nname = "demo"\n', {}, id="no-tool-table"),
+        pytest.param('[tool.ruff]\nline-length = 120\n', {}, id="other-tools-only"),
+        pytest.param("", {}, id="empty-file"),
+    ],
+)
+def test_read_project_settings(tmp_path: Path, text: str, expected: dict[str, Any]) -> None:
+    assert read_project_settings(write_pyproject(tmp_path, text)) == expected
+
+
+def test_missing_pyproject_gives_no_settings(tmp_path: Path) -> None:
+    assert read_project_settings(tmp_path / "pyproject.toml") == {}
+
+
+def test_directory_named_pyproject_gives_no_settings(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").mkdir()
+
+    assert read_project_settings(tmp_path / "pyproject.toml") == {}
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        pytest.param(b"[tool.tokdrift\nmodel = 1\n", "is not valid TOML", id="unclosed-table"),
+        pytest.param(b'[tool.tokdrift]\nmodel = "a\n', "is not valid TOML", id="unclosed-string"),
+        pytest.param(b"[tool.tokdrift]\nseed = 1\nseed = 2\n", "is not valid TOML", id="duplicate-key"),
+        pytest.param(b'[tool.tokdrift]\nmodel = "\xff\xfe"\n', "is not valid TOML", id="not-utf8"),
+        pytest.param(b"[tool]\ntokdrift = 3\n", r"\[tool.tokdrift\] must be a table", id="tokdrift-not-a-table"),
+        pytest.param(b'tool = "oops"\n', r"\[tool\] must be a table", id="tool-not-a-table"),
+    ],
+)
+def test_bad_pyproject_is_an_input_error(tmp_path: Path, content: bytes, expected: str) -> None:
+    path = tmp_path / "pyproject.toml"
+    path.write_bytes(content)
+
+    with pytest.raises(InputError, match=expected) as caught:
+        read_project_settings(path)
+
+    assert str(path) in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("settings", "commands", "expected"),
+    [
+        pytest.param({}, ["baseline"], {"baseline": {}}, id="nothing-set"),
+        pytest.param({}, [], {}, id="no-commands"),
+        pytest.param(
+            {"model": "m", "seed": 1},
+            ["baseline", "score"],
+            {"baseline": {"model": "m", "seed": 1}, "score": {"model": "m", "seed": 1}},
+            id="shared-keys-reach-every-command",
+        ),
+        pytest.param(
+            {"seed": 1, "workers": 2, "baseline": {"workers": 8}},
+            ["baseline", "score"],
+            {"baseline": {"seed": 1, "workers": 8}, "score": {"seed": 1, "workers": 2}},
+            id="command-table-wins",
+        ),
+        pytest.param(
+            {"max-variants": 5, "baseline": {"max-variants": 9, "min-rate": 0.5}},
+            ["baseline", "score"],
+            {"baseline": {"max_variants": 9, "min_rate": 0.5}, "score": {"max_variants": 5}},
+            id="dashes-become-underscores",
+        ),
+        pytest.param(
+            {"max_variants": 5, "baseline": {"max-variants": 9}},
+            ["baseline"],
+            {"baseline": {"max_variants": 9}},
+            id="dashed-command-key-overrides-underscored-shared-key",
+        ),
+        pytest.param(
+            {"seed": 1, "optimize": {"trials": 3}},
+            ["baseline"],
+            {"baseline": {"seed": 1}},
+            id="other-commands-tables-are-not-shared",
+        ),
+        pytest.param(
+            {"rules": ["a", "b"]},
+            ["baseline"],
+            {"baseline": {"rules": ["a", "b"]}},
+            id="list-values-are-shared",
+        ),
+    ],
+)
+def test_default_map(settings: dict[str, Any], commands: list[str], expected: dict[str, Any]) -> None:
+    assert default_map(settings, commands) == expected
+
+
+@pytest.mark.parametrize("entry", [3, "fast", ["a"], True])
+def test_non_table_command_entry_is_an_input_error(entry: Any) -> None:
+    with pytest.raises(InputError, match=r"\[tool.tokdrift.baseline\] must be a table"):
+        default_map({"baseline": entry}, ["baseline", "score"])
+
+
+def test_default_map_does_not_change_the_settings() -> None:
+    settings = {"max-variants": 5, "baseline": {"max-variants": 9}}
+
+    first = default_map(settings, ["baseline"])
+    first["baseline"]["extra"] = True
+
+    assert settings == {"max-variants": 5, "baseline": {"max-variants": 9}}
+    assert default_map(settings, ["baseline"]) == {"baseline": {"max_variants": 9}}
+
+
+def test_pyproject_to_default_map(tmp_path: Path) -> None:
+    path = write_pyproject(
+        tmp_path,
+        """
+[tool.tokdrift]
+model = "smollm2"
+max-variants = 5
+
+[tool.tokdrift.score]
+max-variants = 10
+""",
+    )
+
+    assert default_map(read_project_settings(path), ["baseline", "score"]) == {
+        "baseline": {"model": "smollm2", "max_variants": 5},
+        "score": {"model": "smollm2", "max_variants": 10},
+    }

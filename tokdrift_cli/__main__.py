@@ -1,0 +1,3 @@
+from tokdrift_cli.cli.app import main
+
+main()
