@@ -36,10 +36,13 @@ workers = 4
             {"model": "smollm2", "seed": 7, "max-variants": 5, "baseline": {"workers": 4}},
             id="shared-and-command",
         ),
-        pytest.param('[tool.tokdrift]\nthreshold = 0.9\nrules = ["casing", "spacing"]\n',
-                     {"threshold": 0.9, "rules": ["casing", "spacing"]}, id="values-keep-their-types"),
+        pytest.param(
+            '[tool.tokdrift]\nthreshold = 0.9\nrules = ["casing", "spacing"]\n',
+            {"threshold": 0.9, "rules": ["casing", "spacing"]},
+            id="values-keep-their-types",
+        ),
         pytest.param('[project]\nname = "demo"\n', {}, id="no-tool-table"),
-        pytest.param('[tool.ruff]\nline-length = 120\n', {}, id="other-tools-only"),
+        pytest.param("[tool.ruff]\nline-length = 120\n", {}, id="other-tools-only"),
         pytest.param("", {}, id="empty-file"),
     ],
 )

@@ -59,7 +59,9 @@ def write_suite(tmp_path: Path, *lines: bytes, name: str = "suite.jsonl") -> Pat
         pytest.param(jsonl(line(case()), b"{not json"), [(2, "not valid JSON")], id="invalid-json"),
         pytest.param(jsonl(b"[1, 2]", line(case())), [(1, "expected a JSON object")], id="array"),
         pytest.param(jsonl(b'"a string"'), [(1, "expected a JSON object")], id="string"),
-        pytest.param(jsonl(line(case(prompt="   "))), [(1, "prompt: Value error, must not be empty")], id="blank-prompt"),
+        pytest.param(
+            jsonl(line(case(prompt="   "))), [(1, "prompt: Value error, must not be empty")], id="blank-prompt"
+        ),
         pytest.param(jsonl(line(case(id=""))), [(1, "id: Value error, must not be empty")], id="empty-id"),
         pytest.param(jsonl(line(case(category="\t"))), [(1, "category: Value error")], id="blank-category"),
         pytest.param(jsonl(line(case(colour="red"))), [(1, "colour: unknown field")], id="unknown-field"),
@@ -67,8 +69,8 @@ def write_suite(tmp_path: Path, *lines: bytes, name: str = "suite.jsonl") -> Pat
             jsonl(line({k: v for k, v in case().items() if k != "gold"})), [(1, "gold: Field required")], id="no-gold"
         ),
         pytest.param(
-            jsonl(line(case(gold={"intent": {"summary": "x"}, "signature": {"name": "f", "parameters": [{"nam": "a"}]}}))),
-            [(1, "gold.signature.parameters.0.nam: unknown field")],
+            jsonl(line(case(gold={"intent": {"summary": "x"}, "signature": {"name": "f", "parameters": [{"n": 1}]}}))),
+            [(1, "gold.signature.parameters.0.n: unknown field")],
             id="bad-gold",
         ),
         pytest.param(
@@ -201,7 +203,9 @@ def test_sha256_is_stable_and_follows_the_bytes(tmp_path: Path) -> None:
     ("lines", "first", "more"),
     [
         pytest.param([b"{bad"], "line 1: not valid JSON", None, id="one-problem"),
-        pytest.param([line(case("a")), b"[]", b"{bad", line(case("a"))], "line 2: expected a JSON object", 2, id="three"),
+        pytest.param(
+            [line(case("a")), b"[]", b"{bad", line(case("a"))], "line 2: expected a JSON object", 2, id="three"
+        ),
         pytest.param([line(case(prompt=" ")), b"1"], "line 1: prompt: Value error, must not be empty", 1, id="two"),
     ],
 )

@@ -49,7 +49,7 @@ def test_generated_variants_are_distinct_and_keep_meaning(text: str, seed: int, 
         assert len(set(ids)) == len(ids), "one variant per rule"
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(text=prompt(), seed=st.integers(0, 1000))
 def test_generation_is_deterministic(text: str, seed: int) -> None:
     first = generate_variants(text, count=8, seed=seed, max_rules_per_variant=2)

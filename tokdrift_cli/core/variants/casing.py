@@ -11,7 +11,7 @@ import re
 
 from tokdrift_cli.core.variants.identifiers import IDENTIFIER_PATTERNS, Style, convert
 from tokdrift_cli.core.variants.model import Rule, RuleGroup
-from tokdrift_cli.core.variants.spans import Edit, SpanKind, apply_edits, protect
+from tokdrift_cli.core.variants.spans import LITERAL_KINDS, Edit, apply_edits, protect
 
 # Names whose spelling is fixed outside the prompt (brands, library APIs,
 # typing names); renaming them would point at something else.
@@ -19,9 +19,10 @@ _FIXED_NAMES = frozenset(
     {
         "iPhone", "iPad", "iPod", "iTunes", "eBay", "JavaScript", "TypeScript",
         "CoffeeScript", "GitHub", "GitLab", "NumPy", "SciPy", "PyPy", "PyTorch",
-        "TensorFlow", "YouTube", "LinkedIn", "PowerShell", "WordPress", "OrderedDict", "DefaultDict", "NamedTuple",
-        "TypedDict", "ChainMap", "NoneType", "zip_longest", "lru_cache", "bit_length",
-        "is_integer", "default_factory", "to_bytes", "from_bytes",
+        "TensorFlow", "YouTube", "LinkedIn", "PowerShell", "WordPress",
+        "OrderedDict", "DefaultDict", "NamedTuple", "TypedDict", "ChainMap",
+        "NoneType", "zip_longest", "lru_cache", "bit_length", "is_integer",
+        "default_factory", "to_bytes", "from_bytes",
         # naming the styles themselves: "convert snake_case to camelCase"
         "snake_case", "camel_case", "pascal_case", "camelCase", "PascalCase",
         "lowerCamelCase", "UpperCamelCase", "screaming_snake_case", "kebab_case",
@@ -40,15 +41,19 @@ def _occurrences(text: str, name: str) -> list[re.Match[str]]:
 
 def _convert_all(text: str, source: Style, target: Style) -> str | None:
     protected = protect(text)
-    literals = " ".join(protected.texts(frozenset({SpanKind.CODE, SpanKind.QUOTE})))
-    names = dict.fromkeys(m.group() for m in protected.free_matches(IDENTIFIER_PATTERNS[source]))
+    literals = " ".join(protected.texts(LITERAL_KINDS))
+    free: dict[str, set[int]] = {}
+    for match in protected.free_matches(IDENTIFIER_PATTERNS[source]):
+        free.setdefault(match.group(), set()).add(match.start())
     edits: list[Edit] = []
-    for name in names:
+    for name, starts in free.items():
         new = convert(name, target) if _renameable(name) else None
-        if new is None or _occurrences(text, new) or _occurrences(literals, name):
-            continue  # would merge two names, or split a name from its code
         found = _occurrences(text, name)
-        if any(m.start() > 0 and text[m.start() - 1] == "." for m in found):
+        # Skip if renaming would merge two names, or leave a copy behind in
+        # code, an attribute ("obj.name") or a file name ("name.py").
+        if new is None or _occurrences(text, new) or _occurrences(literals, name):
+            continue
+        if {m.start() for m in found} != starts:
             continue
         edits.extend((m.start(), m.end(), new) for m in found)
     return apply_edits(text, edits) if edits else None

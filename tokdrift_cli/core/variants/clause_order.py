@@ -19,6 +19,7 @@ from tokdrift_cli.core.variants.words import ORDER_PATTERN
 _CONDITION_LAST = re.compile(r"(?P<main>(?:Return|Raise)\b[^,;:]*?)\s+(?P<if>if)\s+(?P<cond>[^,;:]+)\.")
 _CONDITION_FIRST = re.compile(r"(?P<if>If)\s+(?P<cond>[^,;:]+?),\s+(?P<main>(?:return|raise)\b[^,;:]*)\.")
 _BLOCKERS = re.compile(r"\b(?:if|otherwise|else|unless|when|whenever|except|while)\b", re.IGNORECASE)
+_SECOND_ACTION = re.compile(r"\b(?:return|returns|raise|raises)\b", re.IGNORECASE)
 # Words that lean on a neighbouring sentence; moving such a sentence can change its referent.
 _ANAPHORA = re.compile(
     r"^that\b|\b(?:it|its|this|these|those|they|them|their|such|same|also|too|again|instead|"
@@ -44,6 +45,8 @@ def _condition_edits(text: str, pattern: re.Pattern[str], front: bool) -> str | 
         match = pattern.fullmatch(body) if body else None
         if match is None or _BLOCKERS.search(match["main"]) or _BLOCKERS.search(match["cond"]):
             continue
+        if _SECOND_ACTION.search(match["cond"]):
+            continue  # "Return 1 if x is odd and return 0." has no single condition
         if_at = sentence.start + match.start("if")
         if protected.overlaps(if_at, if_at + 2) or protected.overlaps(sentence.end - 1, sentence.end):
             continue

@@ -8,12 +8,19 @@ negation by accident.
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
-from tokdrift_cli.core.variants.words import COMPARATIVE_WORDS, NEGATION_WORDS, ORDER_WORDS
+from tokdrift_cli.core.variants.words import (
+    COMPARATIVE_WORDS,
+    KEYWORD_PATTERN,
+    KEYWORD_PATTERN_ANY_CASE,
+    NEGATION_WORDS,
+    ORDER_WORDS,
+)
 
 
 class SpanKind(StrEnum):
@@ -33,8 +40,9 @@ class Span:
 
 
 # Leftmost match wins, so a quote inside backticks stays part of the code and
-# vice versa; a URL counts as code. An apostrophe followed by a letter ("don't") does not close a
-# single-quoted string, and one preceded by a letter does not open one.
+# vice versa; a URL counts as code. An apostrophe followed by a letter
+# ("don't") does not close a single-quoted string, nor does one preceded by a
+# letter open one.
 _LITERAL = re.compile(
     r"(?P<code>```.*?```|`[^`\n]+`|(?:https?://|www\.)[^\s<>\"'`]*[^\s<>\"'`.,;:!?)])"
     r"|(?P<quote>\"[^\"\n]*\""
@@ -44,26 +52,19 @@ _LITERAL = re.compile(
     re.DOTALL,
 )
 
+# Cheap pre-check: most prompts have no literal, and the pattern is the slow part.
 _LITERAL_HINTS = ("`", '"', "'", "“", "‘", "://", "www.")
 
 # "-1", "3.5" and "1,000" are one number each; digits inside a word ("x1") are not.
 NUMBER_PATTERN = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)*")
 
-# A whole word, not part of an identifier ("no_dupes"); "doesn't" is one word.
-_WORD = re.compile(r"\b[A-Za-z]+(?:['’][A-Za-z]+)?\b")
-_CONTRACTED_NEGATION = ("n't", "n’t")
-_WORD_KINDS = MappingProxyType(
+_KIND_OF_WORD = MappingProxyType(
     {
         **{w: SpanKind.ORDER for w in ORDER_WORDS},
-        **{w: SpanKind.COMPARATIVE for w in COMPARATIVE_WORDS if " " not in w},
+        **{w: SpanKind.COMPARATIVE for w in COMPARATIVE_WORDS},
         **{w: SpanKind.NEGATION for w in NEGATION_WORDS},
     }
 )
-# Two-word phrases ("at least") are one span: neither word may go alone.
-_PAIRS = MappingProxyType(
-    {tuple(w.split()): SpanKind.COMPARATIVE for w in COMPARATIVE_WORDS if " " in w}
-)
-_PAIR_STARTS = frozenset(first for first, _ in _PAIRS)
 _GAP = re.compile(r"\s+")
 
 LITERAL_KINDS = frozenset({SpanKind.CODE, SpanKind.QUOTE})
@@ -76,17 +77,25 @@ class ProtectedText:
 
     text: str
     spans: tuple[Span, ...]
+    ends: tuple[int, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # Spans do not overlap, so their ends are sorted too: bisect finds the first candidate.
+        object.__setattr__(self, "ends", tuple(span.end for span in self.spans))
 
     def overlaps(self, start: int, end: int, editable: frozenset[SpanKind] = NO_KINDS) -> bool:
         """Whether replacing text[start:end] would touch a protected span."""
-        return any(
-            span.start < end and start < span.end and span.kind not in editable
-            for span in self.spans
-        )
+        for span in self.spans[bisect_right(self.ends, start) :]:
+            if span.start >= end:
+                return False
+            if span.kind not in editable:
+                return True
+        return False
 
     def splits(self, position: int) -> bool:
         """Whether inserting at `position` would land strictly inside a span."""
-        return any(span.start < position < span.end for span in self.spans)
+        index = bisect_right(self.ends, position)
+        return index < len(self.spans) and self.spans[index].start < position
 
     def free_matches(
         self, pattern: re.Pattern[str], editable: frozenset[SpanKind] = NO_KINDS
@@ -102,33 +111,19 @@ class ProtectedText:
         return [self.text[span.start : span.end] for span in self.spans if span.kind in kinds]
 
 
-def _pair_at(text: str, words: list[re.Match[str]], index: int) -> Span | None:
-    """A protected two-word phrase starting at words[index], if any."""
-    if index + 1 >= len(words):
-        return None
-    here, after = words[index], words[index + 1]
-    kind = _PAIRS.get((here.group().lower(), after.group().lower()))
-    if kind is None or not _GAP.fullmatch(text, here.end(), after.start()):
-        return None
-    return Span(here.start(), after.end(), kind)
-
-
 def _word_spans(text: str, taken: bytearray) -> list[Span]:
-    words = [m for m in _WORD.finditer(text) if not taken[m.start()]]
-    spans: list[Span] = []
-    for index, match in enumerate(words):
-        if spans and spans[-1].end > match.start():
-            continue  # second word of a pair
-        word = match.group().lower()
-        pair = _pair_at(text, words, index) if word in _PAIR_STARTS else None
-        kind = _WORD_KINDS.get(word)
-        if pair is not None:
-            spans.append(pair)
-        elif kind is not None:
-            spans.append(Span(match.start(), match.end(), kind))
-        elif word.endswith(_CONTRACTED_NEGATION):
-            spans.append(Span(match.start(), match.end(), SpanKind.NEGATION))
-    return spans
+    """Meaning words outside literals; "at least" is one span, so neither word goes alone."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        found = KEYWORD_PATTERN.finditer(lowered)
+    else:
+        found = KEYWORD_PATTERN_ANY_CASE.finditer(text)
+    return [
+        # Anything not listed is a contracted negation ("doesn't").
+        Span(m.start(), m.end(), _KIND_OF_WORD.get(_GAP.sub(" ", m.group().lower()), SpanKind.NEGATION))
+        for m in found
+        if not taken[m.start()]
+    ]
 
 
 def protect(text: str) -> ProtectedText:

@@ -32,11 +32,35 @@ ORDER_WORDS: tuple[str, ...] = (
 )
 
 
-def word_pattern(words: tuple[str, ...]) -> re.Pattern[str]:
-    """Whole-word, case-insensitive alternation; longest first so 'at least' beats 'least'."""
-    alternatives = sorted(words, key=len, reverse=True)
-    body = "|".join(re.escape(word).replace(r"\ ", r"\s+") for word in alternatives)
-    return re.compile(rf"\b(?:{body})\b", re.IGNORECASE)
+_Node = dict[str, "_Node"]
 
 
-ORDER_PATTERN = word_pattern(ORDER_WORDS)
+def _trie(words: tuple[str, ...]) -> str:
+    """A regex alternation shaped as a prefix tree: much faster than a flat list in `re`."""
+    root: _Node = {}
+    for word in words:
+        node = root
+        for char in word:
+            node = node.setdefault(char, {})
+        node[""] = {}
+
+    def emit(node: _Node) -> str:
+        branches = [
+            (r"\s+" if char == " " else re.escape(char)) + emit(child)
+            for char, child in sorted(node.items())
+            if char
+        ]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return emit(root)
+
+
+_ALL_WORDS = NEGATION_WORDS + COMPARATIVE_WORDS + ORDER_WORDS
+# Matches a meaning word or a contracted negation ("doesn't") in lower-cased text.
+KEYWORD_PATTERN = re.compile(rf"\b(?:{_trie(_ALL_WORDS)}|[a-z]+n['’]t)\b")
+# For the rare text whose lower-casing changes its length (offsets would shift).
+KEYWORD_PATTERN_ANY_CASE = re.compile(KEYWORD_PATTERN.pattern, re.IGNORECASE)
+ORDER_PATTERN = re.compile(rf"\b{_trie(ORDER_WORDS)}\b", re.IGNORECASE)
