@@ -48,6 +48,10 @@ class CaseResult(_Frozen):
     robustness: RateEstimate
     correct: bool | None = None
     robust_correct: bool | None = None
+    # Extra runs of the original prompt (--repeats R gives R - 1 of them) and
+    # whether each agreed with the first: the noise floor under sampling.
+    repeats: list[Generation] = Field(default_factory=list)
+    repeat_agreements: list[bool] = Field(default_factory=list)
 
 
 class GroupSensitivity(_Frozen):
@@ -101,6 +105,7 @@ class BaselineConfig(_Frozen):
     include_paraphrases: bool = True
     limit: int | None = None
     fragile_threshold: float = 0.9
+    repeats: int = 1
 
 
 class BaselineArtifact(Artifact):

@@ -14,13 +14,14 @@ from typing import Annotated
 import typer
 
 from tokdrift_cli import __version__
+from tokdrift_cli.cli.commands.analyze import analyze, report
 from tokdrift_cli.cli.commands.baseline import baseline
 from tokdrift_cli.cli.commands.inspect import compare_ir, suite_app, variants
 from tokdrift_cli.cli.console import err_console
 from tokdrift_cli.cli.settings import default_map, read_project_settings
 from tokdrift_cli.errors import ExitCode, TokdriftError
 
-COMMANDS = ["baseline", "variants", "compare-ir", "suite"]
+COMMANDS = ["baseline", "analyze", "report", "variants", "compare-ir", "suite"]
 
 app = typer.Typer(
     name="tokdrift",
@@ -30,6 +31,8 @@ app = typer.Typer(
     add_completion=False,
 )
 app.command("baseline")(baseline)
+app.command("analyze")(analyze)
+app.command("report")(report)
 app.command("variants")(variants)
 app.command("compare-ir")(compare_ir)
 app.add_typer(suite_app, name="suite")

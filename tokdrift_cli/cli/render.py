@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from rich.table import Table
 
+from tokdrift_cli.artifacts.analysis import AnalysisArtifact
 from tokdrift_cli.artifacts.baseline import BaselineArtifact, GroupSensitivity
 from tokdrift_cli.core.equivalence import IRComparison
 
@@ -57,4 +58,25 @@ def comparison_table(comparison: IRComparison) -> Table:
             "yes" if verdict.field in comparison.counted_fields else "no",
             verdict.reason,
         )
+    return table
+
+
+def analysis_table(analysis: AnalysisArtifact) -> Table:
+    summary = analysis.summary
+    table = Table(title=f"tokdrift analyze · {analysis.provenance.model_id}", show_header=False)
+    table.add_column("metric", style="bold")
+    table.add_column("value")
+    table.add_row("measured prompts", f"{summary.measured_cases} of {summary.cases}")
+    table.add_row(
+        f"fragile (< {analysis.config.fragile_threshold:.0%})",
+        f"{summary.fragile_count}  (P0 {summary.priorities['P0']} · P1 {summary.priorities['P1']} · P2 {summary.priorities['P2']})",
+    )
+    table.add_row("robustness (pooled)", summary.robustness.format())
+    table.add_row("accuracy", summary.accuracy.format())
+    table.add_row("robust accuracy", summary.robust_accuracy.format())
+    table.add_row("accuracy drop under variants", _pct(summary.accuracy_drop))
+    noise = analysis.noise_floor
+    table.add_row("noise floor", noise.disagreement.format() if noise.disagreement else "not measured")
+    top = [flip for flip in analysis.field_flips if flip.flips][:3]
+    table.add_row("fields that flip most", ", ".join(f"{f.field.value} ({f.flips})" for f in top) or "none")
     return table

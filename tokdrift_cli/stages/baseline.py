@@ -33,12 +33,25 @@ class PlannedCase:
     case: SuiteCase
     variants: tuple[PlannedVariant, ...]
 
+    repeats: int = 1
+
     def texts(self) -> list[str]:
         return [self.case.prompt] + [variant.text for variant in self.variants]
+
+    def units(self) -> list[tuple[str, str]]:
+        """(key, text) of every generation this case needs, repeats of the original included."""
+        units = [(unit_key(self.case.id, text), text) for text in self.texts()]
+        units += [(repeat_key(self.case.id, number), self.case.prompt) for number in range(1, self.repeats)]
+        return units
 
 
 def unit_key(case_id: str, text: str) -> str:
     return f"{case_id}\x1f{text}"
+
+
+def repeat_key(case_id: str, number: int) -> str:
+    """Key of the ``number``-th extra run of a case's original prompt (noise-floor measurement)."""
+    return f"{case_id}\x1f#repeat{number}"
 
 
 def plan_cases(suite: Suite, config: BaselineConfig) -> list[PlannedCase]:
@@ -58,7 +71,7 @@ def plan_cases(suite: Suite, config: BaselineConfig) -> list[PlannedCase]:
                 if text not in seen:
                     variants.append(PlannedVariant(text=text, rule_ids=(PARAPHRASE_RULE,), source="paraphrase"))
                     seen.add(text)
-        planned.append(PlannedCase(case=case, variants=tuple(variants)))
+        planned.append(PlannedCase(case=case, variants=tuple(variants), repeats=config.repeats))
     return planned
 
 
@@ -102,10 +115,10 @@ def run_baseline(
     done: dict[str, Generation] = dict(reusable or {})
     if checkpoint is not None:
         done.update(checkpoint.units)
-    keys = [unit_key(p.case.id, text) for p in plan for text in p.texts()]
-    pending = list(dict.fromkeys(key for key in keys if key not in done))
-    resumed = len(set(keys)) - len(pending)
-    progress.start(total=len(set(keys)), reused=resumed)
+    units = dict(unit for planned in plan for unit in planned.units())
+    pending = [(key, text) for key, text in units.items() if key not in done]
+    resumed = len(units) - len(pending)
+    progress.start(total=len(units), reused=resumed)
 
     spent = 0
 
@@ -138,7 +151,8 @@ def run_baseline(
 def _score(planned: PlannedCase, done: dict[str, Generation]) -> CaseResult:
     original = done[unit_key(planned.case.id, planned.case.prompt)]
     variants = [(variant, done[unit_key(planned.case.id, variant.text)]) for variant in planned.variants]
-    return score_case(planned.case, original, variants)
+    repeats = [done[repeat_key(planned.case.id, number)] for number in range(1, planned.repeats)]
+    return score_case(planned.case, original, variants, repeats)
 
 
 class _UnreachableWatch:
@@ -156,19 +170,22 @@ class _UnreachableWatch:
 
 
 def _execute(
-    pending: Sequence[str], runner: GeneratesIR, finish: Callable[[str, Generation], None], workers: int
+    pending: Sequence[tuple[str, str]],
+    runner: GeneratesIR,
+    finish: Callable[[str, Generation], None],
+    workers: int,
 ) -> None:
     watch = _UnreachableWatch()
-    text_of = {key: key.split("\x1f", 1)[1] for key in pending}
+    text_of = dict(pending)
     if workers <= 1:
-        for key in pending:
-            generation = runner.generate(text_of[key])
+        for key, text in pending:
+            generation = runner.generate(text)
             finish(key, generation)
             watch.see(generation)
         return
     executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tokdrift-gen")
     try:
-        queue = iter(pending)
+        queue = iter(key for key, _ in pending)
         running: dict[Future[Generation], str] = {}
         for key in queue:
             running[executor.submit(runner.generate, text_of[key])] = key

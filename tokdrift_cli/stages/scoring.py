@@ -54,7 +54,10 @@ def group_of_rule(rule_id: str) -> str:
 
 
 def score_case(
-    case: SuiteCase, original: Generation, variants: Sequence[tuple[PlannedVariant, Generation]]
+    case: SuiteCase,
+    original: Generation,
+    variants: Sequence[tuple[PlannedVariant, Generation]],
+    repeats: Sequence[Generation] = (),
 ) -> CaseResult:
     original_vs_gold = match_gold(original.ir, case.gold) if original.ir is not None else None
     results: list[VariantResult] = []
@@ -83,8 +86,14 @@ def score_case(
     robust_correct = correct and all(
         result.versus_gold is not None and result.versus_gold.equivalent for result in results
     )
+    repeat_agrees = [
+        original.ir is not None and again.ir is not None and compare_irs(again.ir, original.ir).equivalent
+        for again in repeats
+    ]
     return CaseResult(
         case_id=case.id,
+        repeats=list(repeats),
+        repeat_agreements=repeat_agrees,
         category=case.category,
         prompt=case.prompt,
         original=original,
@@ -120,7 +129,11 @@ def summarize(
 
     ``lm_calls`` is what this run spent; reused generations cost nothing now.
     """
-    generations = [case.original for case in cases] + [v.generation for case in cases for v in case.variants]
+    generations = (
+        [case.original for case in cases]
+        + [v.generation for case in cases for v in case.variants]
+        + [again for case in cases for again in case.repeats]
+    )
     outcomes = [(variant, case) for case in cases for variant in case.variants if variant.robust is not None]
     by_rule = [(rule, bool(v.robust)) for v, _ in outcomes for rule in v.rule_ids]
     by_family = [(family_of_rule(rule), bool(v.robust)) for v, _ in outcomes for rule in _distinct_families(v)]

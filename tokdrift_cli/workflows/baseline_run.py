@@ -37,6 +37,7 @@ class BaselineRequest:
     limit: int | None
     fragile_threshold: float
     include_paraphrases: bool
+    repeats: int = 1
     update_expected: bool = False
     restart: bool = False
 
@@ -49,7 +50,9 @@ class BaselineOutcome:
 
 def resume_fingerprint(config: BaselineConfig, model_id: str, program_hash: str) -> str:
     """What must match for earlier generations to be reused (not: limit, which only selects cases)."""
-    settings = config.model_dump(mode="json", exclude={"limit", "fragile_threshold"})
+    # exclude_defaults: a setting added in a later version, left at its default,
+    # must not make older checkpoints and outputs look foreign.
+    settings = config.model_dump(mode="json", exclude={"limit", "fragile_threshold"}, exclude_defaults=True)
     return fingerprint({"config": settings, "model_id": model_id, "program_hash": program_hash})
 
 
@@ -91,6 +94,7 @@ def run_baseline_command(request: BaselineRequest, progress: ProgressSink) -> Ba
         include_paraphrases=request.include_paraphrases,
         limit=request.limit,
         fragile_threshold=request.fragile_threshold,
+        repeats=request.repeats,
     )
     model = resolve_model(
         request.model,

@@ -37,6 +37,16 @@ def baseline(
     paraphrases: Annotated[
         bool, typer.Option("--paraphrases/--no-paraphrases", help="Also run the suite's hand-written paraphrases.", rich_help_panel=options.RUN_PANEL)
     ] = True,
+    repeats: Annotated[
+        int,
+        typer.Option(
+            "--repeats",
+            min=1,
+            max=20,
+            help="Run each original prompt R times to measure the noise floor (for models sampled at temperature > 0).",
+            rich_help_panel=options.RUN_PANEL,
+        ),
+    ] = 1,
     update_baseline: Annotated[
         bool,
         typer.Option("--update-baseline", help="Also write the headline figures to baselines/expected_results.json."),
@@ -63,6 +73,7 @@ def baseline(
         limit=limit,
         fragile_threshold=fragile_threshold,
         include_paraphrases=paraphrases,
+        repeats=repeats,
         update_expected=update_baseline,
         restart=restart,
     )

@@ -1,0 +1,74 @@
+"""`tokdrift analyze` and `tokdrift report`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tokdrift_cli.cli.console import err_console, out_console
+from tokdrift_cli.cli.render import analysis_table, sensitivity_table
+
+
+class AnalyzeFormat(StrEnum):
+    NONE = "none"
+    JSON = "json"
+    MARKDOWN = "markdown"
+
+
+def analyze(
+    baseline: Annotated[Path, typer.Argument(help="A baseline artifact written by `tokdrift baseline`.")],
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the analysis artifact.")] = Path(
+        "analysis.json"
+    ),
+    threshold: Annotated[
+        float, typer.Option("--threshold", envvar="TOKDRIFT_THRESHOLD", min=0.0, max=1.0, help="Fragile below this robustness.")
+    ] = 0.9,
+    confidence: Annotated[float, typer.Option("--confidence", min=0.5, max=0.999, help="Level of every interval.")] = 0.95,
+    output_format: Annotated[
+        AnalyzeFormat, typer.Option("--format", help="Also print the analysis on stdout as JSON or markdown.")
+    ] = AnalyzeFormat.NONE,
+) -> None:
+    """Find the fragile prompts (robustness below the threshold) and the rewrite patterns that break them.
+
+    Each fragile prompt gets n, a Wilson interval and a priority (P0-P2: severity, certainty, and
+    whether accuracy breaks); rules and families get their flip rate; categories get accuracy,
+    robust accuracy and its drop.
+    """
+    from tokdrift_cli.workflows.analyze_run import run_analyze
+
+    analysis = run_analyze(baseline, output, threshold=threshold, confidence=confidence)
+    console = err_console()
+    console.print(analysis_table(analysis))
+    console.print(sensitivity_table("sensitivity per family (flip rate)", analysis.per_family))
+    if output is not None:
+        console.print(f"wrote {output}")
+    if output_format is AnalyzeFormat.JSON:
+        out_console().print_json(analysis.model_dump_json())
+    elif output_format is AnalyzeFormat.MARKDOWN:
+        from tokdrift_cli.reports.fragile_markdown import render_fragile_prompts
+
+        out_console().print(render_fragile_prompts(analysis), markup=False, end="")
+
+
+def report(
+    artifact: Annotated[Path, typer.Argument(help="An analysis artifact (from `tokdrift analyze`).")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="The markdown report to write.")] = Path(
+        "FRAGILE_PROMPTS.md"
+    ),
+    html: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML report with charts.")] = None,
+    issues_dir: Annotated[
+        Path | None, typer.Option("--issues-dir", help="Also write one markdown issue draft per fragile area here.")
+    ] = None,
+) -> None:
+    """Regenerate FRAGILE_PROMPTS.md (and optionally an HTML report and issue drafts) from an artifact.
+
+    The output depends only on the artifact: the same input gives the same bytes.
+    """
+    from tokdrift_cli.workflows.analyze_run import run_report
+
+    written = run_report(artifact, output, html=html, issues_dir=issues_dir)
+    for path in written.paths:
+        err_console().print(f"wrote {path}")

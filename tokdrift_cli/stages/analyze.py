@@ -1,0 +1,253 @@
+"""The analyze stage: which prompts are fragile, which rewrites break them, how sure we are.
+
+Everything is recomputed from the baseline's per-variant verdicts (never from
+its summary), so a different threshold or confidence level gives consistent
+numbers.
+
+Priority rule (documented in the README). A fragile prompt earns one point for
+each of:
+
+* severity - robustness below 50%;
+* certainty - the whole Wilson interval lies below the threshold (the
+  fragility is not an artefact of few variants);
+* harm - accuracy breaks: the original's IR matched gold and at least one
+  variant's IR does not.
+
+3 points is P0, 2 is P1, 0-1 is P2.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+
+from tokdrift_cli.artifacts.analysis import (
+    AnalysisArtifact,
+    AnalysisConfig,
+    AnalysisSummary,
+    BrokenVariant,
+    CategoryAccuracy,
+    FieldChange,
+    FieldFlips,
+    FragilePrompt,
+    NoiseFloor,
+    Priority,
+)
+from tokdrift_cli.artifacts.baseline import BaselineArtifact, CaseResult, GroupSensitivity, VariantResult
+from tokdrift_cli.artifacts.header import InputFile
+from tokdrift_cli.core.equivalence import ROBUSTNESS_FIELDS, IRField
+from tokdrift_cli.core.ir import IR
+from tokdrift_cli.core.stats import DEFAULT_CONFIDENCE, RateEstimate, wilson
+from tokdrift_cli.stages.scoring import family_of_rule, group_of_rule
+
+# What to try first, by the family of rewrite that breaks a prompt.
+MITIGATIONS: dict[str, str] = {
+    "casing": "Identifier casing changes the output: add demos that request the same function in "
+    "snake_case and camelCase with one spec, or normalise identifiers in the request before generation.",
+    "spacing": "Spacing around punctuation or operators changes the output: normalise whitespace in the "
+    "request before generation, or add demos with irregular spacing.",
+    "synonym": "Rewording with synonyms changes the output: optimize the program with the robustness-aware "
+    "metric (tokdrift optimize) on augmented data that contains synonym variants.",
+    "clause_order": "Moving a condition clause changes the output: add demos whose conditions come before "
+    "and after the main clause, and state in the instruction that clause order carries no meaning.",
+    "framing": "Polite, question or indirect framing changes the output: strip framing phrases before "
+    "generation, or add demos phrased as questions and requests.",
+    "contraction": "Contractions change the output: expand contractions before generation, or add demos "
+    "that use them.",
+    "noise": "Whitespace or letter-case noise changes the output: normalise whitespace and sentence case "
+    "before generation.",
+    "paraphrase": "A hand-written paraphrase changes the output: the generator keys on surface wording; "
+    "train on verified paraphrases (tokdrift augment, then tokdrift optimize).",
+}
+FAILURE_MITIGATION = (
+    "Variants make the generator fail outright: inspect the recorded errors; raise --max-tokens if answers "
+    "are cut short, or tighten the instruction."
+)
+
+
+def _field_value(ir: IR, field: IRField) -> str:
+    signature = ir.signature
+    if field is IRField.NAME:
+        return signature.name
+    if field is IRField.PARAMETERS:
+        return ", ".join(f"{p.name}: {p.type_hint}" for p in signature.parameters) or "(none)"
+    if field is IRField.RETURNS:
+        return signature.returns or "None"
+    if field is IRField.EFFECTS:
+        return "; ".join(e.description for e in ir.effects) or "(none)"
+    if field is IRField.ASSERTIONS:
+        return "; ".join(a.predicate for a in ir.assertions) or "(none)"
+    return ir.intent.summary
+
+
+def _broken_variant(case: CaseResult, variant: VariantResult) -> BrokenVariant:
+    families = sorted({family_of_rule(rule) for rule in variant.rule_ids})
+    still_correct = variant.versus_gold.equivalent if variant.versus_gold is not None else None
+    if variant.generation.ir is None or case.original.ir is None or variant.versus_original is None:
+        return BrokenVariant(
+            text=variant.text, rule_ids=variant.rule_ids, families=families, failed=True,
+            error=variant.generation.error, still_correct=still_correct,
+        )
+    changes = [
+        FieldChange(
+            field=verdict.field,
+            original=_field_value(case.original.ir, verdict.field),
+            variant=_field_value(variant.generation.ir, verdict.field),
+            reason=verdict.reason,
+        )
+        for verdict in variant.versus_original.verdicts
+        if not verdict.equivalent and verdict.field in variant.versus_original.counted_fields
+    ]
+    return BrokenVariant(
+        text=variant.text, rule_ids=variant.rule_ids, families=families, changes=changes, still_correct=still_correct
+    )
+
+
+def priority_of(robustness: RateEstimate, threshold: float, accuracy_breaks: bool) -> tuple[Priority, str]:
+    reasons = []
+    if robustness.rate is not None and robustness.rate < 0.5:
+        reasons.append("robustness below 50%")
+    if robustness.high is not None and robustness.high < threshold:
+        reasons.append(f"whole interval below {threshold:.0%}")
+    if accuracy_breaks:
+        reasons.append("a variant loses gold accuracy")
+    priority: Priority = "P0" if len(reasons) == 3 else "P1" if len(reasons) == 2 else "P2"
+    return priority, "; ".join(reasons) or "just below the threshold, few variants"
+
+
+def _fragile_prompt(case: CaseResult, threshold: float) -> FragilePrompt:
+    broken = [_broken_variant(case, v) for v in case.variants if v.robust is False]
+    accuracy_breaks = bool(case.correct) and any(
+        v.versus_gold is None or not v.versus_gold.equivalent for v in case.variants
+    )
+    priority, reason = priority_of(case.robustness, threshold, accuracy_breaks)
+    family_counts = Counter(family for variant in broken for family in variant.families)
+    dominant = min(family_counts, key=lambda family: (-family_counts[family], family)) if family_counts else "none"
+    if broken and all(variant.failed for variant in broken):
+        mitigation = FAILURE_MITIGATION
+    else:
+        mitigation = MITIGATIONS.get(dominant, FAILURE_MITIGATION)
+    return FragilePrompt(
+        case_id=case.case_id,
+        category=case.category,
+        prompt=case.prompt,
+        robustness=case.robustness,
+        priority=priority,
+        priority_reason=reason,
+        original_correct=bool(case.correct),
+        accuracy_breaks=accuracy_breaks,
+        broken_variants=broken,
+        dominant_family=dominant,
+        mitigation=mitigation,
+    )
+
+
+def _sensitivity(pairs: Sequence[tuple[str, bool]], confidence: float) -> list[GroupSensitivity]:
+    totals: Counter[str] = Counter()
+    flips: Counter[str] = Counter()
+    for key, robust in pairs:
+        totals[key] += 1
+        flips[key] += 0 if robust else 1
+    return [
+        GroupSensitivity(key=key, flips=flips[key], n=totals[key], flip_rate=wilson(flips[key], totals[key], confidence))
+        for key in sorted(totals)
+    ]
+
+
+def _noise_floor(cases: Sequence[CaseResult], repeats: int, flip_rate: RateEstimate, confidence: float) -> NoiseFloor:
+    agreements = [agree for case in cases for agree in case.repeat_agreements]
+    if repeats <= 1 or not agreements:
+        return NoiseFloor(
+            repeats=repeats, disagreement=None, variant_flip_rate=flip_rate,
+            note="not measured: run `tokdrift baseline --repeats R` (R >= 2) to measure it",
+        )
+    disagreement = wilson(sum(1 for agree in agreements if not agree), len(agreements), confidence)
+    if disagreement.high is not None and flip_rate.low is not None and flip_rate.low > disagreement.high:
+        note = "variant flips exceed the noise floor: the drift is real"
+    else:
+        note = "variant flips are within the noise floor: part of the drift may be sampling noise"
+    return NoiseFloor(repeats=repeats, disagreement=disagreement, variant_flip_rate=flip_rate, note=note)
+
+
+def analyze_baseline(
+    baseline: BaselineArtifact,
+    *,
+    fragile_threshold: float = 0.9,
+    confidence: float = DEFAULT_CONFIDENCE,
+    inputs: list[InputFile] | None = None,
+) -> AnalysisArtifact:
+    cases = baseline.cases
+    measured = [case for case in cases if case.robustness.n > 0]
+    fragile = [
+        _fragile_prompt(case, fragile_threshold)
+        for case in measured
+        if case.robustness.rate is not None and case.robustness.rate < fragile_threshold
+    ]
+    fragile.sort(key=lambda item: (item.priority, item.robustness.rate or 0.0, item.case_id))
+    outcomes = [(case, v) for case in cases for v in case.variants if v.robust is not None]
+    flip_rate = wilson(sum(1 for _, v in outcomes if not v.robust), len(outcomes), confidence)
+    flipped = [v for _, v in outcomes if not v.robust]
+    field_counts: Counter[IRField] = Counter(
+        verdict.field
+        for v in flipped
+        if v.versus_original is not None
+        for verdict in v.versus_original.verdicts
+        if not verdict.equivalent and verdict.field in ROBUSTNESS_FIELDS
+    )
+    field_flips = [
+        FieldFlips(field=field, flips=field_counts[field], share=wilson(field_counts[field], len(flipped), confidence))
+        for field in sorted(ROBUSTNESS_FIELDS, key=lambda f: (-field_counts[f], f.value))
+    ]
+    per_category = []
+    for category in sorted({case.category for case in cases}):
+        members = [case for case in cases if case.category == category]
+        accuracy = wilson(sum(1 for c in members if c.correct), len(members), confidence)
+        robust_accuracy = wilson(sum(1 for c in members if c.robust_correct), len(members), confidence)
+        member_outcomes = [v for c in members for v in c.variants if v.robust is not None]
+        per_category.append(
+            CategoryAccuracy(
+                category=category,
+                cases=len(members),
+                accuracy=accuracy,
+                robust_accuracy=robust_accuracy,
+                accuracy_drop=_drop(accuracy, robust_accuracy),
+                robustness=wilson(sum(1 for v in member_outcomes if v.robust), len(member_outcomes), confidence),
+            )
+        )
+    accuracy = wilson(sum(1 for c in cases if c.correct), len(cases), confidence)
+    robust_accuracy = wilson(sum(1 for c in cases if c.robust_correct), len(cases), confidence)
+    priorities = Counter(item.priority for item in fragile)
+    return AnalysisArtifact(
+        inputs=inputs or [],
+        provenance=baseline.provenance,
+        config=AnalysisConfig(fragile_threshold=fragile_threshold, confidence=confidence),
+        summary=AnalysisSummary(
+            cases=len(cases),
+            measured_cases=len(measured),
+            fragile_count=len(fragile),
+            priorities={level: priorities.get(level, 0) for level in ("P0", "P1", "P2")},
+            robustness=wilson(len(outcomes) - len(flipped), len(outcomes), confidence),
+            accuracy=accuracy,
+            robust_accuracy=robust_accuracy,
+            accuracy_drop=_drop(accuracy, robust_accuracy),
+        ),
+        fragile_prompts=fragile,
+        per_rule=_sensitivity([(rule, bool(v.robust)) for _, v in outcomes for rule in v.rule_ids], confidence),
+        per_family=_sensitivity(
+            [(family, bool(v.robust)) for _, v in outcomes for family in sorted({family_of_rule(r) for r in v.rule_ids})],
+            confidence,
+        ),
+        per_group=_sensitivity(
+            [(group_of_rule(v.rule_ids[0]), bool(v.robust)) for _, v in outcomes if v.rule_ids], confidence
+        ),
+        field_flips=field_flips,
+        per_category=per_category,
+        noise_floor=_noise_floor(cases, baseline.config.repeats, flip_rate, confidence),
+        prompt_robustness=[(case.case_id, case.robustness) for case in measured],
+    )
+
+
+def _drop(accuracy: RateEstimate, robust_accuracy: RateEstimate) -> float | None:
+    if accuracy.rate is None or robust_accuracy.rate is None:
+        return None
+    return accuracy.rate - robust_accuracy.rate
