@@ -106,6 +106,10 @@ class BaselineConfig(_Frozen):
     limit: int | None = None
     fragile_threshold: float = 0.9
     repeats: int = 1
+    # A split of an optimized program (e.g. its held-out "test" prompts) and
+    # the case ids it selects; None runs the whole suite.
+    split: str | None = None
+    case_ids: list[str] | None = None
 
 
 class BaselineArtifact(Artifact):

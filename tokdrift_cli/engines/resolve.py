@@ -43,6 +43,9 @@ class ModelSettings:
     max_tokens: int = 384
     api_base: str | None = None
     seed: int = 0
+    # Off for measurements (latency must be real); on for optimize, where the
+    # disk cache is what lets an interrupted run resume.
+    cache: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,7 +122,7 @@ def _resolve_local(requested: str, settings: ModelSettings) -> ResolvedModel:
     lm = dspy.LM(
         model_id,
         engine=engine,
-        cache=False,  # our checkpoint is the cache; latency must be measured, not replayed
+        cache=settings.cache,
         temperature=settings.temperature,
         max_tokens=settings.max_tokens,
     )
@@ -140,7 +143,7 @@ def _resolve_provider(requested: str, settings: ModelSettings) -> ResolvedModel:
     import dspy
 
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    kwargs: dict[str, Any] = {"temperature": settings.temperature, "max_tokens": settings.max_tokens, "cache": False}
+    kwargs: dict[str, Any] = {"temperature": settings.temperature, "max_tokens": settings.max_tokens, "cache": settings.cache}
     if settings.api_base:
         kwargs["api_base"] = settings.api_base
     lm = dspy.LM(requested, **kwargs)

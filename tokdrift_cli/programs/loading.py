@@ -60,7 +60,9 @@ def load_program(spec: str) -> LoadedProgram:
 
         module = build_default_program()
     elif spec.endswith(".json"):
-        raise InputError(f"--program {spec}: program files are not supported by this version")
+        from tokdrift_cli.programs.program_file import load_program_file
+
+        module = load_program_file(Path(spec))
     else:
         module = _import_program(spec)
     if not isinstance(module, dspy.Module):

@@ -56,7 +56,12 @@ def repeat_key(case_id: str, number: int) -> str:
 
 def plan_cases(suite: Suite, config: BaselineConfig) -> list[PlannedCase]:
     """Which prompts and variants to run: deterministic for a suite and config."""
-    cases = suite.cases[: config.limit] if config.limit is not None else suite.cases
+    cases: Sequence[SuiteCase] = suite.cases
+    if config.case_ids is not None:
+        wanted = set(config.case_ids)
+        cases = [case for case in cases if case.id in wanted]
+    if config.limit is not None:
+        cases = cases[: config.limit]
     planned = []
     for case in cases:
         variants = [

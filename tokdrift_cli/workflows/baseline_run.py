@@ -38,6 +38,8 @@ class BaselineRequest:
     fragile_threshold: float
     include_paraphrases: bool
     repeats: int = 1
+    split: str | None = None
+    split_from: Path | None = None
     update_expected: bool = False
     restart: bool = False
 
@@ -78,10 +80,32 @@ def _reusable_from_output(output: Path, expected: str, restart: bool) -> dict[st
     return reusable
 
 
+def _selected_cases(request: BaselineRequest, suite_hash: str) -> tuple[str | None, list[str] | None]:
+    """Which split to run: explicit --split/--split-from, or the test split of a --program file."""
+    from tokdrift_cli.artifacts.program import ProgramArtifact
+    from tokdrift_cli.core.splits import SplitName
+
+    source = request.split_from
+    if source is None and request.program.endswith(".json"):
+        source = Path(request.program)
+    if source is None:
+        if request.split not in (None, "all"):
+            raise InputError("--split needs --split-from PROGRAM.json (or --program PROGRAM.json)")
+        return None, None
+    name = request.split or SplitName.TEST.value
+    if name == "all":
+        return None, None
+    program = read_artifact(source, ProgramArtifact)
+    if program.provenance.suite_hash not in (None, suite_hash):
+        raise InputError(f"{source} was optimized on another suite than the one given; its split does not apply")
+    return name, sorted(program.split.ids(SplitName(name)))
+
+
 def run_baseline_command(request: BaselineRequest, progress: ProgressSink) -> BaselineOutcome:
     suite_path = request.suite_path or default_suite_path()
     suite = load_suite(suite_path)
     loaded = load_program(request.program)
+    split_name, case_ids = _selected_cases(request, suite.sha256)
     config = BaselineConfig(
         suite=str(suite_path),
         model=request.model,
@@ -95,6 +119,8 @@ def run_baseline_command(request: BaselineRequest, progress: ProgressSink) -> Ba
         limit=request.limit,
         fragile_threshold=request.fragile_threshold,
         repeats=request.repeats,
+        split=split_name,
+        case_ids=case_ids,
     )
     model = resolve_model(
         request.model,

@@ -47,6 +47,22 @@ def baseline(
             rich_help_panel=options.RUN_PANEL,
         ),
     ] = 1,
+    split: Annotated[
+        str | None,
+        typer.Option(
+            "--split",
+            help="train, dev, test or all: run only that split of --split-from (default with a program file: test).",
+            rich_help_panel=options.RUN_PANEL,
+        ),
+    ] = None,
+    split_from: Annotated[
+        Path | None,
+        typer.Option(
+            "--split-from",
+            help="A program file from `tokdrift optimize` whose split to use (e.g. for the 'before' baseline).",
+            rich_help_panel=options.RUN_PANEL,
+        ),
+    ] = None,
     update_baseline: Annotated[
         bool,
         typer.Option("--update-baseline", help="Also write the headline figures to baselines/expected_results.json."),
@@ -74,6 +90,8 @@ def baseline(
         fragile_threshold=fragile_threshold,
         include_paraphrases=paraphrases,
         repeats=repeats,
+        split=split,
+        split_from=split_from,
         update_expected=update_baseline,
         restart=restart,
     )

@@ -1,0 +1,62 @@
+"""The program artifact: an optimized DSPy program and how it was made.
+
+DSPy's own saved state (instructions and demos per predictor, as JSON) sits
+beside our header. The signature hash guards loading: DSPy's ``load_state``
+into a program of another shape succeeds silently, so we check first.
+
+Schema history:
+  1 - first version.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from tokdrift_cli.artifacts.header import Artifact
+from tokdrift_cli.core.splits import Split
+
+
+class OptimizeConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    suite: str
+    trainset: str | None
+    optimizer: Literal["bootstrap", "mipro", "copro", "gepa"]
+    model: str
+    prompt_model: str | None
+    seed: int
+    metric_variants: int
+    max_bootstrapped_demos: int
+    max_labeled_demos: int
+    candidates: int
+    max_errors: int
+    split_fractions: tuple[float, float, float]
+
+
+class ProgramScores(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    metric: str
+    baseline_dev: float | None
+    optimized_dev: float | None
+    candidates_evaluated: int | None = None
+
+
+class ProgramArtifact(Artifact):
+    KIND = "program"
+    SCHEMA_VERSION = 1
+
+    kind: Literal["program"] = "program"
+    schema_version: int = SCHEMA_VERSION
+    config: OptimizeConfig
+    base_program: str
+    signature_hash: str
+    split: Split
+    scores: ProgramScores
+    lm_calls: int
+    cached_calls: int
+    wall_time_s: float
+    # DSPy's dump_state() of the optimized IRGenerator.
+    state: dict[str, Any]

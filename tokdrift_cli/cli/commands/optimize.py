@@ -1,0 +1,87 @@
+"""`tokdrift optimize`: tune the IR generator with a robustness-aware metric."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tokdrift_cli.cli import options
+from tokdrift_cli.cli.console import err_console
+
+
+class OptimizerChoice(StrEnum):
+    BOOTSTRAP = "bootstrap"
+    MIPRO = "mipro"
+    COPRO = "copro"
+    GEPA = "gepa"
+
+
+def optimize(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the program file.")] = Path(
+        "program.json"
+    ),
+    suite: options.SuiteOption = None,
+    trainset: Annotated[
+        Path | None,
+        typer.Option("--trainset", help="Training lines (e.g. from `tokdrift augment`); only their train-split bases are used."),
+    ] = None,
+    optimizer: Annotated[
+        OptimizerChoice,
+        typer.Option(
+            "--optimizer",
+            help="bootstrap = BootstrapFewShotWithRandomSearch (needs no proposer); mipro = MIPROv2; "
+            "copro and gepa need --prompt-model.",
+        ),
+    ] = OptimizerChoice.BOOTSTRAP,
+    model: options.ModelOption = "local",
+    prompt_model: Annotated[
+        str | None,
+        typer.Option("--prompt-model", help="A stronger model that proposes instructions (MIPROv2, COPRO, GEPA).",
+                     rich_help_panel=options.MODEL_PANEL),
+    ] = None,
+    api_base: options.ApiBaseOption = None,
+    program: options.ProgramOption = "default",
+    seed: options.SeedOption = 0,
+    metric_variants: Annotated[
+        int, typer.Option("--metric-variants", min=0, max=10, help="Variants per example the metric checks for drift.")
+    ] = 2,
+    max_bootstrapped_demos: Annotated[int, typer.Option("--max-bootstrapped-demos", min=0, max=16)] = 3,
+    max_labeled_demos: Annotated[int, typer.Option("--max-labeled-demos", min=0, max=16)] = 4,
+    candidates: Annotated[
+        int, typer.Option("--candidates", min=1, max=64, help="Random-search candidate programs (bootstrap).")
+    ] = 4,
+    max_errors: Annotated[
+        int, typer.Option("--max-errors", min=1, help="Failed generations tolerated per evaluation before DSPy aborts.")
+    ] = 1000,
+    max_tokens: options.MaxTokensOption = 256,
+    restart: options.RestartOption = False,
+) -> None:
+    """Improve the IR generator's demos (and instructions) on train prompts, scored on dev prompts.
+
+    The metric is accuracy * (0.5 + 0.5 * consistency): gold-field accuracy of the request's IR,
+    discounted when its variants drift. The split is by base prompt; test prompts are never shown
+    to the optimizer. Interrupt and re-run: finished LM calls come back from the cache beside the output.
+    """
+    from tokdrift_cli.workflows.optimize_run import OptimizeRequest, run_optimize_command
+
+    console = err_console()
+    with console.status("optimizing (DSPy prints its own progress below)…"):
+        artifact = run_optimize_command(
+            OptimizeRequest(
+                output=output, suite_path=suite, trainset_path=trainset, optimizer=optimizer.value, model=model,
+                prompt_model=prompt_model, api_base=api_base, program=program, seed=seed,
+                metric_variants=metric_variants, max_bootstrapped_demos=max_bootstrapped_demos,
+                max_labeled_demos=max_labeled_demos, candidates=candidates, max_errors=max_errors,
+                max_tokens=max_tokens, restart=restart,
+            )
+        )
+    scores = artifact.scores
+    console.print(
+        f"dev score {scores.baseline_dev:.3f} -> {scores.optimized_dev:.3f} ({scores.metric}); "
+        f"split train {len(artifact.split.train)} / dev {len(artifact.split.dev)} / test {len(artifact.split.test)}; "
+        f"{artifact.lm_calls} LM calls (+{artifact.cached_calls} from cache); {artifact.wall_time_s:.0f} s"
+    )
+    console.print(f"wrote {output}; measure it with: tokdrift baseline --program {output} --output after.json")
