@@ -18,11 +18,12 @@ from tokdrift_cli.cli.commands.analyze import analyze, report
 from tokdrift_cli.cli.commands.baseline import baseline
 from tokdrift_cli.cli.commands.optimize import optimize
 from tokdrift_cli.cli.commands.inspect import compare_ir, suite_app, variants
+from tokdrift_cli.cli.commands.validate import validate
 from tokdrift_cli.cli.console import err_console
 from tokdrift_cli.cli.settings import default_map, read_project_settings
 from tokdrift_cli.errors import ExitCode, TokdriftError
 
-COMMANDS = ["baseline", "analyze", "report", "optimize", "variants", "compare-ir", "suite"]
+COMMANDS = ["baseline", "analyze", "report", "validate", "optimize", "variants", "compare-ir", "suite"]
 
 app = typer.Typer(
     name="tokdrift",
@@ -34,6 +35,7 @@ app = typer.Typer(
 app.command("baseline")(baseline)
 app.command("analyze")(analyze)
 app.command("report")(report)
+app.command("validate")(validate)
 app.command("optimize")(optimize)
 app.command("variants")(variants)
 app.command("compare-ir")(compare_ir)

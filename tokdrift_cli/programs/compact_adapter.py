@@ -85,7 +85,9 @@ class CompactJSONAdapter(dspy.Adapter):
 
     def parse(self, signature: Any, completion: str) -> dict[str, Any]:
         try:
-            data = json.loads(completion)
+            # strict=False accepts raw newlines and tabs inside strings, which a
+            # grammar allows and small models emit; the text is still JSON.
+            data = json.loads(completion, strict=False)
         except json.JSONDecodeError as error:
             raise AdapterParseError(
                 adapter_name=type(self).__name__,

@@ -17,9 +17,19 @@ from tokdrift_cli.core.ir import IR, Assertion, Effect, FunctionSignature, Inten
 
 
 # A Python-like signature line: small models have seen millions of these and
-# write them far more reliably than nested parameter objects. The pattern also
-# keeps quotes out, so the grammar can never break the JSON string.
-_SIGNATURE_PATTERN = r"^[A-Za-z_][A-Za-z0-9_]*\([A-Za-z0-9_:\[\], |.=]*\) -> [A-Za-z0-9_\[\], |.]{1,48}$"
+# write them far more reliably than nested parameter objects. The pattern is
+# a grammar on the local engine, so it spells out the shape (every parameter
+# annotated, a return type) and bounds every repetition: llama.cpp ignores
+# maxLength once a pattern is given, and an unbounded `*` lets a small model
+# loop until it runs out of tokens. Quotes can never appear, so the JSON
+# string cannot break.
+_NAME = r"[A-Za-z_][A-Za-z0-9_]{0,39}"
+_ATOM = r"[A-Za-z_][A-Za-z0-9_.]{0,24}"
+_LEAF = r"[A-Za-z0-9_. |]{1,30}"
+_ARGUMENT = rf"({_ATOM}(\[{_LEAF}(, {_LEAF}){{0,3}}\])?( \| {_ATOM}){{0,2}}|[.][.][.])"
+_SIMPLE_TYPE = rf"{_ATOM}(\[{_ARGUMENT}(, {_ARGUMENT}){{0,3}}\])?"
+_TYPE = rf"{_SIMPLE_TYPE}( \| {_SIMPLE_TYPE}){{0,2}}"
+_SIGNATURE_PATTERN = rf"^{_NAME}\(({_NAME}: {_TYPE}(, {_NAME}: {_TYPE}){{0,5}})?\) -> {_TYPE}$"
 
 
 class SpecDraft(BaseModel):

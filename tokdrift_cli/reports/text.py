@@ -20,8 +20,10 @@ PRIORITIES: tuple[str, ...] = ("P0", "P1", "P2")
 # Markers that make invisible whitespace visible in quoted prompt text; a
 # noise rule that appends a space is otherwise indistinguishable from the
 # original, and trailing spaces would also make the markdown diff badly.
-TRAILING_SPACE = "\u2420"  # ␠
-TRAILING_TAB = "\u2409"  # ␉
+# (The "control pictures" U+2420/U+2409 would be more precise, but common
+# monospace fonts lack them and show empty boxes.)
+TRAILING_SPACE = "\u00b7"  # ·
+TRAILING_TAB = "\u2192"  # →
 TRAILING_NEWLINE = "\u23ce"  # ⏎
 WHITESPACE_LEGEND = (
     f"In quoted texts {TRAILING_SPACE} marks a trailing space, {TRAILING_TAB} a trailing tab and "

@@ -9,7 +9,7 @@ from tokdrift_cli.artifacts.analysis import AnalysisArtifact
 from tokdrift_cli.artifacts.baseline import BaselineArtifact
 from tokdrift_cli.artifacts.header import input_file
 from tokdrift_cli.artifacts.io import read_artifact, read_raw_artifact, sha256_file, write_artifact, write_bytes_atomic
-from tokdrift_cli.errors import ArtifactError
+from tokdrift_cli.errors import ArtifactError, InputError
 from tokdrift_cli.stages.analyze import analyze_baseline
 
 
@@ -53,4 +53,17 @@ def run_report(
                 write_bytes_atomic(issues_dir / name, text.encode())
                 written.append(issues_dir / name)
         return WrittenReport(paths=written)
-    raise ArtifactError(f"{artifact_path} is a {kind!r} artifact; `report` takes an analysis artifact")
+    if kind == "validation":
+        from tokdrift_cli.artifacts.validation import ValidationArtifact
+        from tokdrift_cli.reports.improvement_markdown import render_improvement_report
+
+        if html is not None or issues_dir is not None:
+            raise InputError("--html and --issues-dir apply to analysis artifacts, not to a validation artifact")
+        validation = read_artifact(artifact_path, ValidationArtifact)
+        if output.name == "FRAGILE_PROMPTS.md":  # the analysis default: never overwrite the fragility report
+            output = output.with_name("IMPROVEMENT_REPORT.md")
+        write_bytes_atomic(output, render_improvement_report(validation).encode())
+        return WrittenReport(paths=[output])
+    raise ArtifactError(
+        f"{artifact_path} is a {kind!r} artifact; `report` takes an analysis or a validation artifact"
+    )

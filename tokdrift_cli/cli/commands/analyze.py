@@ -54,7 +54,7 @@ def analyze(
 
 
 def report(
-    artifact: Annotated[Path, typer.Argument(help="An analysis artifact (from `tokdrift analyze`).")],
+    artifact: Annotated[Path, typer.Argument(help="An analysis artifact (from `tokdrift analyze`) or a validation artifact (from `tokdrift validate`).")],
     output: Annotated[Path, typer.Option("--output", "-o", help="The markdown report to write.")] = Path(
         "FRAGILE_PROMPTS.md"
     ),
@@ -65,6 +65,8 @@ def report(
 ) -> None:
     """Regenerate FRAGILE_PROMPTS.md (and optionally an HTML report and issue drafts) from an artifact.
 
+    An analysis artifact gives FRAGILE_PROMPTS.md; a validation artifact gives IMPROVEMENT_REPORT.md
+    (written there when --output is left at its default; --html and --issues-dir do not apply).
     The output depends only on the artifact: the same input gives the same bytes.
     """
     from tokdrift_cli.workflows.analyze_run import run_report

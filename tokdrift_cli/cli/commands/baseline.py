@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -12,6 +13,13 @@ from tokdrift_cli.cli.console import err_console
 from tokdrift_cli.cli.progress import GenerationProgress
 from tokdrift_cli.cli.render import baseline_table, sensitivity_table
 from tokdrift_cli.workflows.baseline_run import BaselineRequest, run_baseline_command
+
+
+class SplitChoice(StrEnum):
+    TRAIN = "train"
+    DEV = "dev"
+    TEST = "test"
+    ALL = "all"
 
 
 def baseline(
@@ -28,7 +36,7 @@ def baseline(
     ] = 5,
     seed: options.SeedOption = 0,
     temperature: options.TemperatureOption = 0.0,
-    max_tokens: options.MaxTokensOption = 256,
+    max_tokens: options.MaxTokensOption = 512,
     workers: options.WorkersOption = 1,
     limit: options.LimitOption = None,
     fragile_threshold: Annotated[
@@ -48,7 +56,7 @@ def baseline(
         ),
     ] = 1,
     split: Annotated[
-        str | None,
+        SplitChoice | None,
         typer.Option(
             "--split",
             help="train, dev, test or all: run only that split of --split-from (default with a program file: test).",
@@ -90,7 +98,7 @@ def baseline(
         fragile_threshold=fragile_threshold,
         include_paraphrases=paraphrases,
         repeats=repeats,
-        split=split,
+        split=split.value if split else None,
         split_from=split_from,
         update_expected=update_baseline,
         restart=restart,

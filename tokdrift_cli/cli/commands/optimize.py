@@ -56,7 +56,7 @@ def optimize(
     max_errors: Annotated[
         int, typer.Option("--max-errors", min=1, help="Failed generations tolerated per evaluation before DSPy aborts.")
     ] = 1000,
-    max_tokens: options.MaxTokensOption = 256,
+    max_tokens: options.MaxTokensOption = 512,
     restart: options.RestartOption = False,
 ) -> None:
     """Improve the IR generator's demos (and instructions) on train prompts, scored on dev prompts.

@@ -1,0 +1,239 @@
+"""`tokdrift validate`: prove an improvement with paired statistics, or gate a baseline in CI."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from rich.text import Text
+
+from tokdrift_cli.artifacts.validation import GateResult, GateSettings, ValidationArtifact
+from tokdrift_cli.cli import options
+from tokdrift_cli.cli.console import err_console
+
+GATES_PANEL = "Gates"
+OFF_WORDS = ("off", "none", "no", "false")
+
+
+class ValidateFormat(StrEnum):
+    NONE = "none"
+    JSON = "json"
+    JUNIT = "junit"
+    GITHUB = "github"
+    MARKDOWN = "markdown"
+
+
+class GateOn(StrEnum):
+    MEAN = "mean"
+    LOWER_BOUND = "lower-bound"
+
+
+def _switchable(kind: type, low: float, high: float | None, *, low_open: bool = False, high_open: bool = False) -> Callable[[Any], Any]:
+    """A parser for a gate threshold that also accepts ``off`` (from the command line, environment or pyproject)."""
+
+    def parse(value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, str) and value.strip().lower() in OFF_WORDS:
+            return None
+        if isinstance(value, bool):
+            raise typer.BadParameter(f"{value!r} is not a number or 'off'")
+        try:
+            number = kind(value)
+        except (TypeError, ValueError):
+            raise typer.BadParameter(f"{value!r} is not a{'n integer' if kind is int else ' number'} or 'off'") from None
+        too_low = number <= low if low_open else number < low
+        too_high = high is not None and (number >= high if high_open else number > high)
+        if too_low or too_high:
+            span = f"{'(' if low_open else '['}{low}, {high if high is not None else 'inf'}{')' if high_open or high is None else ']'}"
+            raise typer.BadParameter(f"{number} is not in {span} (or 'off')")
+        return number
+
+    return parse
+
+
+def validate(
+    after: Annotated[Path, typer.Option("--after", help="The baseline to gate (e.g. run with the optimized program).")],
+    before: Annotated[
+        Path | None, typer.Option("--before", help="The baseline to compare with; enables the paired statistics.")
+    ] = None,
+    fail_under: Annotated[
+        float | None,
+        typer.Option(
+            "--fail-under",
+            envvar="TOKDRIFT_FAIL_UNDER",
+            parser=_switchable(float, 0.0, 1.0),
+            metavar="FLOAT",
+            help="Fail when the after baseline's pooled robustness (or its lower bound) is below this.",
+            rich_help_panel=GATES_PANEL,
+        ),
+    ] = None,
+    gate_on: Annotated[
+        GateOn,
+        typer.Option(
+            "--gate-on",
+            help="Gate on the pooled rate (mean) or its Wilson lower bound (an interval straddling the threshold is inconclusive).",
+            rich_help_panel=GATES_PANEL,
+        ),
+    ] = GateOn.MEAN,
+    alpha: Annotated[
+        float | None,
+        typer.Option(
+            "--alpha",
+            parser=_switchable(float, 0.0, 1.0, low_open=True, high_open=True),
+            metavar="FLOAT|off",
+            help="Significance level of the one-sided Wilcoxon test (needs --before); intervals are at 1 - alpha.",
+            rich_help_panel=GATES_PANEL,
+        ),
+    ] = 0.05,
+    max_accuracy_drop: Annotated[
+        float | None,
+        typer.Option(
+            "--max-accuracy-drop",
+            parser=_switchable(float, 0.0, 1.0),
+            metavar="FLOAT|off",
+            help="Largest allowed absolute drop in accuracy against gold (needs --before).",
+            rich_help_panel=GATES_PANEL,
+        ),
+    ] = 0.02,
+    max_latency_increase: Annotated[
+        float | None,
+        typer.Option(
+            "--max-latency-increase",
+            parser=_switchable(float, 0.0, None),
+            metavar="FLOAT|off",
+            help="Largest allowed relative increase of the median latency per generation (needs --before).",
+            rich_help_panel=GATES_PANEL,
+        ),
+    ] = 0.20,
+    min_fixed: Annotated[
+        int | None,
+        typer.Option(
+            "--min-fixed",
+            parser=_switchable(int, 0, None),
+            metavar="INT|off",
+            help="Fragile prompts an improvement must fix (capped at how many were fragile before).",
+            rich_help_panel=GATES_PANEL,
+        ),
+    ] = 3,
+    fragile_threshold: Annotated[
+        float,
+        typer.Option("--fragile-threshold", min=0.0, max=1.0, help="A prompt below this robustness is fragile.", rich_help_panel=GATES_PANEL),
+    ] = 0.9,
+    allow_mismatch: Annotated[
+        bool,
+        typer.Option(
+            "--allow-mismatch",
+            help="Pair only the cases present in both baselines with identical variant texts, instead of refusing.",
+        ),
+    ] = False,
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the validation artifact.")] = Path(
+        "validation.json"
+    ),
+    format: Annotated[  # noqa: A002 - the option is --format, and its pyproject key must be `format`
+        ValidateFormat,
+        typer.Option(
+            "--format",
+            help="Also print the result on stdout: the artifact (json), JUnit XML, GitHub annotations "
+            "(also appended to $GITHUB_STEP_SUMMARY) or the improvement report (markdown).",
+        ),
+    ] = ValidateFormat.NONE,
+    seed: options.SeedOption = 0,
+) -> None:
+    """Compare a before and an after baseline with paired statistics and gate the result (exit 0/1/3).
+
+    With --before: one-sided paired Wilcoxon test, paired bootstrap interval of the mean difference,
+    exact McNemar test on accuracy flips, and gates on robustness, significance, accuracy, latency and
+    fragile prompts fixed. Without it: gate one baseline's robustness (--fail-under).
+    Exit 0 all gates pass, 1 a gate failed, 2 bad input, 3 inconclusive (too little data to decide).
+    """
+    from tokdrift_cli.workflows.validate_run import run_validate
+
+    settings = GateSettings(
+        fail_under=fail_under,
+        gate_on=gate_on.value,  # type: ignore[arg-type]
+        alpha=alpha,
+        max_accuracy_drop=max_accuracy_drop,
+        max_latency_increase=max_latency_increase,
+        min_fixed=min_fixed,
+        fragile_threshold=fragile_threshold,
+    )
+    validation = run_validate(before, after, output, settings, allow_mismatch=allow_mismatch, seed=seed)
+    console = err_console()
+    console.print(gate_table(validation))
+    for gate in validation.gates:
+        if gate.status == "failed":
+            console.print(Text.assemble(("gate failed: ", "bold red"), f"{gate.name}: {gate.explanation}"))
+        elif gate.status == "inconclusive":
+            console.print(Text.assemble(("inconclusive: ", "bold yellow"), f"{gate.name}: {gate.explanation}"))
+    summary = validation.summary
+    style = {"passed": "bold green", "failed": "bold red", "inconclusive": "bold yellow"}[summary.verdict]
+    console.print(Text.assemble(("verdict: ", "bold"), (summary.verdict, style), f" (exit {summary.exit_code}); wrote {output}"))
+    _emit(validation, format)
+    raise typer.Exit(summary.exit_code)
+
+
+def _emit(validation: ValidationArtifact, output_format: ValidateFormat) -> None:
+    if output_format is ValidateFormat.NONE:
+        return
+    if output_format is ValidateFormat.JSON:
+        from tokdrift_cli.artifacts.io import dump_artifact
+
+        typer.echo(dump_artifact(validation).decode(), nl=False)
+    elif output_format is ValidateFormat.JUNIT:
+        from tokdrift_cli.reports.ci_formats import render_junit
+
+        typer.echo(render_junit(validation), nl=False)
+    elif output_format is ValidateFormat.GITHUB:
+        from tokdrift_cli.reports.ci_formats import render_github
+
+        annotations, step_summary = render_github(validation)
+        typer.echo(annotations, nl=False)
+        summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+        if summary_path:
+            with Path(summary_path).open("a", encoding="utf-8") as handle:
+                handle.write(step_summary)
+    else:
+        from tokdrift_cli.reports.improvement_markdown import render_improvement_report
+
+        typer.echo(render_improvement_report(validation), nl=False)
+
+
+_STATUS_STYLE = {"passed": "green", "failed": "bold red", "inconclusive": "yellow", "skipped": "dim"}
+
+
+def _figure(gate: GateResult, value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    if gate.name == "fragile_fixed" and float(value).is_integer():
+        return str(int(value))
+    return repr(float(value))
+
+
+def gate_table(validation: ValidationArtifact) -> Table:
+    pairing = validation.pairing
+    title = f"tokdrift validate · {pairing.paired_cases} prompts" + (
+        f" ({pairing.dropped_cases} dropped)" if pairing.dropped_cases else ""
+    )
+    table = Table(title=title)
+    table.add_column("gate", style="bold")
+    table.add_column("status")
+    table.add_column("figure", justify="right", overflow="fold")
+    table.add_column("threshold", justify="right")
+    table.add_column("n", justify="right")
+    table.add_column("detail", overflow="fold")
+    for gate in validation.gates:
+        table.add_row(
+            gate.name,
+            Text(gate.status, style=_STATUS_STYLE[gate.status]),
+            _figure(gate, gate.value),
+            _figure(gate, gate.threshold),
+            "" if gate.n is None else str(gate.n),
+            Text(gate.explanation),
+        )
+    return table

@@ -1,0 +1,260 @@
+"""FRAGILE_PROMPTS.md: the reviewable, committable list of fragile prompts.
+
+The file is meant to live in git next to the generator, so it is a pure
+function of the analysis artifact: no clock (the artifact's ``created_at`` is
+left out on purpose, so re-analysing the same baseline gives the same bytes),
+every list in a total order, no trailing whitespace and one final newline.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tokdrift_cli.artifacts.analysis import AnalysisArtifact, BrokenVariant, FragilePrompt
+from tokdrift_cli.artifacts.baseline import GroupSensitivity
+from tokdrift_cli.core.stats import DEFAULT_CONFIDENCE
+from tokdrift_cli.reports import markdown as md
+from tokdrift_cli.reports.figures import summary_rows
+from tokdrift_cli.reports.text import WHITESPACE_LEGEND, by_flip_rate, drop, ordered_fragile, percent, rate, yes_no
+
+DEFAULT_THRESHOLD = 0.9
+
+TITLE = "Prompt fragility report"
+SUMMARY = "Summary"
+FRAGILE = "Fragile prompts"
+PATTERNS = "Fragile patterns"
+FAMILIES = "Sensitivity per rule family"
+RULES = "Sensitivity per rule"
+FIELDS = "IR fields that differ when outputs flip"
+CATEGORIES = "Accuracy per category"
+DETAILS = "Prompt details"
+# Every fixed heading, in document order: prompt anchors are numbered after them.
+FIXED_HEADINGS = (TITLE, SUMMARY, FRAGILE, PATTERNS, FAMILIES, RULES, FIELDS, CATEGORIES, DETAILS)
+
+Lines = list[str]
+
+
+def render_fragile_prompts(analysis: AnalysisArtifact) -> str:
+    """The whole FRAGILE_PROMPTS.md for ``analysis``; identical input gives identical bytes."""
+    prompts = ordered_fragile(analysis.fragile_prompts)
+    anchors = prompt_anchors(prompts)
+    blocks = [
+        _introduction(analysis),
+        _summary(analysis),
+        _fragile_table(analysis, prompts, anchors),
+        _patterns(analysis),
+        _categories(analysis),
+        _details(analysis, prompts),
+    ]
+    return join_blocks(blocks)
+
+
+def join_blocks(blocks: Sequence[Lines]) -> str:
+    """Blocks separated by one blank line; no trailing blanks anywhere; exactly one final newline."""
+    text = "\n\n".join("\n".join(block) for block in blocks if block)
+    return "\n".join(line.rstrip(" \t") for line in text.split("\n")).rstrip("\n") + "\n"
+
+
+def prompt_anchors(prompts: Sequence[FragilePrompt]) -> dict[str, str]:
+    """The GitHub anchor of each prompt's heading, numbered as GitHub numbers repeated headings."""
+    anchors = md.Anchors()
+    for heading in FIXED_HEADINGS:
+        anchors.add(heading)
+    return {prompt.case_id: anchors.add(prompt.case_id) for prompt in prompts}
+
+
+def regenerate_commands(analysis: AnalysisArtifact, output: str = "FRAGILE_PROMPTS.md") -> Lines:
+    """The commands that rebuild this report, with the options that differ from the defaults."""
+    options = ""
+    if analysis.config.fragile_threshold != DEFAULT_THRESHOLD:
+        options += f" --threshold {analysis.config.fragile_threshold:g}"
+    if analysis.config.confidence != DEFAULT_CONFIDENCE:
+        options += f" --confidence {analysis.config.confidence:g}"
+    return [
+        f"tokdrift analyze BASELINE --output analysis.json{options}",
+        f"tokdrift report analysis.json --output {output}",
+    ]
+
+
+def provenance_sentence(analysis: AnalysisArtifact) -> str:
+    """Where the numbers come from, in one sentence (hashes only, no paths or times)."""
+    inputs = sorted(analysis.inputs, key=lambda item: (item.role, item.sha256))
+    parts = [f"{md.escape_text(item.role)} sha256 {md.code(item.sha256)}" for item in inputs]
+    provenance = analysis.provenance
+    if provenance.suite_hash:
+        parts.append(f"suite {md.code(provenance.suite_hash)}")
+    if provenance.program_hash:
+        parts.append(f"program {md.code(provenance.program_hash)}")
+    if provenance.seed is not None:
+        parts.append(f"seed {provenance.seed}")
+    parts.append(f"tokdrift {md.escape_text(analysis.tool_version)}")
+    return "It was computed by `tokdrift analyze` (" + ", ".join(parts) + ")."
+
+
+def model_name(analysis: AnalysisArtifact) -> str:
+    model_id = analysis.provenance.model_id
+    return md.code(model_id) if model_id else "an unnamed model"
+
+
+def _introduction(analysis: AnalysisArtifact) -> Lines:
+    config, summary = analysis.config, analysis.summary
+    paragraph = (
+        f"This file lists the prompts on which the natural-language-to-IR generator ({model_name(analysis)}) "
+        "is *fragile*: a meaning-preserving rewrite of the prompt (identifier casing, spacing, synonyms, "
+        "framing, clause order, noise, paraphrases) makes it produce an IR that specifies a different function. "
+        "A prompt's robustness is the share of its variants whose IR is equivalent to the original prompt's IR; "
+        f"a prompt is fragile when its robustness is below {percent(config.fragile_threshold)}. Every rate "
+        f"carries its n and a {percent(config.confidence)} Wilson score interval. Of {summary.cases} prompts, "
+        f"{summary.measured_cases} could be measured and {summary.fragile_count} are fragile. "
+        f"{provenance_sentence(analysis)} The file is generated: to regenerate it, run"
+    )
+    return [
+        f"# {TITLE}",
+        "",
+        paragraph,
+        "",
+        *md.fenced(regenerate_commands(analysis), "sh"),
+        "",
+        WHITESPACE_LEGEND,
+    ]
+
+
+def _summary(analysis: AnalysisArtifact) -> Lines:
+    rows = [[md.prose(label), md.prose(value)] for label, value in summary_rows(analysis)]
+    return [f"## {SUMMARY}", "", *md.table(["Metric", "Value"], rows)]
+
+
+def _fragile_table(analysis: AnalysisArtifact, prompts: Sequence[FragilePrompt], anchors: dict[str, str]) -> Lines:
+    heading = [f"## {FRAGILE}", ""]
+    if not prompts:
+        return [*heading, f"No prompt is below the {percent(analysis.config.fragile_threshold)} threshold."]
+    rows = [
+        [
+            f"[{md.escape_text(item.case_id)}](#{anchors[item.case_id]})",
+            md.escape_text(item.category),
+            rate(item.robustness),
+            md.escape_text(item.priority),
+            md.escape_text(item.dominant_family),
+            md.escape_text(item.status),
+        ]
+        for item in prompts
+    ]
+    headers = ["Prompt", "Category", "Robustness [CI] (n)", "Priority", "Dominant family", "Status"]
+    intro = "Most urgent first: by priority, then by robustness. Priority rule: " + PRIORITY_RULE
+    return [*heading, intro, "", *md.table(headers, rows)]
+
+
+PRIORITY_RULE = (
+    "a fragile prompt earns one point each for robustness below 50%, for its whole interval lying below "
+    "the threshold, and for a variant losing gold accuracy; 3 points is P0, 2 is P1, 0-1 is P2."
+)
+
+
+def sensitivity_table(rows: Sequence[GroupSensitivity], key_header: str) -> Lines:
+    """Flips, n and flip rate per key, most sensitive first."""
+    if not rows:
+        return ["No variants were measured."]
+    body = [[md.code(row.key, in_table=True), str(row.flips), str(row.n), rate(row.flip_rate)] for row in by_flip_rate(rows)]
+    return md.table([key_header, "Flips", "Variants", "Flip rate [CI] (n)"], body, ["l", "r", "r", "l"])
+
+
+def _patterns(analysis: AnalysisArtifact) -> Lines:
+    flipped = analysis.noise_floor.variant_flip_rate.successes
+    explain = (
+        "Flip rate = variants whose IR differs from the original prompt's IR (a failed generation counts as a "
+        "flip) / variants made by that family or rule. Highest first."
+    )
+    fields = sorted(analysis.field_flips, key=lambda row: (-row.flips, row.field.value))
+    field_rows = [[md.code(row.field.value, in_table=True), str(row.flips), rate(row.share)] for row in fields]
+    return [
+        f"## {PATTERNS}",
+        "",
+        explain,
+        "",
+        f"### {FAMILIES}",
+        "",
+        *sensitivity_table(analysis.per_family, "Family"),
+        "",
+        f"### {RULES}",
+        "",
+        *sensitivity_table(analysis.per_rule, "Rule"),
+        "",
+        f"### {FIELDS}",
+        "",
+        f"Of the {flipped} variants whose output flipped, how many differ in each IR field (one flip can change "
+        "several fields; a failed generation changes none).",
+        "",
+        *md.table(["Field", "Flips", "Share of flipped variants [CI] (n)"], field_rows, ["l", "r", "l"]),
+    ]
+
+
+def _categories(analysis: AnalysisArtifact) -> Lines:
+    rows = [
+        [
+            md.escape_text(row.category),
+            str(row.cases),
+            rate(row.accuracy),
+            rate(row.robust_accuracy),
+            drop(row.accuracy_drop),
+            rate(row.robustness),
+        ]
+        for row in sorted(analysis.per_category, key=lambda row: row.category)
+    ]
+    headers = ["Category", "Prompts", "Accuracy [CI] (n)", "Robust accuracy [CI] (n)", "Drop", "Robustness [CI] (n)"]
+    return [f"## {CATEGORIES}", "", *md.table(headers, rows, ["l", "r", "l", "l", "r", "l"])]
+
+
+def _details(analysis: AnalysisArtifact, prompts: Sequence[FragilePrompt]) -> Lines:
+    lines = [f"## {DETAILS}"]
+    if not prompts:
+        return [*lines, "", "Nothing to show: no prompt is fragile."]
+    for item in prompts:
+        lines += ["", *prompt_section(item)]
+    return lines
+
+
+def prompt_section(item: FragilePrompt) -> Lines:
+    """Everything needed to act on one fragile prompt, under a heading named by its case id."""
+    robustness = item.robustness
+    lines = [
+        f"### {md.escape_text(item.case_id)}",
+        "",
+        f"- Category: {md.escape_text(item.category)}",
+        f"- Robustness: {rate(robustness)}; {robustness.successes} of {robustness.n} variants keep the original's IR",
+        f"- Priority: **{md.escape_text(item.priority)}** ({md.prose(item.priority_reason)})",
+        f"- Original prompt matches gold: {yes_no(item.original_correct)}; "
+        f"a variant loses gold accuracy: {yes_no(item.accuracy_breaks)}",
+        f"- Dominant family: {md.escape_text(item.dominant_family)}",
+        "",
+        "Prompt:",
+        "",
+        *md.quoted_text(item.prompt),
+        "",
+        f"**Broken variants: {len(item.broken_variants)} of {robustness.n}**",
+    ]
+    for number, variant in enumerate(item.broken_variants, start=1):
+        lines += ["", *variant_block(number, variant)]
+    lines += ["", f"**Suggested mitigation:** {md.prose(item.mitigation)}", "", f"Status: {md.escape_text(item.status)}"]
+    return lines
+
+
+def variant_block(number: int, variant: BrokenVariant) -> Lines:
+    """One broken variant: its rules, its text, and what changed (or the error if it failed)."""
+    rules = ", ".join(md.code(rule) for rule in variant.rule_ids) or "(no rule)"
+    families = ", ".join(md.escape_text(family) for family in variant.families)
+    outcome = "generation failed" if variant.failed else "output changed"
+    gold = yes_no(variant.still_correct, unknown="unknown (no IR)")
+    lines = [
+        f"**Variant {number}**: {rules} ({families}); {outcome}; still matches gold: {gold}",
+        "",
+        *md.quoted_text(variant.text),
+    ]
+    if variant.failed:
+        return [*lines, "", "Error:", "", *md.quoted_text(variant.error or "(no error recorded)")]
+    if not variant.changes:
+        return [*lines, "", "No counted IR field differs (the verdict came from the comparison as a whole)."]
+    lines += ["", *md.diff_block((change.field.value, change.original, change.variant) for change in variant.changes)]
+    lines += [""]
+    lines += ["Checker's reasons (a = the variant's IR, b = the original's):", ""]
+    lines += [f"- {md.code(change.field.value)}: {md.escape_text(change.reason)}" for change in variant.changes]
+    return lines

@@ -1,0 +1,336 @@
+"""A self-contained HTML report: summary, charts, fragile prompts, patterns.
+
+One file that opens anywhere, offline: styles inline, charts as inline SVG
+built in Python, no scripts, and a Content-Security-Policy that forbids any
+network fetch, so the page cannot leak or depend on anything. Every piece of
+text from the artifact goes through :func:`html.escape`.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from html import escape
+
+from tokdrift_cli.artifacts.analysis import AnalysisArtifact, BrokenVariant, FragilePrompt
+from tokdrift_cli.artifacts.baseline import GroupSensitivity
+from tokdrift_cli.reports import charts
+from tokdrift_cli.reports.figures import summary_rows
+from tokdrift_cli.reports.fragile_markdown import PRIORITY_RULE, regenerate_commands
+from tokdrift_cli.reports.markdown import Anchors
+from tokdrift_cli.reports.text import (
+    TRAILING_NEWLINE,
+    TRAILING_SPACE,
+    TRAILING_TAB,
+    WHITESPACE_LEGEND,
+    by_flip_rate,
+    drop,
+    ordered_fragile,
+    percent,
+    rate,
+    visible_lines,
+    yes_no,
+)
+
+STYLE = """
+body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; color: #222; margin: 0; background: #fff; }
+main { max-width: 1000px; margin: 0 auto; padding: 16px 20px 48px; }
+h1 { font-size: 1.6em; margin: 0.4em 0; }
+h2 { font-size: 1.25em; margin-top: 1.8em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
+h3 { font-size: 1.05em; }
+table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.9em; }
+th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
+th { background: #f4f4f4; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, 'DejaVu Sans Mono', monospace; font-size: 0.9em; }
+pre { background: #f6f8fa; padding: 6px 10px; white-space: pre-wrap; overflow-wrap: anywhere; margin: 0.4em 0; }
+figure { margin: 1em 0; }
+figcaption { color: #555; font-size: 0.9em; margin-bottom: 0.3em; }
+svg.chart { max-width: 100%; height: auto; display: block; }
+.P0 { color: #fff; background: #b3261e; padding: 0 4px; border-radius: 3px; }
+.P1 { color: #fff; background: #d1495b; padding: 0 4px; border-radius: 3px; }
+.P2 { color: #222; background: #f3c6cc; padding: 0 4px; border-radius: 3px; }
+section.prompt { border-left: 3px solid #d1495b; padding-left: 12px; margin: 1.5em 0; }
+.variant { margin: 0.8em 0; }
+del { background: #ffebe9; text-decoration: none; }
+ins { background: #dafbe1; text-decoration: none; }
+.muted { color: #666; }
+.ws { color: #999; }
+""".strip()
+
+CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
+
+
+def render_html_report(analysis: AnalysisArtifact) -> str:
+    """The whole HTML page for ``analysis``; identical input gives identical bytes."""
+    prompts = ordered_fragile(analysis.fragile_prompts)
+    anchors = _prompt_ids(prompts)
+    body = [
+        _header(analysis),
+        _section("summary", "Summary", _summary_table(analysis)),
+        _section("charts", "Charts", _charts(analysis)),
+        _section("fragile-prompts", "Fragile prompts", _fragile_table(analysis, prompts, anchors)),
+        _section("patterns", "Fragile patterns", _patterns(analysis)),
+        _section("categories", "Accuracy per category", _categories(analysis)),
+        _section("details", "Prompt details", _details(prompts, anchors)),
+        _footer(analysis),
+    ]
+    title = escape(f"tokdrift: fragile prompts of {analysis.provenance.model_id or 'an unnamed model'}")
+    return "\n".join(
+        [
+            "<!DOCTYPE html>",
+            '<html lang="en">',
+            "<head>",
+            '<meta charset="utf-8">',
+            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+            '<meta name="viewport" content="width=device-width, initial-scale=1">',
+            f"<title>{title}</title>",
+            f"<style>\n{STYLE}\n</style>",
+            "</head>",
+            "<body>",
+            "<main>",
+            *body,
+            "</main>",
+            "</body>",
+            "</html>",
+            "",
+        ]
+    )
+
+
+def _prompt_ids(prompts: Sequence[FragilePrompt]) -> dict[str, str]:
+    """Unique, URL-safe element ids for the prompt sections (``prompt-mini-004``)."""
+    anchors = Anchors()
+    return {item.case_id: anchors.add(f"prompt {item.case_id}") for item in prompts}
+
+
+def _section(section_id: str, heading: str, content: str) -> str:
+    return f'<section id="{section_id}">\n<h2>{escape(heading)}</h2>\n{content}\n</section>'
+
+
+_BACKTICKED = re.compile(r"`([^`]+)`")
+
+
+def _prose(text: str) -> str:
+    """tokdrift's own notes, escaped, with their `code` spans shown as code."""
+    return _BACKTICKED.sub(lambda match: f"<code>{match.group(1)}</code>", escape(text))
+
+
+_MARKERS = re.compile(f"[{TRAILING_SPACE}{TRAILING_TAB}{TRAILING_NEWLINE}]+")
+
+
+def _shown(text: str, separator: str = "\n") -> str:
+    """Escaped text with invisible whitespace made visible, the markers greyed so they read as markers."""
+    escaped = escape(separator.join(visible_lines(text)))
+    return _MARKERS.sub(lambda match: f'<span class="ws">{match.group()}</span>', escaped)
+
+
+def _pre(text: str) -> str:
+    """Exact text in a block, with invisible trailing whitespace made visible."""
+    return f"<pre>{_shown(text)}</pre>"
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[int] = ()) -> str:
+    """A table of already-escaped cells; columns listed in ``numeric`` are right-aligned."""
+    head = "".join(f"<th>{escape(header)}</th>" for header in headers)
+    body = []
+    for cells in rows:
+        tds = "".join(
+            f'<td class="num">{cell}</td>' if index in numeric else f"<td>{cell}</td>" for index, cell in enumerate(cells)
+        )
+        body.append(f"<tr>{tds}</tr>")
+    return "<table>\n<thead><tr>" + head + "</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>"
+
+
+def _header(analysis: AnalysisArtifact) -> str:
+    config, summary, provenance = analysis.config, analysis.summary, analysis.provenance
+    facts = [
+        ("Model", provenance.model_id or "unnamed"),
+        ("Suite hash", provenance.suite_hash or "unknown"),
+        ("Program hash", provenance.program_hash or "unknown"),
+        ("Seed", "unknown" if provenance.seed is None else str(provenance.seed)),
+        *((f"{item.role} sha256", item.sha256) for item in sorted(analysis.inputs, key=lambda i: (i.role, i.sha256))),
+        ("tokdrift", analysis.tool_version),
+    ]
+    rows = "".join(f"<tr><th>{escape(key)}</th><td><code>{escape(value)}</code></td></tr>" for key, value in facts)
+    intro = (
+        "A prompt is <em>fragile</em> when meaning-preserving rewrites of it (casing, spacing, synonyms, framing, "
+        "clause order, noise, paraphrases) make the generator produce an IR that specifies a different function. "
+        "Robustness is the share of a prompt's variants whose IR is equivalent to the original prompt's IR; "
+        f"fragile means below {escape(percent(config.fragile_threshold))}. Every rate carries its n and a "
+        f"{escape(percent(config.confidence))} Wilson score interval. Of {summary.cases} prompts, "
+        f"{summary.measured_cases} could be measured and {summary.fragile_count} are fragile."
+    )
+    return "\n".join(
+        [
+            "<header>",
+            "<h1>Prompt fragility report</h1>",
+            f"<p>{intro}</p>",
+            f"<table>{rows}</table>",
+            "</header>",
+        ]
+    )
+
+
+def _summary_table(analysis: AnalysisArtifact) -> str:
+    rows = [[escape(label), _prose(value)] for label, value in summary_rows(analysis)]
+    return _table(["Metric", "Value"], rows)
+
+
+def _charts(analysis: AnalysisArtifact) -> str:
+    figures = [
+        (
+            charts.prompt_robustness_chart(analysis),
+            "Robustness per prompt, least robust first. Bars show the rate, whiskers the Wilson interval; "
+            "fragile prompts are red on a tinted band, the dashed line is the threshold.",
+        ),
+        (
+            charts.rule_sensitivity_chart(analysis),
+            "Flip rate per rule (share of its variants whose output changed), most sensitive first; "
+            "the dashed line is the flip rate over all variants.",
+        ),
+        (charts.family_sensitivity_chart(analysis), "Flip rate per rule family, most sensitive first."),
+        (
+            charts.category_chart(analysis),
+            "Per category: accuracy against gold, robust accuracy (original and every variant correct) and "
+            "robustness. A gap between the first two bars is accuracy lost to rewrites.",
+        ),
+    ]
+    return "\n".join(
+        f"<figure>\n<figcaption>{escape(caption)}</figcaption>\n{svg}\n</figure>" for svg, caption in figures
+    )
+
+
+def _priority(label: str) -> str:
+    css = label if label in ("P0", "P1", "P2") else "P2"
+    return f'<span class="{css}">{escape(label)}</span>'
+
+
+def _fragile_table(analysis: AnalysisArtifact, prompts: Sequence[FragilePrompt], anchors: dict[str, str]) -> str:
+    if not prompts:
+        return f"<p>No prompt is below the {escape(percent(analysis.config.fragile_threshold))} threshold.</p>"
+    rows = [
+        [
+            f'<a href="#{anchors[item.case_id]}"><code>{escape(item.case_id)}</code></a>',
+            escape(item.category),
+            escape(rate(item.robustness)),
+            _priority(item.priority),
+            escape(item.dominant_family),
+            escape(item.status),
+        ]
+        for item in prompts
+    ]
+    headers = ["Prompt", "Category", "Robustness [CI] (n)", "Priority", "Dominant family", "Status"]
+    return f"<p>Most urgent first. Priority rule: {escape(PRIORITY_RULE)}</p>\n" + _table(headers, rows)
+
+
+def _sensitivity_table(rows: Sequence[GroupSensitivity], key_header: str) -> str:
+    body = [
+        [f"<code>{escape(row.key)}</code>", str(row.flips), str(row.n), escape(rate(row.flip_rate))]
+        for row in by_flip_rate(rows)
+    ]
+    return _table([key_header, "Flips", "Variants", "Flip rate [CI] (n)"], body, numeric=(1, 2))
+
+
+def _patterns(analysis: AnalysisArtifact) -> str:
+    fields = sorted(analysis.field_flips, key=lambda row: (-row.flips, row.field.value))
+    field_rows = [[f"<code>{escape(row.field.value)}</code>", str(row.flips), escape(rate(row.share))] for row in fields]
+    flipped = analysis.noise_floor.variant_flip_rate.successes
+    return "\n".join(
+        [
+            "<h3>Sensitivity per rule family</h3>",
+            _sensitivity_table(analysis.per_family, "Family"),
+            "<h3>Sensitivity per rule</h3>",
+            _sensitivity_table(analysis.per_rule, "Rule"),
+            "<h3>IR fields that differ when outputs flip</h3>",
+            f"<p>Of the {flipped} variants whose output flipped, how many differ in each IR field.</p>",
+            _table(["Field", "Flips", "Share of flipped variants [CI] (n)"], field_rows, numeric=(1,)),
+        ]
+    )
+
+
+def _categories(analysis: AnalysisArtifact) -> str:
+    rows = [
+        [
+            escape(row.category),
+            str(row.cases),
+            escape(rate(row.accuracy)),
+            escape(rate(row.robust_accuracy)),
+            escape(drop(row.accuracy_drop)),
+            escape(rate(row.robustness)),
+        ]
+        for row in sorted(analysis.per_category, key=lambda item: item.category)
+    ]
+    headers = ["Category", "Prompts", "Accuracy [CI] (n)", "Robust accuracy [CI] (n)", "Drop", "Robustness [CI] (n)"]
+    return _table(headers, rows, numeric=(1, 4))
+
+
+def _details(prompts: Sequence[FragilePrompt], anchors: dict[str, str]) -> str:
+    if not prompts:
+        return "<p>Nothing to show: no prompt is fragile.</p>"
+    legend = f'<p class="muted">{escape(WHITESPACE_LEGEND)}</p>'
+    return "\n".join([legend, *(_prompt_section(item, anchors[item.case_id]) for item in prompts)])
+
+
+def _prompt_section(item: FragilePrompt, anchor: str) -> str:
+    robustness = item.robustness
+    facts = [
+        ("Category", escape(item.category)),
+        ("Robustness", escape(f"{rate(robustness)}; {robustness.successes} of {robustness.n} variants keep the IR")),
+        ("Priority", f"{_priority(item.priority)} {escape(item.priority_reason)}"),
+        ("Original matches gold", escape(yes_no(item.original_correct))),
+        ("A variant loses gold accuracy", escape(yes_no(item.accuracy_breaks))),
+        ("Dominant family", escape(item.dominant_family)),
+    ]
+    fact_rows = "".join(f"<tr><th>{escape(key)}</th><td>{value}</td></tr>" for key, value in facts)
+    variants = [_variant(number, variant) for number, variant in enumerate(item.broken_variants, start=1)]
+    return "\n".join(
+        [
+            f'<section class="prompt" id="{anchor}">',
+            f"<h3><code>{escape(item.case_id)}</code></h3>",
+            f"<table>{fact_rows}</table>",
+            "<p>Prompt:</p>",
+            _pre(item.prompt),
+            f"<p><strong>Broken variants: {len(item.broken_variants)} of {robustness.n}</strong></p>",
+            *variants,
+            f"<p><strong>Suggested mitigation:</strong> {_prose(item.mitigation)}</p>",
+            f"<p>Status: {escape(item.status)}</p>",
+            "</section>",
+        ]
+    )
+
+
+def _variant(number: int, variant: BrokenVariant) -> str:
+    rules = ", ".join(f"<code>{escape(rule)}</code>" for rule in variant.rule_ids) or "(no rule)"
+    families = escape(", ".join(variant.families))
+    outcome = "generation failed" if variant.failed else "output changed"
+    gold = escape(yes_no(variant.still_correct, unknown="unknown (no IR)"))
+    parts = [
+        '<div class="variant">',
+        f"<p><strong>Variant {number}</strong>: {rules} ({families}); {outcome}; still matches gold: {gold}</p>",
+        _pre(variant.text),
+    ]
+    if variant.failed:
+        parts += ["<p>Error:</p>", _pre(variant.error or "(no error recorded)")]
+    elif variant.changes:
+        rows = [
+            [
+                f"<code>{escape(change.field.value)}</code>",
+                f"<del>{_shown(change.original, ' ')}</del>",
+                f"<ins>{_shown(change.variant, ' ')}</ins>",
+                escape(change.reason),
+            ]
+            for change in variant.changes
+        ]
+        parts.append(_table(["Field", "Original", "Variant", "Checker (a = variant, b = original)"], rows))
+    parts.append("</div>")
+    return "\n".join(parts)
+
+
+def _footer(analysis: AnalysisArtifact) -> str:
+    commands = escape("\n".join(regenerate_commands(analysis, output="FRAGILE_PROMPTS.md")))
+    return (
+        "<footer>\n<h2>Regenerate</h2>\n"
+        f"<pre>{commands} --html report.html</pre>\n"
+        "</footer>"
+    )

@@ -1,0 +1,333 @@
+"""IMPROVEMENT_REPORT.md: did the change make the generator more robust, and is that proven?
+
+A pure function of the validation artifact (no clock: ``created_at`` is left
+out), so the same artifact always gives the same bytes. Rates are shown as
+percentages with their interval and n; each gate shows the exact, unrounded
+figure it was decided on, so a reader can check the verdict to the last digit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tokdrift_cli.artifacts.validation import GateResult, PairedCase, SideSummary, ValidationArtifact
+from tokdrift_cli.core.stats import RateEstimate
+from tokdrift_cli.reports import markdown as md
+from tokdrift_cli.reports.text import percent
+
+Lines = list[str]
+
+TITLE = "Improvement report"
+CHANGE_ORDER = ("newly_broken", "regressed", "fixed", "improved", "unmeasured", "unchanged", "single")
+CHANGE_LABEL = {
+    "fixed": "fixed (fragile -> robust)",
+    "newly_broken": "newly broken (robust -> fragile)",
+    "improved": "improved",
+    "regressed": "regressed",
+    "unchanged": "unchanged",
+    "unmeasured": "unmeasured (an original failed)",
+    "single": "-",
+}
+
+
+def render_improvement_report(validation: ValidationArtifact) -> str:
+    """The whole IMPROVEMENT_REPORT.md for ``validation``; identical input gives identical bytes."""
+    blocks = [
+        [f"# {TITLE}", "", verdict_line(validation)],
+        _what_changed(validation),
+        ["## Before and after", "", *before_after_table(validation)],
+        _statistics(validation),
+        ["## Gates", "", *gates_table(validation)],
+        _per_prompt(validation),
+        _method(validation),
+    ]
+    return join_blocks(blocks)
+
+
+def join_blocks(blocks: Sequence[Lines]) -> str:
+    text = "\n\n".join("\n".join(block) for block in blocks if block)
+    return "\n".join(line.rstrip(" \t") for line in text.split("\n")).rstrip("\n") + "\n"
+
+
+def verdict_line(validation: ValidationArtifact) -> str:
+    summary = validation.summary
+    counts = {status: sum(1 for gate in validation.gates if gate.status == status) for status in ("passed", "failed", "inconclusive", "skipped")}
+    tally = ", ".join(f"{count} {status}" for status, count in counts.items())
+    return f"**Verdict: {summary.verdict.upper()}** (exit {summary.exit_code}) - gates: {tally}."
+
+
+# --- figures ---------------------------------------------------------------------------------------
+
+
+def exact(value: float | None, gate: str | None = None) -> str:
+    """A figure as Python spells it in full (repr): never rounded."""
+    if value is None:
+        return "n/a"
+    if gate == "fragile_fixed" and float(value).is_integer():
+        return str(int(value))
+    return repr(float(value))
+
+
+def _rate(estimate: RateEstimate | None) -> str:
+    return "n/a" if estimate is None else estimate.format()
+
+
+def _points(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:+.1f} pp"
+
+
+def _rate_change(before: RateEstimate | None, after: RateEstimate) -> str:
+    if before is None or before.rate is None or after.rate is None:
+        return "n/a"
+    return _points(after.rate - before.rate)
+
+
+def _latency(side: SideSummary | None) -> str:
+    if side is None:
+        return "n/a"
+    if side.median_latency_s is None:
+        return f"n/a (n={side.latency_n})"
+    return f"{side.median_latency_s:.3f} s (n={side.latency_n})"
+
+
+def _fragile(side: SideSummary | None) -> str:
+    return "n/a" if side is None else f"{len(side.fragile_cases)} of {side.measured_cases} measured"
+
+
+def before_after_table(validation: ValidationArtifact) -> Lines:
+    before, after, stats = validation.before, validation.after, validation.statistics
+    threshold = percent(validation.config.gates.fragile_threshold)
+    mean_change = None
+    if before is not None and before.mean_prompt_robustness is not None and after.mean_prompt_robustness is not None:
+        mean_change = after.mean_prompt_robustness - before.mean_prompt_robustness
+    fragile_change = "n/a"
+    if stats is not None:
+        fragile_change = f"fixed {len(stats.fixed_cases)}, newly broken {len(stats.newly_broken_cases)}"
+    latency_change = "n/a" if stats is None or stats.latency_change is None else f"{stats.latency_change * 100:+.1f}%"
+    rows = [
+        ("Prompts compared", str(before.cases) if before else "n/a", str(after.cases), ""),
+        (
+            "Robustness, pooled over variants",
+            _rate(before.robustness if before else None),
+            _rate(after.robustness),
+            _rate_change(before.robustness if before else None, after.robustness),
+        ),
+        (
+            "Mean per-prompt robustness",
+            "n/a" if before is None or before.mean_prompt_robustness is None else percent(before.mean_prompt_robustness),
+            "n/a" if after.mean_prompt_robustness is None else percent(after.mean_prompt_robustness),
+            _points(mean_change),
+        ),
+        (
+            "Accuracy (original matches gold)",
+            _rate(before.accuracy if before else None),
+            _rate(after.accuracy),
+            _rate_change(before.accuracy if before else None, after.accuracy),
+        ),
+        (
+            "Robust accuracy (original and every variant match gold)",
+            _rate(before.robust_accuracy if before else None),
+            _rate(after.robust_accuracy),
+            _rate_change(before.robust_accuracy if before else None, after.robust_accuracy),
+        ),
+        (f"Fragile prompts (robustness < {threshold})", _fragile(before), _fragile(after), fragile_change),
+        ("Median latency per generation", _latency(before), _latency(after), latency_change),
+    ]
+    return md.table(
+        ["Figure", "Before", "After", "Change"],
+        [[md.prose(cell) for cell in row] for row in rows],
+        ["l", "r", "r", "r"],
+    )
+
+
+def gates_table(validation: ValidationArtifact) -> Lines:
+    rows = [
+        [
+            md.prose(gate.name),
+            _status(gate),
+            md.code(exact(gate.value, gate.name), in_table=True) if gate.value is not None else "n/a",
+            md.code(exact(gate.threshold, gate.name), in_table=True) if gate.threshold is not None else "n/a",
+            "n/a" if gate.n is None else str(gate.n),
+            md.prose(gate.explanation),
+        ]
+        for gate in validation.gates
+    ]
+    return md.table(["Gate", "Status", "Figure", "Threshold", "n", "Detail"], rows, ["l", "l", "r", "r", "r", "l"])
+
+
+def _status(gate: GateResult) -> str:
+    return {"passed": "passed", "failed": "**FAILED**", "inconclusive": "*inconclusive*", "skipped": "skipped"}[
+        gate.status
+    ]
+
+
+# --- sections --------------------------------------------------------------------------------------
+
+
+def _side_text(side: SideSummary) -> str:
+    program = md.code(side.program) if side.program else "n/a"
+    digest = f" (program hash {md.code(side.program_hash[:12])})" if side.program_hash else ""
+    model = md.code(side.model_id) if side.model_id else "n/a"
+    return f"model {model}, program {program}{digest}"
+
+
+def _what_changed(validation: ValidationArtifact) -> Lines:
+    lines = ["## What changed", ""]
+    if validation.before is not None:
+        lines.append(f"- Before: {_side_text(validation.before)}")
+    lines.append(f"- After: {_side_text(validation.after)}")
+    if validation.program is not None:
+        digest = f" (hash {md.code(validation.program.program_hash[:12])})" if validation.program.program_hash else ""
+        lines.append(
+            f"- Optimization: the after baseline ran the optimized program file {md.code(validation.program.path)}"
+            f"{digest}, as written by `tokdrift optimize`."
+        )
+    elif validation.before is not None and validation.before.program == validation.after.program:
+        lines.append("- The program is the same on both sides; what changed is the model or its settings.")
+    for item in validation.inputs:
+        lines.append(f"- Input {md.escape_text(item.role)}: {md.code(item.path)} (sha256 {md.code(item.sha256[:12])})")
+    pairing = validation.pairing
+    if pairing.mode == "single":
+        lines.append(f"- A single baseline was gated ({pairing.paired_cases} prompts); no before to compare with.")
+    elif pairing.mode == "strict":
+        lines.append(
+            f"- Pairing: {pairing.paired_cases} prompts paired; the same suite, variants and seed on both sides."
+        )
+    else:
+        lines.append(
+            f"- Pairing (`--allow-mismatch`): {pairing.paired_cases} prompts paired, {pairing.dropped_cases} dropped; "
+            "every figure is over the paired prompts only."
+        )
+        if pairing.config_differences:
+            lines.append(f"  - Settings that differ: {md.prose('; '.join(pairing.config_differences))}")
+        for label, ids in (
+            ("Only in before", pairing.before_only),
+            ("Only in after", pairing.after_only),
+            ("Different prompt or variant texts", pairing.changed_variants),
+        ):
+            if ids:
+                lines.append(f"  - {label}: {', '.join(md.code(case_id) for case_id in sorted(ids))}")
+    return lines
+
+
+def _statistics(validation: ValidationArtifact) -> Lines:
+    stats = validation.statistics
+    lines = ["## Statistics", ""]
+    if stats is None:
+        lines.append("No before baseline: no paired statistics.")
+        return lines
+    test, boot, flips, effect = stats.wilcoxon, stats.bootstrap, stats.accuracy_flips, stats.effect
+    level = percent(boot.confidence)
+    wilcoxon_result = (
+        test.note or "n/a"
+        if test.p_value is None
+        else f"W = {exact(test.statistic)}, p = {exact(test.p_value)}"
+    )
+    boot_result = f"{_signed(boot.estimate)} [{_signed(boot.low)}, {_signed(boot.high)}]"
+    if boot.note:
+        boot_result = f"{_signed(boot.estimate)} ({boot.note})"
+    flips_result = f"wrong -> right {flips.wrong_to_right}, right -> wrong {flips.right_to_wrong}; " + (
+        f"p = {exact(flips.p_value)}" if flips.p_value is not None else (flips.note or "p n/a")
+    )
+    rows = [
+        (
+            "Wilcoxon signed-rank, one-sided (after > before), per-prompt robustness",
+            wilcoxon_result,
+            f"{test.n_nonzero} changed of {test.n_pairs} pairs",
+        ),
+        (
+            f"Mean difference, paired bootstrap {level} percentile interval ({boot.n_resamples} resamples, seed {boot.seed})",
+            boot_result,
+            str(boot.n),
+        ),
+        ("Median difference", _signed(effect.median_difference), str(effect.n)),
+        (
+            "Effect size: matched-pairs rank-biserial correlation",
+            exact(effect.rank_biserial),
+            f"{effect.n_nonzero} non-zero",
+        ),
+        ("Prompts improved / regressed / unchanged", f"{stats.improved} / {stats.regressed} / {stats.unchanged}", str(stats.n_pairs)),
+        ("Exact McNemar test on accuracy flips (binomial, two-sided)", flips_result, f"{flips.n_discordant} of {flips.n_pairs} flipped"),
+    ]
+    lines.extend(md.table(["Test", "Result", "n"], [[md.prose(cell) for cell in row] for row in rows], ["l", "l", "r"]))
+    return lines
+
+
+def _signed(value: float | None) -> str:
+    return "n/a" if value is None else f"{value:+.4f}"
+
+
+def _robustness_cell(estimate: RateEstimate | None) -> str:
+    if estimate is None or estimate.rate is None:
+        return "n/a" if estimate is None else f"n/a (n={estimate.n})"
+    return f"{estimate.rate * 100:.1f}% ({estimate.successes}/{estimate.n})"
+
+
+def _correct(value: bool | None) -> str:
+    return "?" if value is None else "yes" if value else "no"
+
+
+def _per_prompt(validation: ValidationArtifact) -> Lines:
+    lines = ["## Per-prompt changes", ""]
+    cases = sorted(validation.cases, key=lambda case: (CHANGE_ORDER.index(case.change), case.difference or 0.0, case.case_id))
+    if validation.before is None:
+        threshold = validation.config.gates.fragile_threshold
+        shown = [case for case in cases if case.fragile_after is not False]
+        lines.append(f"Prompts below {percent(threshold)} robustness (or unmeasured) in the gated baseline:")
+        lines.append("")
+        if not shown:
+            lines.append("None.")
+            return lines
+        rows = [
+            [md.code(case.case_id, in_table=True), md.escape_text(case.category), _robustness_cell(case.after_robustness), _correct(case.after_correct)]
+            for case in sorted(shown, key=lambda case: (case.after_robustness.rate if case.after_robustness.rate is not None else -1.0, case.case_id))
+        ]
+        lines.extend(md.table(["Prompt", "Category", "Robustness", "Correct"], rows, ["l", "l", "r", "l"]))
+        return lines
+    changed = [case for case in cases if case.change != "unchanged"]
+    unchanged = [case for case in cases if case.change == "unchanged"]
+    if changed:
+        lines.extend(md.table(["Prompt", "Category", "Before", "After", "Difference", "Correct before -> after", "Change"], [_case_row(case) for case in changed], ["l", "l", "r", "r", "r", "l", "l"]))
+    else:
+        lines.append("No prompt changed robustness.")
+    if unchanged:
+        lines.append("")
+        lines.append(
+            f"{len(unchanged)} prompt(s) unchanged: " + ", ".join(md.code(case.case_id) for case in sorted(unchanged, key=lambda c: c.case_id))
+        )
+    return lines
+
+
+def _case_row(case: PairedCase) -> list[str]:
+    return [
+        md.code(case.case_id, in_table=True),
+        md.escape_text(case.category),
+        _robustness_cell(case.before_robustness),
+        _robustness_cell(case.after_robustness),
+        _signed(case.difference),
+        f"{_correct(case.before_correct)} -> {_correct(case.after_correct)}",
+        md.prose(CHANGE_LABEL[case.change]),
+    ]
+
+
+def _method(validation: ValidationArtifact) -> Lines:
+    gates = validation.config.gates
+    alpha = "off" if gates.alpha is None else repr(gates.alpha)
+    return [
+        "## Method",
+        "",
+        "- Robustness of a prompt = variants whose IR is equivalent to the original's IR / variants. "
+        "Pooled robustness counts every variant of every measured prompt; intervals are Wilson score intervals "
+        f"at {percent(validation.config.confidence)}.",
+        "- The Wilcoxon signed-rank test is one-sided (after more robust than before) on the per-prompt "
+        "differences, `zero_method=\"wilcox\"`: prompts whose robustness did not change are left out of the "
+        f"ranking. With fewer than {validation.config.min_pairs} pairs or changed prompts it is not run and the "
+        "significance gate is inconclusive.",
+        "- The bootstrap resamples prompts (pairs) with replacement and reports the percentile interval of the "
+        "mean difference; the accuracy test is an exact binomial test on the prompts whose correctness flipped.",
+        f"- Gates: fail-under {exact(gates.fail_under)} on the {gates.gate_on.replace('-', ' ')}, alpha {alpha}, "
+        f"max accuracy drop {exact(gates.max_accuracy_drop)}, max latency increase "
+        f"{exact(gates.max_latency_increase)}, min fixed {gates.min_fixed if gates.min_fixed is not None else 'off'} "
+        "(only when a before is given and the mean difference is positive; capped at the number of prompts fragile "
+        "before). Any failed gate exits 1, else any inconclusive gate exits 3, else 0.",
+    ]
