@@ -1,0 +1,94 @@
+"""Resume and split rules of the baseline workflow, on artifacts made by the real stage."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.fakes import FakeEngine
+from tests.stages.test_baseline import make_inputs, runner_for
+from tests.stages.test_optimize import run_fake_optimize
+from tokdrift_cli.artifacts.header import Provenance
+from tokdrift_cli.artifacts.io import write_artifact
+from tokdrift_cli.core.suite import default_suite_path, load_suite
+from tokdrift_cli.errors import CheckpointMismatchError, InputError
+from tokdrift_cli.stages.baseline import run_baseline, unit_key
+from tokdrift_cli.workflows.baseline_run import (
+    BaselineRequest,
+    _reusable_from_output,
+    _selected_cases,
+    expected_results,
+    resume_fingerprint,
+)
+
+
+def request(**overrides: object) -> BaselineRequest:
+    values: dict[str, object] = dict(
+        output=Path("b.json"), suite_path=None, model="local", api_base=None, program="default", variants=2, seed=0,
+        temperature=0.0, max_tokens=512, workers=1, limit=None, fragile_threshold=0.9, include_paraphrases=True,
+    )
+    values.update(overrides)
+    return BaselineRequest(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def finished(tmp_path: Path, mini_suite_path: Path):  # type: ignore[no-untyped-def]
+    inputs = make_inputs(mini_suite_path)
+    inputs.provenance = Provenance(model_id="local/fake", program_hash="p1")
+    artifact = run_baseline(inputs, runner_for(FakeEngine()))
+    path = tmp_path / "baseline.json"
+    write_artifact(path, artifact)
+    return path, artifact
+
+
+def test_finished_output_is_reused_whole(finished) -> None:  # type: ignore[no-untyped-def]
+    path, artifact = finished
+    expected = resume_fingerprint(artifact.config, "local/fake", "p1")
+    reusable = _reusable_from_output(path, expected, restart=False)
+    for case in artifact.cases:
+        assert reusable[unit_key(case.case_id, case.prompt)] == case.original
+        for variant in case.variants:
+            assert reusable[unit_key(case.case_id, variant.text)] == variant.generation
+
+
+def test_other_config_is_refused_unless_restart(finished) -> None:  # type: ignore[no-untyped-def]
+    path, artifact = finished
+    other = resume_fingerprint(artifact.config.model_copy(update={"seed": 9}), "local/fake", "p1")
+    with pytest.raises(CheckpointMismatchError, match="different config"):
+        _reusable_from_output(path, other, restart=False)
+    assert _reusable_from_output(path, other, restart=True) == {}
+    assert path.exists()  # refusing never deletes
+
+
+def test_limit_does_not_change_the_fingerprint(finished) -> None:  # type: ignore[no-untyped-def]
+    _, artifact = finished
+    limited = artifact.config.model_copy(update={"limit": 1})
+    assert resume_fingerprint(limited, "m", "p") == resume_fingerprint(artifact.config, "m", "p")
+    assert resume_fingerprint(artifact.config, "m", "p") != resume_fingerprint(artifact.config, "m", "other")
+
+
+def test_expected_results_are_headline_figures(finished) -> None:  # type: ignore[no-untyped-def]
+    _, artifact = finished
+    payload = orjson.loads(expected_results(artifact))
+    assert payload["kind"] == "expected_results"
+    assert payload["robustness"]["successes"] == artifact.summary.robustness.successes
+    assert set(payload["per_case_robustness"]) == {c.case_id for c in artifact.cases}
+
+
+def test_program_file_selects_its_test_split(tmp_path: Path) -> None:
+    program = run_fake_optimize(FakeEngine())
+    program = program.model_copy(update={"provenance": program.provenance.model_copy(
+        update={"suite_hash": load_suite(default_suite_path()).sha256})})
+    path = tmp_path / "program.json"
+    write_artifact(path, program)
+    suite_hash = load_suite(default_suite_path()).sha256
+    assert _selected_cases(request(program=str(path)), suite_hash) == ("test", sorted(program.split.test))
+    assert _selected_cases(request(split_from=path, split="dev"), suite_hash) == ("dev", sorted(program.split.dev))
+    assert _selected_cases(request(split_from=path, split="all"), suite_hash) == (None, None)
+    assert _selected_cases(request(), suite_hash) == (None, None)
+    with pytest.raises(InputError, match="another suite"):
+        _selected_cases(request(split_from=path), "0" * 64)
+    with pytest.raises(InputError, match="needs --split-from"):
+        _selected_cases(request(split="test"), suite_hash)
