@@ -29,7 +29,8 @@ class MarkdownDoc:
 
     @classmethod
     def parse(cls, text: str) -> MarkdownDoc:
-        doc, fence, info, content = cls(), "", "", []
+        doc, fence, info = cls(), "", ""
+        content: list[str] = []
         for line in text.split("\n"):
             if fence:
                 if line.startswith(fence) and set(line) == {"`"}:

@@ -36,6 +36,8 @@ HOSTILE_PROMPT = (
 
 def estimate(successes: int, n: int, confidence: float = 0.95) -> RateEstimate:
     """A Wilson score interval in plain math (same formula scipy uses), to keep tests fast."""
+    if not 0 <= successes <= n:
+        raise ValueError(f"need 0 <= successes <= n, got {successes}/{n}")
     if n == 0:
         return RateEstimate(successes=0, n=0, rate=None, low=None, high=None, confidence=confidence)
     z = NormalDist().inv_cdf(0.5 + confidence / 2)
@@ -44,7 +46,12 @@ def estimate(successes: int, n: int, confidence: float = 0.95) -> RateEstimate:
     centre = (p + z * z / (2 * n)) / denominator
     half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denominator
     return RateEstimate(
-        successes=successes, n=n, rate=p, low=max(0.0, centre - half), high=min(1.0, centre + half), confidence=confidence
+        successes=successes,
+        n=n,
+        rate=p,
+        low=max(0.0, centre - half),
+        high=min(1.0, centre + half),
+        confidence=confidence,
     )
 
 
@@ -53,7 +60,9 @@ def sensitivity(key: str, flips: int, n: int) -> GroupSensitivity:
 
 
 def changed(field: IRField, original: str, variant: str) -> FieldChange:
-    return FieldChange(field=field, original=original, variant=variant, reason=f"{field.value} differ: a={variant!r} b={original!r}")
+    return FieldChange(
+        field=field, original=original, variant=variant, reason=f"{field.value} differ: a={variant!r} b={original!r}"
+    )
 
 
 def variant(text: str, rules: list[str], families: list[str], **fields: object) -> BrokenVariant:
@@ -206,9 +215,9 @@ def make_analysis(
             fragile_count=len(fragile_prompts),
             priorities={level: priorities.get(level, 0) for level in ("P0", "P1", "P2")},
             robustness=estimate(successes, total),
-            accuracy=estimate(4, cases),
-            robust_accuracy=estimate(2, cases),
-            accuracy_drop=(4 - 2) / cases,
+            accuracy=estimate(min(4, cases), cases),
+            robust_accuracy=estimate(min(2, cases), cases),
+            accuracy_drop=(min(4, cases) - min(2, cases)) / cases,
         ),
         fragile_prompts=fragile_prompts,
         per_rule=PER_RULE,
@@ -217,11 +226,11 @@ def make_analysis(
         field_flips=[
             FieldFlips(field=field, flips=flips, share=estimate(flips, total - successes))
             for field, flips in [
-                (IRField.NAME, 1),
-                (IRField.PARAMETERS, 1),
-                (IRField.RETURNS, 1),
-                (IRField.EFFECTS, 1),
-                (IRField.ASSERTIONS, 1),
+                (IRField.NAME, min(1, total - successes)),
+                (IRField.PARAMETERS, min(1, total - successes)),
+                (IRField.RETURNS, min(1, total - successes)),
+                (IRField.EFFECTS, min(1, total - successes)),
+                (IRField.ASSERTIONS, min(1, total - successes)),
             ]
         ],
         per_category=[

@@ -37,12 +37,13 @@ class Image:
         want_r, want_g, want_b = rgb
         for row in self.rows:
             reds, greens, blues = row[0::step], row[1::step], row[2::step]
-            if tolerance == 0:
-                total += sum(1 for r, g, b in zip(reds, greens, blues) if r == want_r and g == want_g and b == want_b)
+            if tolerance == 0:  # the common case, kept cheap: a screenshot has ~3 million pixels
+                pixels = zip(reds, greens, blues, strict=True)
+                total += sum(1 for r, g, b in pixels if r == want_r and g == want_g and b == want_b)
             else:
                 total += sum(
                     1
-                    for r, g, b in zip(reds, greens, blues)
+                    for r, g, b in zip(reds, greens, blues, strict=True)
                     if abs(r - want_r) <= tolerance and abs(g - want_g) <= tolerance and abs(b - want_b) <= tolerance
                 )
         return total
@@ -104,7 +105,7 @@ def _unfilter(kind: int, line: bytes, previous: bytes, bpp: int) -> bytes:
     if kind == 0:
         return line
     if kind == 2:  # Up
-        return bytes((a + b) & 0xFF for a, b in zip(line, previous))
+        return bytes((a + b) & 0xFF for a, b in zip(line, previous, strict=True))
     out = bytearray(line)
     size = len(out)
     if kind == 1:  # Sub

@@ -93,6 +93,8 @@ class AnalysisConfig(_Frozen):
 class AnalysisSummary(_Frozen):
     cases: int
     measured_cases: int
+    # Prompts whose original generation failed: nothing to compare variants to.
+    unmeasured_cases: list[str] = Field(default_factory=list)
     fragile_count: int
     priorities: dict[str, int]
     robustness: RateEstimate

@@ -67,7 +67,9 @@ def _sensitivity_chart(
 
 def rule_sensitivity_chart(analysis: AnalysisArtifact) -> str:
     """Flip rate per rule, most sensitive first, against the pooled flip rate."""
-    return _sensitivity_chart(RULE_CHART_ID, "Flip rate per rule with Wilson intervals", "rule", analysis.per_rule, analysis)
+    return _sensitivity_chart(
+        RULE_CHART_ID, "Flip rate per rule with Wilson intervals", "rule", analysis.per_rule, analysis
+    )
 
 
 def family_sensitivity_chart(analysis: AnalysisArtifact) -> str:
@@ -89,7 +91,12 @@ def category_chart(analysis: AnalysisArtifact) -> str:
                 f"{row.category}: robust accuracy {rate(row.robust_accuracy)}",
                 "bar robust-accuracy",
             ),
-            Bar(row.robustness, ROBUSTNESS_COLOUR, f"{row.category}: robustness {rate(row.robustness)}", "bar robustness"),
+            Bar(
+                row.robustness,
+                ROBUSTNESS_COLOUR,
+                f"{row.category}: robustness {rate(row.robustness)}",
+                "bar robustness",
+            ),
         )
         title = f"{row.category} ({row.cases} prompts)"
         rows.append(Row(row.category, title, bars, css_class="category"))
@@ -98,4 +105,6 @@ def category_chart(analysis: AnalysisArtifact) -> str:
         LegendItem(ROBUST_ACCURACY_COLOUR, "robust accuracy"),
         LegendItem(ROBUSTNESS_COLOUR, "robustness"),
     )
-    return interval_chart(CATEGORY_CHART_ID, "Accuracy, robust accuracy and robustness per category", rows, legend=legend)
+    return interval_chart(
+        CATEGORY_CHART_ID, "Accuracy, robust accuracy and robustness per category", rows, legend=legend
+    )

@@ -93,8 +93,11 @@ def render_github(validation: ValidationArtifact) -> tuple[str, str]:
     summary = validation.summary
     level = {"passed": "notice", "failed": "error", "inconclusive": "warning"}[summary.verdict]
     lines.append(
-        annotation(level, "tokdrift validate", f"verdict {summary.verdict} (exit {summary.exit_code}) over "
-        f"{validation.pairing.paired_cases} prompts")
+        annotation(
+            level,
+            "tokdrift validate",
+            f"verdict {summary.verdict} (exit {summary.exit_code}) over {validation.pairing.paired_cases} prompts",
+        )
     )
     step_summary = join_blocks(
         [

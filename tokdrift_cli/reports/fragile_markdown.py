@@ -154,7 +154,9 @@ def sensitivity_table(rows: Sequence[GroupSensitivity], key_header: str) -> Line
     """Flips, n and flip rate per key, most sensitive first."""
     if not rows:
         return ["No variants were measured."]
-    body = [[md.code(row.key, in_table=True), str(row.flips), str(row.n), rate(row.flip_rate)] for row in by_flip_rate(rows)]
+    body = [
+        [md.code(row.key, in_table=True), str(row.flips), str(row.n), rate(row.flip_rate)] for row in by_flip_rate(rows)
+    ]
     return md.table([key_header, "Flips", "Variants", "Flip rate [CI] (n)"], body, ["l", "r", "r", "l"])
 
 
@@ -181,8 +183,10 @@ def _patterns(analysis: AnalysisArtifact) -> Lines:
         "",
         f"### {FIELDS}",
         "",
-        f"Of the {flipped} variants whose output flipped, how many differ in each IR field (one flip can change "
-        "several fields; a failed generation changes none).",
+        (
+            f"Of the {flipped} variants whose output flipped, how many differ in each IR field (one flip can change "
+            "several fields; a failed generation changes none)."
+        ),
         "",
         *md.table(["Field", "Flips", "Share of flipped variants [CI] (n)"], field_rows, ["l", "r", "l"]),
     ]
@@ -222,8 +226,10 @@ def prompt_section(item: FragilePrompt) -> Lines:
         f"- Category: {md.escape_text(item.category)}",
         f"- Robustness: {rate(robustness)}; {robustness.successes} of {robustness.n} variants keep the original's IR",
         f"- Priority: **{md.escape_text(item.priority)}** ({md.prose(item.priority_reason)})",
-        f"- Original prompt matches gold: {yes_no(item.original_correct)}; "
-        f"a variant loses gold accuracy: {yes_no(item.accuracy_breaks)}",
+        (
+            f"- Original prompt matches gold: {yes_no(item.original_correct)}; "
+            f"a variant loses gold accuracy: {yes_no(item.accuracy_breaks)}"
+        ),
         f"- Dominant family: {md.escape_text(item.dominant_family)}",
         "",
         "Prompt:",
@@ -234,7 +240,12 @@ def prompt_section(item: FragilePrompt) -> Lines:
     ]
     for number, variant in enumerate(item.broken_variants, start=1):
         lines += ["", *variant_block(number, variant)]
-    lines += ["", f"**Suggested mitigation:** {md.prose(item.mitigation)}", "", f"Status: {md.escape_text(item.status)}"]
+    lines += [
+        "",
+        f"**Suggested mitigation:** {md.prose(item.mitigation)}",
+        "",
+        f"Status: {md.escape_text(item.status)}",
+    ]
     return lines
 
 

@@ -33,7 +33,7 @@ from tokdrift_cli.reports.text import (
 )
 
 STYLE = """
-body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; color: #222; margin: 0; background: #fff; }
+body { font-family: system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif; color: #222; margin: 0; }
 main { max-width: 1000px; margin: 0 auto; padding: 16px 20px 48px; }
 h1 { font-size: 1.6em; margin: 0.4em 0; }
 h2 { font-size: 1.25em; margin-top: 1.8em; border-bottom: 1px solid #ddd; padding-bottom: 0.2em; }
@@ -42,7 +42,7 @@ table { border-collapse: collapse; margin: 0.6em 0; font-size: 0.9em; }
 th, td { border: 1px solid #ddd; padding: 3px 8px; text-align: left; vertical-align: top; }
 th { background: #f4f4f4; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
-code, pre { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, 'DejaVu Sans Mono', monospace; font-size: 0.9em; }
+code, pre { font-family: ui-monospace, Menlo, Consolas, 'DejaVu Sans Mono', monospace; font-size: 0.9em; }
 pre { background: #f6f8fa; padding: 6px 10px; white-space: pre-wrap; overflow-wrap: anywhere; margin: 0.4em 0; }
 figure { margin: 1em 0; }
 figcaption { color: #555; font-size: 0.9em; margin-bottom: 0.3em; }
@@ -136,7 +136,8 @@ def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Seque
     body = []
     for cells in rows:
         tds = "".join(
-            f'<td class="num">{cell}</td>' if index in numeric else f"<td>{cell}</td>" for index, cell in enumerate(cells)
+            f'<td class="num">{cell}</td>' if index in numeric else f"<td>{cell}</td>"
+            for index, cell in enumerate(cells)
         )
         body.append(f"<tr>{tds}</tr>")
     return "<table>\n<thead><tr>" + head + "</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>"
@@ -181,19 +182,25 @@ def _charts(analysis: AnalysisArtifact) -> str:
     figures = [
         (
             charts.prompt_robustness_chart(analysis),
-            "Robustness per prompt, least robust first. Bars show the rate, whiskers the Wilson interval; "
-            "fragile prompts are red on a tinted band, the dashed line is the threshold.",
+            (
+                "Robustness per prompt, least robust first. Bars show the rate, whiskers the Wilson interval; "
+                "fragile prompts are red on a tinted band, the dashed line is the threshold."
+            ),
         ),
         (
             charts.rule_sensitivity_chart(analysis),
-            "Flip rate per rule (share of its variants whose output changed), most sensitive first; "
-            "the dashed line is the flip rate over all variants.",
+            (
+                "Flip rate per rule (share of its variants whose output changed), most sensitive first; "
+                "the dashed line is the flip rate over all variants."
+            ),
         ),
         (charts.family_sensitivity_chart(analysis), "Flip rate per rule family, most sensitive first."),
         (
             charts.category_chart(analysis),
-            "Per category: accuracy against gold, robust accuracy (original and every variant correct) and "
-            "robustness. A gap between the first two bars is accuracy lost to rewrites.",
+            (
+                "Per category: accuracy against gold, robust accuracy (original and every variant correct) and "
+                "robustness. A gap between the first two bars is accuracy lost to rewrites."
+            ),
         ),
     ]
     return "\n".join(
@@ -234,7 +241,9 @@ def _sensitivity_table(rows: Sequence[GroupSensitivity], key_header: str) -> str
 
 def _patterns(analysis: AnalysisArtifact) -> str:
     fields = sorted(analysis.field_flips, key=lambda row: (-row.flips, row.field.value))
-    field_rows = [[f"<code>{escape(row.field.value)}</code>", str(row.flips), escape(rate(row.share))] for row in fields]
+    field_rows = [
+        [f"<code>{escape(row.field.value)}</code>", str(row.flips), escape(rate(row.share))] for row in fields
+    ]
     flipped = analysis.noise_floor.variant_flip_rate.successes
     return "\n".join(
         [
@@ -329,8 +338,4 @@ def _variant(number: int, variant: BrokenVariant) -> str:
 
 def _footer(analysis: AnalysisArtifact) -> str:
     commands = escape("\n".join(regenerate_commands(analysis, output="FRAGILE_PROMPTS.md")))
-    return (
-        "<footer>\n<h2>Regenerate</h2>\n"
-        f"<pre>{commands} --html report.html</pre>\n"
-        "</footer>"
-    )
+    return f"<footer>\n<h2>Regenerate</h2>\n<pre>{commands} --html report.html</pre>\n</footer>"

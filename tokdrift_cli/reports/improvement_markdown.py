@@ -51,7 +51,10 @@ def join_blocks(blocks: Sequence[Lines]) -> str:
 
 def verdict_line(validation: ValidationArtifact) -> str:
     summary = validation.summary
-    counts = {status: sum(1 for gate in validation.gates if gate.status == status) for status in ("passed", "failed", "inconclusive", "skipped")}
+    counts = {
+        status: sum(1 for gate in validation.gates if gate.status == status)
+        for status in ("passed", "failed", "inconclusive", "skipped")
+    }
     tally = ", ".join(f"{count} {status}" for status, count in counts.items())
     return f"**Verdict: {summary.verdict.upper()}** (exit {summary.exit_code}) - gates: {tally}."
 
@@ -70,6 +73,10 @@ def exact(value: float | None, gate: str | None = None) -> str:
 
 def _rate(estimate: RateEstimate | None) -> str:
     return "n/a" if estimate is None else estimate.format()
+
+
+def _share(value: float | None) -> str:
+    return "n/a" if value is None else f"{value * 100:.1f}%"
 
 
 def _points(value: float | None) -> str:
@@ -114,8 +121,8 @@ def before_after_table(validation: ValidationArtifact) -> Lines:
         ),
         (
             "Mean per-prompt robustness",
-            "n/a" if before is None or before.mean_prompt_robustness is None else percent(before.mean_prompt_robustness),
-            "n/a" if after.mean_prompt_robustness is None else percent(after.mean_prompt_robustness),
+            _share(before.mean_prompt_robustness if before else None),
+            _share(after.mean_prompt_robustness),
             _points(mean_change),
         ),
         (
@@ -219,9 +226,7 @@ def _statistics(validation: ValidationArtifact) -> Lines:
     test, boot, flips, effect = stats.wilcoxon, stats.bootstrap, stats.accuracy_flips, stats.effect
     level = percent(boot.confidence)
     wilcoxon_result = (
-        test.note or "n/a"
-        if test.p_value is None
-        else f"W = {exact(test.statistic)}, p = {exact(test.p_value)}"
+        test.note or "n/a" if test.p_value is None else f"W = {exact(test.statistic)}, p = {exact(test.p_value)}"
     )
     boot_result = f"{_signed(boot.estimate)} [{_signed(boot.low)}, {_signed(boot.high)}]"
     if boot.note:
@@ -236,7 +241,8 @@ def _statistics(validation: ValidationArtifact) -> Lines:
             f"{test.n_nonzero} changed of {test.n_pairs} pairs",
         ),
         (
-            f"Mean difference, paired bootstrap {level} percentile interval ({boot.n_resamples} resamples, seed {boot.seed})",
+            f"Mean difference, paired bootstrap {level} percentile interval "
+            f"({boot.n_resamples} resamples, seed {boot.seed})",
             boot_result,
             str(boot.n),
         ),
@@ -246,8 +252,16 @@ def _statistics(validation: ValidationArtifact) -> Lines:
             exact(effect.rank_biserial),
             f"{effect.n_nonzero} non-zero",
         ),
-        ("Prompts improved / regressed / unchanged", f"{stats.improved} / {stats.regressed} / {stats.unchanged}", str(stats.n_pairs)),
-        ("Exact McNemar test on accuracy flips (binomial, two-sided)", flips_result, f"{flips.n_discordant} of {flips.n_pairs} flipped"),
+        (
+            "Prompts improved / regressed / unchanged",
+            f"{stats.improved} / {stats.regressed} / {stats.unchanged}",
+            str(stats.n_pairs),
+        ),
+        (
+            "Exact McNemar test on accuracy flips (binomial, two-sided)",
+            flips_result,
+            f"{flips.n_discordant} of {flips.n_pairs} flipped",
+        ),
     ]
     lines.extend(md.table(["Test", "Result", "n"], [[md.prose(cell) for cell in row] for row in rows], ["l", "l", "r"]))
     return lines
@@ -269,7 +283,9 @@ def _correct(value: bool | None) -> str:
 
 def _per_prompt(validation: ValidationArtifact) -> Lines:
     lines = ["## Per-prompt changes", ""]
-    cases = sorted(validation.cases, key=lambda case: (CHANGE_ORDER.index(case.change), case.difference or 0.0, case.case_id))
+    cases = sorted(
+        validation.cases, key=lambda case: (CHANGE_ORDER.index(case.change), case.difference or 0.0, case.case_id)
+    )
     if validation.before is None:
         threshold = validation.config.gates.fragile_threshold
         shown = [case for case in cases if case.fragile_after is not False]
@@ -279,21 +295,39 @@ def _per_prompt(validation: ValidationArtifact) -> Lines:
             lines.append("None.")
             return lines
         rows = [
-            [md.code(case.case_id, in_table=True), md.escape_text(case.category), _robustness_cell(case.after_robustness), _correct(case.after_correct)]
-            for case in sorted(shown, key=lambda case: (case.after_robustness.rate if case.after_robustness.rate is not None else -1.0, case.case_id))
+            [
+                md.code(case.case_id, in_table=True),
+                md.escape_text(case.category),
+                _robustness_cell(case.after_robustness),
+                _correct(case.after_correct),
+            ]
+            for case in sorted(
+                shown,
+                key=lambda case: (
+                    case.after_robustness.rate if case.after_robustness.rate is not None else -1.0,
+                    case.case_id,
+                ),
+            )
         ]
         lines.extend(md.table(["Prompt", "Category", "Robustness", "Correct"], rows, ["l", "l", "r", "l"]))
         return lines
     changed = [case for case in cases if case.change != "unchanged"]
     unchanged = [case for case in cases if case.change == "unchanged"]
     if changed:
-        lines.extend(md.table(["Prompt", "Category", "Before", "After", "Difference", "Correct before -> after", "Change"], [_case_row(case) for case in changed], ["l", "l", "r", "r", "r", "l", "l"]))
+        lines.extend(
+            md.table(
+                ["Prompt", "Category", "Before", "After", "Difference", "Correct before -> after", "Change"],
+                [_case_row(case) for case in changed],
+                ["l", "l", "r", "r", "r", "l", "l"],
+            )
+        )
     else:
         lines.append("No prompt changed robustness.")
     if unchanged:
         lines.append("")
         lines.append(
-            f"{len(unchanged)} prompt(s) unchanged: " + ", ".join(md.code(case.case_id) for case in sorted(unchanged, key=lambda c: c.case_id))
+            f"{len(unchanged)} prompt(s) unchanged: "
+            + ", ".join(md.code(case.case_id) for case in sorted(unchanged, key=lambda c: c.case_id))
         )
     return lines
 
@@ -320,7 +354,7 @@ def _method(validation: ValidationArtifact) -> Lines:
         "Pooled robustness counts every variant of every measured prompt; intervals are Wilson score intervals "
         f"at {percent(validation.config.confidence)}.",
         "- The Wilcoxon signed-rank test is one-sided (after more robust than before) on the per-prompt "
-        "differences, `zero_method=\"wilcox\"`: prompts whose robustness did not change are left out of the "
+        'differences, `zero_method="wilcox"`: prompts whose robustness did not change are left out of the '
         f"ranking. With fewer than {validation.config.min_pairs} pairs or changed prompts it is not run and the "
         "significance gate is inconclusive.",
         "- The bootstrap resamples prompts (pairs) with replacement and reports the percentile interval of the "

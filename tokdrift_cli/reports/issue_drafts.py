@@ -38,12 +38,6 @@ def _unique_name(area: FragileArea, taken: dict[str, str]) -> str:
     return name
 
 
-def issue_title(area: FragileArea) -> str:
-    count = len(area.evidence)
-    noun = "prompt" if count == 1 else "prompts"
-    return f"[{area.priority}] Generator output drifts under {area.family} rewrites ({count} {noun})"
-
-
 def _title_line(area: FragileArea) -> str:
     """The title as markdown: only the parts that come from data are escaped, so ``[P1]`` stays readable."""
     count = len(area.evidence)
@@ -75,14 +69,18 @@ def _why(analysis: AnalysisArtifact, area: FragileArea) -> Lines:
     worst = area.evidence[0].prompt  # evidence is in urgency order
     threshold = percent(analysis.config.fragile_threshold)
     return [
-        f"**Priority: {md.escape_text(area.priority)}.** An area takes the highest priority of its prompts; "
-        f"here {md.code(worst.case_id)} is {md.escape_text(worst.priority)} ({md.prose(worst.priority_reason)}). "
-        f"Priority rule: {PRIORITY_RULE}",
+        (
+            f"**Priority: {md.escape_text(area.priority)}.** An area takes the highest priority of its prompts; "
+            f"here {md.code(worst.case_id)} is {md.escape_text(worst.priority)} ({md.prose(worst.priority_reason)}). "
+            f"Priority rule: {PRIORITY_RULE}"
+        ),
         "",
-        f"Rewrites of the {md.escape_text(area.family)} family keep the meaning of a prompt, yet they change the "
-        f"IR that the generator ({model_name(analysis)}) produces for {len(area.evidence)} prompt(s) whose "
-        f"robustness is below {threshold}. Intervals are {percent(analysis.config.confidence)} Wilson score "
-        "intervals; the full texts and field diffs are in the prompts' sections of FRAGILE_PROMPTS.md.",
+        (
+            f"Rewrites of the {md.escape_text(area.family)} family keep the meaning of a prompt, yet they change the "
+            f"IR that the generator ({model_name(analysis)}) produces for {len(area.evidence)} prompt(s) whose "
+            f"robustness is below {threshold}. Intervals are {percent(analysis.config.confidence)} Wilson score "
+            "intervals; the full texts and field diffs are in the prompts' sections of FRAGILE_PROMPTS.md."
+        ),
     ]
 
 
@@ -122,8 +120,10 @@ def _family_rate(analysis: AnalysisArtifact, area: FragileArea) -> Lines:
     family_rules = [sens for sens in analysis.per_rule if sens.key in rules and family_of_rule(sens.key) == area.family]
     return [
         *heading,
-        f"Across all measured prompts, {md.escape_text(area.family)} rewrites flip the output in {row.flips} of "
-        f"{row.n} variants: flip rate {rate(row.flip_rate)}.",
+        (
+            f"Across all measured prompts, {md.escape_text(area.family)} rewrites flip the output in {row.flips} of "
+            f"{row.n} variants: flip rate {rate(row.flip_rate)}."
+        ),
         "",
         "Rules of this family that broke the prompts above:",
         "",

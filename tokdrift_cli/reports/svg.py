@@ -28,8 +28,11 @@ ROW_PAD = 4
 TICKS = (0.0, 0.25, 0.5, 0.75, 1.0)
 INK = "#333333"
 GRID = "#d0d0d0"
+MUTED = "#666666"
 HIGHLIGHT = "#fbe9eb"
 FONT = "ui-monospace, SFMono-Regular, Menlo, Consolas, 'DejaVu Sans Mono', monospace"
+
+Attribute = str | float | int
 
 
 @dataclass(frozen=True)
@@ -80,16 +83,20 @@ class _Layout:
 
 def _num(value: float) -> str:
     """Fixed one-decimal coordinates: deterministic and compact."""
-    text = f"{value:.1f}"
-    return text[:-2] if text.endswith(".0") else text
+    return f"{value:.1f}".removesuffix(".0")
 
 
-def _attrs(**values: str | float) -> str:
-    parts = []
-    for key, value in values.items():
-        text = _num(value) if isinstance(value, float) else str(value)
-        parts.append(f'{key.rstrip("_").replace("_", "-")}="{escape(text, quote=True)}"')
-    return " ".join(parts)
+def element(name: str, text: str | None = None, /, **attributes: Attribute) -> str:
+    """``<name a="..."/>`` or ``<name a="...">text</name>``; attribute ``class_`` -> ``class``, ``_`` -> ``-``.
+
+    ``text`` must already be escaped (it may hold child elements).
+    """
+    parts = [name]
+    for key, value in attributes.items():
+        shown = _num(value) if isinstance(value, float) else str(value)
+        parts.append(f'{key.rstrip("_").replace("_", "-")}="{escape(shown, quote=True)}"')
+    opening = " ".join(parts)
+    return f"<{opening}/>" if text is None else f"<{opening}>{text}</{name}>"
 
 
 def _row_pad(row: Row) -> float:
@@ -104,8 +111,7 @@ def _row_height(row: Row) -> float:
 def _layout(rows: Sequence[Row]) -> _Layout:
     longest = max((len(row.label) for row in rows), default=8)
     label_width = min(max(longest * CHAR_WIDTH + 16, 90.0), 330.0)
-    plot_x = label_width
-    return _Layout(label_width, plot_x, WIDTH - plot_x - VALUE_WIDTH - RIGHT_PAD)
+    return _Layout(label_width, label_width, WIDTH - label_width - VALUE_WIDTH - RIGHT_PAD)
 
 
 def interval_chart(
@@ -119,20 +125,22 @@ def interval_chart(
     """An ``<svg id=chart_id>`` with one ``<g class="mark ...">`` per row, each carrying a ``<title>``."""
     layout = _layout(rows)
     height = TOP + sum(_row_height(row) for row in rows) + BOTTOM
-    parts = [
-        f'<svg {_attrs(id=chart_id, class_="chart", width=str(WIDTH), height=_num(height))} '
-        f'viewBox="0 0 {WIDTH} {_num(height)}" role="img" aria-labelledby="{escape(chart_id)}-title" '
-        f'font-family="{escape(FONT, quote=True)}" font-size="12">',
-        f'<title id="{escape(chart_id)}-title">{escape(title)}</title>',
-    ]
+    opening = element(
+        "svg",
+        "",
+        id=chart_id,
+        class_="chart",
+        width=WIDTH,
+        height=height,
+        viewBox=f"0 0 {WIDTH} {_num(height)}",
+        role="img",
+        aria_labelledby=f"{chart_id}-title",
+        font_family=FONT,
+        font_size=12,
+    ).removesuffix("</svg>")
+    parts = [opening, element("title", escape(title), id=f"{chart_id}-title")]
     parts += _legend(legend, layout)
-    y = float(TOP)
-    bands = []
-    for row in rows:
-        if row.highlight:
-            bands.append(f'<rect {_attrs(class_="band", x=0.0, y=y, width=float(WIDTH), height=_row_height(row), fill=HIGHLIGHT)}/>')
-        y += _row_height(row)
-    parts += bands
+    parts += _bands(rows)
     parts += _grid(layout, height)
     y = float(TOP)
     for row in rows:
@@ -144,17 +152,26 @@ def interval_chart(
     return "\n".join(parts)
 
 
+def _bands(rows: Sequence[Row]) -> list[str]:
+    """Tinted full-width bands behind highlighted rows, drawn first so everything sits on top."""
+    bands, y = [], float(TOP)
+    for row in rows:
+        if row.highlight:
+            bands.append(element("rect", class_="band", x=0, y=y, width=WIDTH, height=_row_height(row), fill=HIGHLIGHT))
+        y += _row_height(row)
+    return bands
+
+
 def _legend(items: Sequence[LegendItem], layout: _Layout) -> list[str]:
     parts = ['<g class="legend">']
     x = layout.plot_x
     for item in items:
         if item.dashed:
-            parts.append(
-                f'<line {_attrs(x1=x, y1=12.0, x2=x + 12, y2=12.0, stroke=item.colour, stroke_width="2", stroke_dasharray="4 3")}/>'
-            )
+            dash: dict[str, Attribute] = {"stroke": item.colour, "stroke_width": 2, "stroke_dasharray": "4 3"}
+            parts.append(element("line", x1=x, y1=12.0, x2=x + 12, y2=12.0, **dash))
         else:
-            parts.append(f'<rect {_attrs(x=x, y=6.0, width=12.0, height=12.0, fill=item.colour)}/>')
-        parts.append(f'<text {_attrs(x=x + 17, y=16.0)}>{escape(item.label)}</text>')
+            parts.append(element("rect", x=x, y=6.0, width=12.0, height=12.0, fill=item.colour))
+        parts.append(element("text", escape(item.label), x=x + 17, y=16.0))
         x += 17 + len(item.label) * CHAR_WIDTH + 18
     parts.append("</g>")
     return parts
@@ -164,33 +181,29 @@ def _grid(layout: _Layout, height: float) -> list[str]:
     parts = ['<g class="grid">']
     for tick in TICKS:
         x = layout.x(tick)
-        parts.append(f'<line {_attrs(x1=x, y1=float(TOP - 6), x2=x, y2=height - BOTTOM, stroke=GRID, stroke_width="1")}/>')
-        parts.append(f'<text {_attrs(x=x, y=float(TOP - 10), text_anchor="middle", fill="#666666")}>{int(tick * 100)}%</text>')
+        parts.append(element("line", x1=x, y1=float(TOP - 6), x2=x, y2=height - BOTTOM, stroke=GRID, stroke_width=1))
+        label = f"{int(tick * 100)}%"
+        parts.append(element("text", label, x=x, y=float(TOP - 10), text_anchor="middle", fill=MUTED))
     parts.append("</g>")
     return parts
 
 
 def _reference(reference: Reference, layout: _Layout, height: float) -> list[str]:
     x = layout.x(reference.value)
-    line = _attrs(
-        x1=x, y1=float(TOP - 4), x2=x, y2=height - BOTTOM, stroke=INK, stroke_width="1.5", stroke_dasharray="5 4"
-    )
-    return [
-        '<g class="reference">',
-        f"<title>{escape(reference.label)}</title>",
-        f"<line {line}/>",
-        "</g>",
-    ]
+    dash: dict[str, Attribute] = {"stroke": INK, "stroke_width": 1.5, "stroke_dasharray": "5 4"}
+    line = element("line", x1=x, y1=float(TOP - 4), x2=x, y2=height - BOTTOM, **dash)
+    return ['<g class="reference">', element("title", escape(reference.label)), line, "</g>"]
 
 
 def _row(row: Row, layout: _Layout, top: float) -> list[str]:
     label_y = top + _row_height(row) / 2 + 4
     max_chars = int((layout.label_width - 16) / CHAR_WIDTH)
+    label = escape(shorten(row.label, max_chars))
+    css = " ".join(filter(None, ("mark", row.css_class)))
     parts = [
-        f'<g {_attrs(class_=" ".join(filter(None, ("mark", row.css_class))), data_key=row.label)}>',
-        f"<title>{escape(row.title)}</title>",
-        f'<text {_attrs(x=layout.label_width - 10, y=label_y, text_anchor="end", fill=INK)}>'
-        f"{escape(shorten(row.label, max_chars))}</text>",
+        element("g", "", class_=css, data_key=row.label).removesuffix("</g>"),
+        element("title", escape(row.title)),
+        element("text", label, x=layout.label_width - 10, y=label_y, text_anchor="end", fill=INK),
     ]
     for index, bar in enumerate(row.bars):
         y = top + _row_pad(row) + index * (BAR_HEIGHT + BAR_GAP)
@@ -200,24 +213,23 @@ def _row(row: Row, layout: _Layout, top: float) -> list[str]:
 
 
 def _bar(bar: Bar, layout: _Layout, y: float, *, titled: bool) -> list[str]:
+    """Bar, whisker with caps, and a dot at the estimate (visible even at 0%); then the number."""
     estimate = bar.estimate
-    parts = [f'<g {_attrs(class_=bar.css_class)}>']
+    parts = [f'<g class="{escape(bar.css_class)}">']
     if titled:
-        parts.append(f"<title>{escape(bar.title)}</title>")
+        parts.append(element("title", escape(bar.title)))
     middle = y + BAR_HEIGHT / 2
     if estimate.rate is not None and estimate.low is not None and estimate.high is not None:
         width = layout.x(estimate.rate) - layout.plot_x
-        parts.append(
-            f'<rect {_attrs(x=layout.plot_x, y=y, width=width, height=float(BAR_HEIGHT), fill=bar.colour, shape_rendering="crispEdges")}/>'
-        )
+        box: dict[str, Attribute] = {"x": layout.plot_x, "y": y, "width": width, "height": float(BAR_HEIGHT)}
+        parts.append(element("rect", **box, fill=bar.colour, shape_rendering="crispEdges"))
         low, high = layout.x(estimate.low), layout.x(estimate.high)
-        whisker = _attrs(stroke=INK, stroke_width="1.5")
-        parts.append(f'<line {_attrs(x1=low, y1=middle, x2=high, y2=middle)} {whisker}/>')
+        ink: dict[str, Attribute] = {"stroke": INK, "stroke_width": 1.5}
+        parts.append(element("line", x1=low, y1=middle, x2=high, y2=middle, **ink))
         for x in (low, high):
-            parts.append(f'<line {_attrs(x1=x, y1=middle - 4, x2=x, y2=middle + 4)} {whisker}/>')
-        # The point estimate, visible even when the bar has zero width.
-        parts.append(f'<circle {_attrs(cx=layout.x(estimate.rate), cy=middle, r=3.0, fill=INK)}/>')
+            parts.append(element("line", x1=x, y1=middle - 4, x2=x, y2=middle + 4, **ink))
+        parts.append(element("circle", cx=layout.x(estimate.rate), cy=middle, r=3.0, fill=INK))
     value_x = WIDTH - VALUE_WIDTH - RIGHT_PAD + 12
-    parts.append(f'<text {_attrs(x=value_x, y=middle + 4, fill=INK, font_size="11")}>{escape(compact_rate(estimate))}</text>')
+    parts.append(element("text", escape(compact_rate(estimate)), x=value_x, y=middle + 4, fill=INK, font_size=11))
     parts.append("</g>")
     return parts

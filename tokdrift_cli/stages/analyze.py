@@ -115,12 +115,19 @@ def priority_of(robustness: RateEstimate, threshold: float, accuracy_breaks: boo
     return priority, "; ".join(reasons) or "just below the threshold, few variants"
 
 
-def _fragile_prompt(case: CaseResult, threshold: float) -> FragilePrompt:
+def _robustness(case: CaseResult, confidence: float) -> RateEstimate:
+    """The case's robustness recomputed at this analysis's confidence level."""
+    verdicts = [v.robust for v in case.variants if v.robust is not None]
+    return wilson(sum(1 for robust in verdicts if robust), len(verdicts), confidence)
+
+
+def _fragile_prompt(case: CaseResult, threshold: float, confidence: float) -> FragilePrompt:
     broken = [_broken_variant(case, v) for v in case.variants if v.robust is False]
+    robustness = _robustness(case, confidence)
     accuracy_breaks = bool(case.correct) and any(
         v.versus_gold is None or not v.versus_gold.equivalent for v in case.variants
     )
-    priority, reason = priority_of(case.robustness, threshold, accuracy_breaks)
+    priority, reason = priority_of(robustness, threshold, accuracy_breaks)
     family_counts = Counter(family for variant in broken for family in variant.families)
     dominant = min(family_counts, key=lambda family: (-family_counts[family], family)) if family_counts else "none"
     if broken and all(variant.failed for variant in broken):
@@ -131,7 +138,7 @@ def _fragile_prompt(case: CaseResult, threshold: float) -> FragilePrompt:
         case_id=case.case_id,
         category=case.category,
         prompt=case.prompt,
-        robustness=case.robustness,
+        robustness=robustness,
         priority=priority,
         priority_reason=reason,
         original_correct=bool(case.correct),
@@ -179,7 +186,7 @@ def analyze_baseline(
     cases = baseline.cases
     measured = [case for case in cases if case.robustness.n > 0]
     fragile = [
-        _fragile_prompt(case, fragile_threshold)
+        _fragile_prompt(case, fragile_threshold, confidence)
         for case in measured
         if case.robustness.rate is not None and case.robustness.rate < fragile_threshold
     ]
@@ -224,6 +231,7 @@ def analyze_baseline(
         summary=AnalysisSummary(
             cases=len(cases),
             measured_cases=len(measured),
+            unmeasured_cases=[case.case_id for case in cases if case.robustness.n == 0],
             fragile_count=len(fragile),
             priorities={level: priorities.get(level, 0) for level in ("P0", "P1", "P2")},
             robustness=wilson(len(outcomes) - len(flipped), len(outcomes), confidence),
@@ -243,7 +251,7 @@ def analyze_baseline(
         field_flips=field_flips,
         per_category=per_category,
         noise_floor=_noise_floor(cases, baseline.config.repeats, flip_rate, confidence),
-        prompt_robustness=[(case.case_id, case.robustness) for case in measured],
+        prompt_robustness=[(case.case_id, _robustness(case, confidence)) for case in measured],
     )
 
 

@@ -136,7 +136,9 @@ def _require_something_to_check(before: BaselineArtifact | None, settings: GateS
         )
     if not enabled:
         if before is None:
-            raise InputError("nothing to check: give --fail-under to gate a single baseline, or --before to compare two")
+            raise InputError(
+                "nothing to check: give --fail-under to gate a single baseline, or --before to compare two"
+            )
         raise InputError("nothing to check: every gate is switched off; enable --fail-under, --alpha or another gate")
 
 
@@ -350,7 +352,13 @@ def _wilcoxon(differences: Sequence[Fraction], min_pairs: int) -> WilcoxonResult
 
 def _bootstrap(differences: Sequence[Fraction], confidence: float, seed: int) -> BootstrapInterval:
     estimate = float(sum(differences, Fraction(0)) / len(differences)) if differences else None
-    common = {"n": len(differences), "estimate": estimate, "confidence": confidence, "n_resamples": BOOTSTRAP_RESAMPLES, "seed": seed}
+    common = {
+        "n": len(differences),
+        "estimate": estimate,
+        "confidence": confidence,
+        "n_resamples": BOOTSTRAP_RESAMPLES,
+        "seed": seed,
+    }
     if len(differences) < 2:
         return BootstrapInterval(low=None, high=None, note="not run: needs at least 2 paired prompts", **common)
     import numpy as np
@@ -436,7 +444,8 @@ def _statistics(
     accuracy_change = None
     if before.accuracy.n and after.accuracy.n:
         accuracy_change = float(
-            Fraction(after.accuracy.successes, after.accuracy.n) - Fraction(before.accuracy.successes, before.accuracy.n)
+            Fraction(after.accuracy.successes, after.accuracy.n)
+            - Fraction(before.accuracy.successes, before.accuracy.n)
         )
     latency_change = None
     if before.median_latency_s and after.median_latency_s is not None:
@@ -603,7 +612,14 @@ def _fixed_gate(cases: Sequence[PairedCase], statistics: PairedStatistics | None
     if statistics is None:
         return GateResult(name="fragile_fixed", status="skipped", threshold=minimum, explanation="needs --before")
     mean = statistics.effect.mean_difference
-    if mean is None or mean <= 0:
+    if mean is None:
+        return GateResult(
+            name="fragile_fixed",
+            status="skipped",
+            threshold=minimum,
+            explanation="no prompt is measured on both sides: no improvement to check",
+        )
+    if mean <= 0:
         return GateResult(
             name="fragile_fixed",
             status="skipped",

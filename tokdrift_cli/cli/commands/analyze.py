@@ -54,7 +54,12 @@ def analyze(
 
 
 def report(
-    artifact: Annotated[Path, typer.Argument(help="An analysis artifact (from `tokdrift analyze`) or a validation artifact (from `tokdrift validate`).")],
+    artifact: Annotated[
+        Path,
+        typer.Argument(
+            help="An analysis artifact (from `tokdrift analyze`) or a validation artifact (from `tokdrift validate`)."
+        ),
+    ],
     output: Annotated[Path, typer.Option("--output", "-o", help="The markdown report to write.")] = Path(
         "FRAGILE_PROMPTS.md"
     ),

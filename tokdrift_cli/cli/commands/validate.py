@@ -33,7 +33,9 @@ class GateOn(StrEnum):
     LOWER_BOUND = "lower-bound"
 
 
-def _switchable(kind: type, low: float, high: float | None, *, low_open: bool = False, high_open: bool = False) -> Callable[[Any], Any]:
+def _switchable(
+    kind: type, low: float, high: float | None, *, low_open: bool = False, high_open: bool = False
+) -> Callable[[Any], Any]:
     """A parser for a gate threshold that also accepts ``off`` (from the command line, environment or pyproject)."""
 
     def parse(value: Any) -> Any:
@@ -46,11 +48,15 @@ def _switchable(kind: type, low: float, high: float | None, *, low_open: bool = 
         try:
             number = kind(value)
         except (TypeError, ValueError):
-            raise typer.BadParameter(f"{value!r} is not a{'n integer' if kind is int else ' number'} or 'off'") from None
+            raise typer.BadParameter(
+                f"{value!r} is not a{'n integer' if kind is int else ' number'} or 'off'"
+            ) from None
         too_low = number <= low if low_open else number < low
         too_high = high is not None and (number >= high if high_open else number > high)
         if too_low or too_high:
-            span = f"{'(' if low_open else '['}{low}, {high if high is not None else 'inf'}{')' if high_open or high is None else ']'}"
+            opening = "(" if low_open else "["
+            closing = ")" if high_open or high is None else "]"
+            span = f"{opening}{low}, {high if high is not None else 'inf'}{closing}"
             raise typer.BadParameter(f"{number} is not in {span} (or 'off')")
         return number
 
@@ -77,7 +83,8 @@ def validate(
         GateOn,
         typer.Option(
             "--gate-on",
-            help="Gate on the pooled rate (mean) or its Wilson lower bound (an interval straddling the threshold is inconclusive).",
+            help="Gate on the pooled rate (mean) or its Wilson lower bound "
+            "(an interval straddling the threshold is inconclusive).",
             rich_help_panel=GATES_PANEL,
         ),
     ] = GateOn.MEAN,
@@ -123,7 +130,13 @@ def validate(
     ] = 3,
     fragile_threshold: Annotated[
         float,
-        typer.Option("--fragile-threshold", min=0.0, max=1.0, help="A prompt below this robustness is fragile.", rich_help_panel=GATES_PANEL),
+        typer.Option(
+            "--fragile-threshold",
+            min=0.0,
+            max=1.0,
+            help="A prompt below this robustness is fragile.",
+            rich_help_panel=GATES_PANEL,
+        ),
     ] = 0.9,
     allow_mismatch: Annotated[
         bool,
@@ -135,7 +148,7 @@ def validate(
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the validation artifact.")] = Path(
         "validation.json"
     ),
-    format: Annotated[  # noqa: A002 - the option is --format, and its pyproject key must be `format`
+    format: Annotated[  # the option is --format, so its pyproject key is `format`
         ValidateFormat,
         typer.Option(
             "--format",
@@ -145,12 +158,13 @@ def validate(
     ] = ValidateFormat.NONE,
     seed: options.SeedOption = 0,
 ) -> None:
-    """Compare a before and an after baseline with paired statistics and gate the result (exit 0/1/3).
+    """Compare a before and an after baseline with paired statistics, and gate the result.
 
-    With --before: one-sided paired Wilcoxon test, paired bootstrap interval of the mean difference,
-    exact McNemar test on accuracy flips, and gates on robustness, significance, accuracy, latency and
-    fragile prompts fixed. Without it: gate one baseline's robustness (--fail-under).
-    Exit 0 all gates pass, 1 a gate failed, 2 bad input, 3 inconclusive (too little data to decide).
+    With --before: a one-sided paired Wilcoxon test, a paired bootstrap interval of the mean
+    difference and an exact McNemar test on accuracy flips; gates on robustness, significance,
+    accuracy, latency and fragile prompts fixed. Without it: gate one baseline's robustness.
+
+    Exit 0: every gate passed. 1: a gate failed. 2: bad input. 3: inconclusive (too little data).
     """
     from tokdrift_cli.workflows.validate_run import run_validate
 
@@ -166,14 +180,15 @@ def validate(
     validation = run_validate(before, after, output, settings, allow_mismatch=allow_mismatch, seed=seed)
     console = err_console()
     console.print(gate_table(validation))
+    # One unwrapped line per gate, with the exact figure: what a CI log reader greps for.
     for gate in validation.gates:
-        if gate.status == "failed":
-            console.print(Text.assemble(("gate failed: ", "bold red"), f"{gate.name}: {gate.explanation}"))
-        elif gate.status == "inconclusive":
-            console.print(Text.assemble(("inconclusive: ", "bold yellow"), f"{gate.name}: {gate.explanation}"))
+        label, style = _LINE_LABEL[gate.status]
+        console.print(Text.assemble((label, style), f"{gate.name}: {gate.explanation}"))
     summary = validation.summary
     style = {"passed": "bold green", "failed": "bold red", "inconclusive": "bold yellow"}[summary.verdict]
-    console.print(Text.assemble(("verdict: ", "bold"), (summary.verdict, style), f" (exit {summary.exit_code}); wrote {output}"))
+    console.print(
+        Text.assemble(("verdict: ", "bold"), (summary.verdict, style), f" (exit {summary.exit_code}); wrote {output}")
+    )
     _emit(validation, format)
     raise typer.Exit(summary.exit_code)
 
@@ -196,8 +211,12 @@ def _emit(validation: ValidationArtifact, output_format: ValidateFormat) -> None
         typer.echo(annotations, nl=False)
         summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_path:
-            with Path(summary_path).open("a", encoding="utf-8") as handle:
-                handle.write(step_summary)
+            target = Path(summary_path)
+            glue = (
+                "\n" if target.is_file() and target.stat().st_size and not target.read_bytes().endswith(b"\n") else ""
+            )
+            with target.open("a", encoding="utf-8") as handle:
+                handle.write(glue + step_summary)
     else:
         from tokdrift_cli.reports.improvement_markdown import render_improvement_report
 
@@ -205,6 +224,12 @@ def _emit(validation: ValidationArtifact, output_format: ValidateFormat) -> None
 
 
 _STATUS_STYLE = {"passed": "green", "failed": "bold red", "inconclusive": "yellow", "skipped": "dim"}
+_LINE_LABEL = {
+    "passed": ("passed: ", "green"),
+    "failed": ("gate failed: ", "bold red"),
+    "inconclusive": ("inconclusive: ", "bold yellow"),
+    "skipped": ("skipped: ", "dim"),
+}
 
 
 def _figure(gate: GateResult, value: float | None) -> str:
@@ -223,10 +248,9 @@ def gate_table(validation: ValidationArtifact) -> Table:
     table = Table(title=title)
     table.add_column("gate", style="bold")
     table.add_column("status")
-    table.add_column("figure", justify="right", overflow="fold")
-    table.add_column("threshold", justify="right")
+    table.add_column("figure (exact)", justify="right", no_wrap=True)
+    table.add_column("threshold", justify="right", no_wrap=True)
     table.add_column("n", justify="right")
-    table.add_column("detail", overflow="fold")
     for gate in validation.gates:
         table.add_row(
             gate.name,
@@ -234,6 +258,5 @@ def gate_table(validation: ValidationArtifact) -> Table:
             _figure(gate, gate.value),
             _figure(gate, gate.threshold),
             "" if gate.n is None else str(gate.n),
-            Text(gate.explanation),
         )
     return table

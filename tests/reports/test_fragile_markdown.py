@@ -1,0 +1,175 @@
+"""FRAGILE_PROMPTS.md: deterministic, complete, numerically faithful, unbreakable by prompt text."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tests.reports.checks import MarkdownDoc, split_cells
+from tests.reports.factories import HOSTILE_PROMPT, estimate, fragile, make_analysis, variant
+from tokdrift_cli.artifacts.analysis import AnalysisArtifact
+from tokdrift_cli.reports.fragile_markdown import render_fragile_prompts
+from tokdrift_cli.reports.text import by_flip_rate, visible_lines
+
+
+@pytest.fixture
+def analysis() -> AnalysisArtifact:
+    return make_analysis()
+
+
+@pytest.fixture
+def text(analysis: AnalysisArtifact) -> str:
+    return render_fragile_prompts(analysis)
+
+
+def test_same_analysis_gives_same_bytes(analysis: AnalysisArtifact, text: str) -> None:
+    assert render_fragile_prompts(analysis) == text
+    later = analysis.model_copy(update={"created_at": datetime(2031, 1, 2, tzinfo=UTC)})
+    assert render_fragile_prompts(later) == text
+    assert "2031" not in text
+
+
+def test_output_does_not_depend_on_list_order_in_the_artifact(analysis: AnalysisArtifact, text: str) -> None:
+    shuffled = analysis.model_copy(
+        update={
+            "fragile_prompts": list(reversed(analysis.fragile_prompts)),
+            "per_rule": list(reversed(analysis.per_rule)),
+            "per_family": list(reversed(analysis.per_family)),
+            "field_flips": list(reversed(analysis.field_flips)),
+            "per_category": list(reversed(analysis.per_category)),
+        }
+    )
+    assert render_fragile_prompts(shuffled) == text
+
+
+def test_diffs_cleanly(text: str) -> None:
+    assert text.endswith("\n") and not text.endswith("\n\n")
+    assert all(line == line.rstrip() for line in text.split("\n"))
+    assert "\r" not in text and "\n\n\n" not in text
+
+
+def test_intro_says_how_it_was_made_and_how_to_regenerate(text: str) -> None:
+    intro = text.split("## Summary", maxsplit=1)[0]
+    for fact in ("local/test-model", "90%", "95%", "Of 6 prompts, 5 could be measured and 3 are fragile", "suite456"):
+        assert fact in intro
+    assert "tokdrift analyze BASELINE --output analysis.json" in intro
+    assert "tokdrift report analysis.json --output FRAGILE_PROMPTS.md" in intro
+    assert "/somewhere" not in text  # input paths are machine-specific; only their hash is printed
+
+
+def test_regenerate_command_keeps_a_non_default_threshold() -> None:
+    text = render_fragile_prompts(make_analysis(threshold=0.8))
+    assert "tokdrift analyze BASELINE --output analysis.json --threshold 0.8" in text
+
+
+def test_summary_numbers_match_the_analysis(analysis: AnalysisArtifact, text: str) -> None:
+    summary = MarkdownDoc.parse(text).tables()[0]
+    rows = {split_cells(row)[0]: split_cells(row)[1] for row in summary[2:]}
+    s = analysis.summary
+    assert rows["Prompts"] == str(s.cases)
+    assert rows["Fragile (robustness below 90%)"] == "3 (P0: 1, P1: 1, P2: 1)"
+    assert rows["Robustness, pooled over all variants"] == s.robustness.format()
+    assert rows["Accuracy (original prompt matches gold)"] == s.accuracy.format()
+    assert rows["Robust accuracy (original and every variant match gold)"] == s.robust_accuracy.format()
+    assert rows["Accuracy drop under variants"] == "33.3 pp"
+    noise = rows["Noise floor (original disagrees with itself on repeats)"]
+    assert noise.startswith("not measured") and "0.0" not in noise
+
+
+def test_measured_noise_floor_is_printed_with_its_interval() -> None:
+    disagreement = estimate(1, 10)
+    text = render_fragile_prompts(make_analysis(noise=disagreement))
+    assert f"| {disagreement.format()} over 3 repeats" in text
+    assert "not measured" not in text
+
+
+def test_every_fragile_prompt_has_a_linked_section_with_its_numbers(analysis: AnalysisArtifact, text: str) -> None:
+    doc = MarkdownDoc.parse(text)
+    headings = [title for level, title in doc.headings() if level == 3]
+    fragile_table = next(table for table in doc.tables() if "Dominant family" in table[0])
+    assert len(fragile_table) - 2 == len(analysis.fragile_prompts)
+    for item, row in zip(analysis.fragile_prompts, fragile_table[2:], strict=True):  # already most urgent first
+        assert item.case_id in headings
+        cells = split_cells(row)
+        assert cells[2] == item.robustness.format()
+        assert cells[3] == item.priority
+        section = text.split(f"\n### {item.case_id.replace('_', chr(92) + '_')}\n")[1].split("\n### ", maxsplit=1)[0]
+        assert f"- Robustness: {item.robustness.format()};" in section
+        assert f"**Broken variants: {len(item.broken_variants)} of {item.robustness.n}**" in section
+        assert section.rstrip().endswith("Status: open")
+        for variant in item.broken_variants:
+            for rule in variant.rule_ids:
+                assert f"`{rule}`" in section
+    assert set(doc.link_targets()) <= doc.anchors()
+    assert len(doc.link_targets()) == len(analysis.fragile_prompts)
+
+
+def test_sections_follow_the_requested_order(text: str) -> None:
+    level2 = [title for level, title in MarkdownDoc.parse(text).headings() if level == 2]
+    assert level2 == ["Summary", "Fragile prompts", "Fragile patterns", "Accuracy per category", "Prompt details"]
+
+
+def test_sensitivity_tables_sorted_by_flip_rate_then_key(analysis: AnalysisArtifact, text: str) -> None:
+    tables = MarkdownDoc.parse(text).tables()
+    families = next(t for t in tables if split_cells(t[0])[0] == "Family")
+    rules = next(t for t in tables if split_cells(t[0])[0] == "Rule")
+    assert [split_cells(r)[0].strip("`") for r in families[2:]] == [r.key for r in by_flip_rate(analysis.per_family)]
+    assert [split_cells(r)[0].strip("`") for r in rules[2:]] == [r.key for r in by_flip_rate(analysis.per_rule)]
+    for row in analysis.per_rule:
+        assert f"| `{row.key}` | {row.flips} | {row.n} | {row.flip_rate.format()} |" in text
+
+
+def test_field_flips_and_categories_are_listed(analysis: AnalysisArtifact, text: str) -> None:
+    for row in analysis.field_flips:
+        assert f"| `{row.field.value}` | {row.flips} | {row.share.format()} |" in text
+    for category in analysis.per_category:
+        assert category.robust_accuracy.format() in text and category.robustness.format() in text
+
+
+def test_every_table_row_has_as_many_cells_as_its_header(text: str) -> None:
+    tables = MarkdownDoc.parse(text).tables()
+    assert len(tables) >= 6
+    for table in tables:
+        width = len(split_cells(table[0]))
+        assert all(len(split_cells(row)) == width for row in table), table
+
+
+def test_hostile_prompt_is_quoted_exactly_and_cannot_break_out(text: str) -> None:
+    doc = MarkdownDoc.parse(text)
+    assert ("text", visible_lines(HOSTILE_PROMPT)) in doc.blocks
+    assert all(block for _, block in doc.blocks)
+    prose = "\n".join(doc.prose)
+    assert "<script>" not in prose and "<b>" not in prose  # only inside code blocks
+    assert "strings\\|text" in prose  # the category's pipe is escaped in its table cell
+
+
+def test_variant_diff_and_failure_are_shown(text: str) -> None:
+    blocks = MarkdownDoc.parse(text).blocks
+    diffs = [lines for info, lines in blocks if info == "diff"]
+    assert ["@@ name @@", "- split_join", "+ splitJoin2", "@@ parameters @@", "- s: str", "+ s: str | None"] in diffs
+    assert ["@@ assertions @@", "- x >= 0", "+ x > 0", "+ and x < 10"] in diffs
+    assert ("text", ["parse error: <b>not json</b> | ```"]) in blocks
+    assert "generation failed; still matches gold: unknown (no IR)" in text
+    # The trailing-newline variant must not look identical to its original.
+    assert ("text", [*visible_lines(HOSTILE_PROMPT)[:-1], visible_lines(HOSTILE_PROMPT)[-1] + "\u23ce"]) in blocks
+
+
+def test_no_fragile_prompt_says_so() -> None:
+    text = render_fragile_prompts(make_analysis(prompts=[]))
+    assert "No prompt is below the 90% threshold." in text
+    assert "### " not in text.split("## Prompt details")[1]
+
+
+def test_awkward_case_ids_keep_tables_and_links_intact() -> None:
+    prompts = [
+        fragile("Summary", "x", "Write f.", 0, 2, "P1", [variant("Write f .", ["token.spacing.punct_detach"], ["spacing"])]),
+        fragile("a|b`c", "x", "Write g.", 0, 2, "P1", [variant("write g.", ["natural.noise.lowercase_start"], ["noise"])]),
+    ]
+    text = render_fragile_prompts(make_analysis(prompts=prompts, robust={}))
+    doc = MarkdownDoc.parse(text)
+    assert "](#summary-1)" in text  # the "## Summary" heading owns #summary
+    assert set(doc.link_targets()) <= doc.anchors()
+    assert len(doc.link_targets()) == 2
+    for table in doc.tables():
+        assert len({len(split_cells(row)) for row in table}) == 1
