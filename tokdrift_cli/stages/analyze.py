@@ -33,12 +33,12 @@ from tokdrift_cli.artifacts.analysis import (
     NoiseFloor,
     Priority,
 )
-from tokdrift_cli.artifacts.baseline import BaselineArtifact, CaseResult, GroupSensitivity, VariantResult
+from tokdrift_cli.artifacts.baseline import BaselineArtifact, CaseResult, VariantResult
 from tokdrift_cli.artifacts.header import InputFile
 from tokdrift_cli.core.equivalence import ROBUSTNESS_FIELDS, IRField
 from tokdrift_cli.core.ir import IR
 from tokdrift_cli.core.stats import DEFAULT_CONFIDENCE, RateEstimate, wilson
-from tokdrift_cli.stages.scoring import family_of_rule, group_of_rule
+from tokdrift_cli.stages.scoring import family_of_rule, group_of_rule, sensitivities
 
 # What to try first, by the family of rewrite that breaks a prompt.
 MITIGATIONS: dict[str, str] = {
@@ -149,18 +149,6 @@ def _fragile_prompt(case: CaseResult, threshold: float, confidence: float) -> Fr
     )
 
 
-def _sensitivity(pairs: Sequence[tuple[str, bool]], confidence: float) -> list[GroupSensitivity]:
-    totals: Counter[str] = Counter()
-    flips: Counter[str] = Counter()
-    for key, robust in pairs:
-        totals[key] += 1
-        flips[key] += 0 if robust else 1
-    return [
-        GroupSensitivity(key=key, flips=flips[key], n=totals[key], flip_rate=wilson(flips[key], totals[key], confidence))
-        for key in sorted(totals)
-    ]
-
-
 def _noise_floor(cases: Sequence[CaseResult], repeats: int, flip_rate: RateEstimate, confidence: float) -> NoiseFloor:
     agreements = [agree for case in cases for agree in case.repeat_agreements]
     if repeats <= 1 or not agreements:
@@ -240,12 +228,12 @@ def analyze_baseline(
             accuracy_drop=_drop(accuracy, robust_accuracy),
         ),
         fragile_prompts=fragile,
-        per_rule=_sensitivity([(rule, bool(v.robust)) for _, v in outcomes for rule in v.rule_ids], confidence),
-        per_family=_sensitivity(
+        per_rule=sensitivities([(rule, bool(v.robust)) for _, v in outcomes for rule in v.rule_ids], confidence),
+        per_family=sensitivities(
             [(family, bool(v.robust)) for _, v in outcomes for family in sorted({family_of_rule(r) for r in v.rule_ids})],
             confidence,
         ),
-        per_group=_sensitivity(
+        per_group=sensitivities(
             [(group_of_rule(v.rule_ids[0]), bool(v.robust)) for _, v in outcomes if v.rule_ids], confidence
         ),
         field_flips=field_flips,

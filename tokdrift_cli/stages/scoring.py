@@ -29,7 +29,7 @@ from tokdrift_cli.artifacts.baseline import (
     VariantResult,
 )
 from tokdrift_cli.core.equivalence import compare_irs, match_gold
-from tokdrift_cli.core.stats import median, wilson
+from tokdrift_cli.core.stats import DEFAULT_CONFIDENCE, median, wilson
 from tokdrift_cli.core.suite import SuiteCase
 from tokdrift_cli.core.variants import RULES
 
@@ -105,14 +105,15 @@ def score_case(
     )
 
 
-def _sensitivities(pairs: Iterable[tuple[str, bool]]) -> list[GroupSensitivity]:
+def sensitivities(pairs: Iterable[tuple[str, bool]], confidence: float = DEFAULT_CONFIDENCE) -> list[GroupSensitivity]:
+    """Flip rate per key (rule, family or group) from (key, robust) outcomes."""
     flips: dict[str, int] = defaultdict(int)
     totals: dict[str, int] = defaultdict(int)
     for key, robust in pairs:
         totals[key] += 1
         flips[key] += 0 if robust else 1
     return [
-        GroupSensitivity(key=key, flips=flips[key], n=totals[key], flip_rate=wilson(flips[key], totals[key]))
+        GroupSensitivity(key=key, flips=flips[key], n=totals[key], flip_rate=wilson(flips[key], totals[key], confidence))
         for key in sorted(totals)
     ]
 
@@ -172,9 +173,9 @@ def summarize(
         fragile_threshold=fragile_threshold,
         fragile_cases=fragile,
         unmeasured_cases=[case.case_id for case in cases if case.robustness.n == 0],
-        per_rule=_sensitivities(by_rule),
-        per_family=_sensitivities(by_family),
-        per_group=_sensitivities(by_group),
+        per_rule=sensitivities(by_rule),
+        per_family=sensitivities(by_family),
+        per_group=sensitivities(by_group),
         per_category=per_category,
         median_latency_s=median([g.latency_s for g in generations if g.lm_calls > 0]),
         wall_time_s=wall_time_s,
