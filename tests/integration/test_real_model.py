@@ -57,7 +57,13 @@ def test_baseline_runs_real_model_and_rerun_makes_no_call(
     assert "robustness" in stderr and "generations" in stderr
     assert not Path(str(output) + ".checkpoint.jsonl").exists()
 
+    before = output.read_bytes()
     assert run(["baseline", *COMMON, "--output", str(output)]) == 0
+    assert "up to date" in capsys.readouterr().err
+    assert output.read_bytes() == before  # no LM call, and the measured figures are kept
+
+    # A different threshold reuses every generation but rewrites the summary.
+    assert run(["baseline", *COMMON, "--fragile-threshold", "0.5", "--output", str(output)]) == 0
     again = orjson.loads(output.read_bytes())
     assert again["summary"]["lm_calls"] == 0
     assert again["summary"]["resumed_generations"] == 6

@@ -17,7 +17,8 @@ from tokdrift_cli.errors import CheckpointMismatchError, InputError
 from tokdrift_cli.stages.baseline import run_baseline, unit_key
 from tokdrift_cli.workflows.baseline_run import (
     BaselineRequest,
-    _reusable_from_output,
+    _previous_output,
+    _reusable_generations,
     _selected_cases,
     expected_results,
     resume_fingerprint,
@@ -46,7 +47,7 @@ def finished(tmp_path: Path, mini_suite_path: Path):  # type: ignore[no-untyped-
 def test_finished_output_is_reused_whole(finished) -> None:  # type: ignore[no-untyped-def]
     path, artifact = finished
     expected = resume_fingerprint(artifact.config, "local/fake", "p1")
-    reusable = _reusable_from_output(path, expected, restart=False)
+    reusable = _reusable_generations(_previous_output(path, expected, restart=False))
     for case in artifact.cases:
         assert reusable[unit_key(case.case_id, case.prompt)] == case.original
         for variant in case.variants:
@@ -57,8 +58,8 @@ def test_other_config_is_refused_unless_restart(finished) -> None:  # type: igno
     path, artifact = finished
     other = resume_fingerprint(artifact.config.model_copy(update={"seed": 9}), "local/fake", "p1")
     with pytest.raises(CheckpointMismatchError, match="different config"):
-        _reusable_from_output(path, other, restart=False)
-    assert _reusable_from_output(path, other, restart=True) == {}
+        _previous_output(path, other, restart=False)
+    assert _previous_output(path, other, restart=True) is None
     assert path.exists()  # refusing never deletes
 
 

@@ -48,6 +48,7 @@ class BaselineRequest:
 class BaselineOutcome:
     artifact: BaselineArtifact
     expected_path: Path | None
+    up_to_date: bool = False
 
 
 def resume_fingerprint(config: BaselineConfig, model_id: str, program_hash: str) -> str:
@@ -58,10 +59,10 @@ def resume_fingerprint(config: BaselineConfig, model_id: str, program_hash: str)
     return fingerprint({"config": settings, "model_id": model_id, "program_hash": program_hash})
 
 
-def _reusable_from_output(output: Path, expected: str, restart: bool) -> dict[str, Generation]:
-    """Generations of a finished artifact at ``output`` made with the same config."""
+def _previous_output(output: Path, expected: str, restart: bool) -> BaselineArtifact | None:
+    """A finished artifact at ``output`` made with the same config (refuses one made otherwise)."""
     if restart or not output.exists():
-        return {}
+        return None
     try:
         previous = read_artifact(output, BaselineArtifact)
     except ArtifactError as error:
@@ -72,6 +73,12 @@ def _reusable_from_output(output: Path, expected: str, restart: bool) -> dict[st
             f"{output} holds a baseline made with a different config; choose another --output "
             "or pass --restart to overwrite it"
         )
+    return previous
+
+
+def _reusable_generations(previous: BaselineArtifact | None) -> dict[str, Generation]:
+    if previous is None:
+        return {}
     reusable = {}
     for case in previous.cases:
         reusable[unit_key(case.case_id, case.prompt)] = case.original
@@ -128,9 +135,21 @@ def run_baseline_command(request: BaselineRequest, progress: ProgressSink) -> Ba
             temperature=request.temperature, max_tokens=request.max_tokens, api_base=request.api_base, seed=request.seed
         ),
     )
+    provenance = Provenance(
+        model_id=model.model_id,
+        model_fingerprint=model.fingerprint,
+        program_hash=loaded.program_hash,
+        suite_hash=suite.sha256,
+        seed=request.seed,
+    )
     try:
         expected = resume_fingerprint(config, model.model_id, loaded.program_hash)
-        reusable = _reusable_from_output(request.output, expected, request.restart)
+        previous = _previous_output(request.output, expected, request.restart)
+        if previous is not None and previous.config == config and previous.provenance == provenance:
+            # Finished with exactly this config: nothing to do, and rewriting would
+            # replace the measured wall time and call count with a replay's.
+            return BaselineOutcome(artifact=previous, expected_path=_maybe_expected(request, previous), up_to_date=True)
+        reusable = _reusable_generations(previous)
         checkpoint = Checkpoint(
             checkpoint_path_for(request.output), kind="baseline", config_fingerprint=expected, unit_model=Generation
         )
@@ -138,13 +157,7 @@ def run_baseline_command(request: BaselineRequest, progress: ProgressSink) -> Ba
         inputs = BaselineInputs(
             suite=suite,
             config=config,
-            provenance=Provenance(
-                model_id=model.model_id,
-                model_fingerprint=model.fingerprint,
-                program_hash=loaded.program_hash,
-                suite_hash=suite.sha256,
-                seed=request.seed,
-            ),
+            provenance=provenance,
             inputs=[input_file("suite", suite_path, suite.sha256)],
         )
         try:
@@ -162,11 +175,14 @@ def run_baseline_command(request: BaselineRequest, progress: ProgressSink) -> Ba
         checkpoint.discard()
     finally:
         model.close()
-    expected_path = None
-    if request.update_expected:
-        expected_path = EXPECTED_RESULTS_PATH
-        write_bytes_atomic(expected_path, expected_results(artifact))
-    return BaselineOutcome(artifact=artifact, expected_path=expected_path)
+    return BaselineOutcome(artifact=artifact, expected_path=_maybe_expected(request, artifact))
+
+
+def _maybe_expected(request: BaselineRequest, artifact: BaselineArtifact) -> Path | None:
+    if not request.update_expected:
+        return None
+    write_bytes_atomic(EXPECTED_RESULTS_PATH, expected_results(artifact))
+    return EXPECTED_RESULTS_PATH
 
 
 def expected_results(artifact: BaselineArtifact) -> bytes:

@@ -109,4 +109,7 @@ def baseline(
     artifact = result.artifact
     console.print(baseline_table(artifact))
     console.print(sensitivity_table("sensitivity per family (flip rate)", artifact.summary.per_family))
-    console.print(f"wrote {output}" + (f" and {result.expected_path}" if result.expected_path else ""))
+    if result.up_to_date:
+        console.print(f"{output} is up to date with this config: no LM call made, file left as it was")
+    else:
+        console.print(f"wrote {output}" + (f" and {result.expected_path}" if result.expected_path else ""))
