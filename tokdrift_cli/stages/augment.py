@@ -1,0 +1,832 @@
+"""The augment stage: verified, meaning-preserving training lines for each suite case.
+
+For every case the original line is kept, and candidate rewrites of its prompt
+are tried one at a time until the case has ``factor`` lines (1 original +
+``factor - 1`` verified variants):
+
+* rule variants (``generate_variants``; single rules first, two-rule
+  compositions only when the rules run out);
+* the case's hand-written ``paraphrases``;
+* with a paraphrase model, its paraphrases (a DSPy ``Paraphrase`` program),
+  which must first pass a meaning check: the same numbers, quoted strings,
+  code literals, negations, comparatives and order words as the prompt
+  (the variant rules' own check) and the same function, parameter and code
+  names; a paraphrase that fails is rejected unseen by the generator.
+
+Candidates come in a round-robin over these sources, so a case's first kept
+lines differ in kind. Each candidate is run through the IR generator and kept
+only when verified:
+
+* ``verify="gold"``: its IR matches the case's gold IR on the signature
+  (name, parameters, return type), the accuracy criterion;
+* ``verify="original"``: its IR is equivalent to the generator's IR for the
+  original prompt on the robustness fields (name, parameters, return type,
+  effects, assertions).
+
+Every rejected candidate is logged with its reason: that is a fragile case of
+the generator (or a paraphrase that changed the request).
+
+IR naming variants: a gold IR whose function name the prompt does not give is
+one of several equally right answers, so a line pairing the same prompt with
+the gold renamed in another casing style (``ir.naming.camel``) is added. When
+the prompt names the function (every shipped case) the name is part of the
+request and no such line is added; the summary counts both.
+
+Work is split into checkpointed units (one generation, or one paraphrase-model
+call); a resumed or repeated run reuses them and redoes no LM call.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Final, Literal, Protocol
+
+import dspy
+import orjson
+from dspy.utils.callback import BaseCallback
+from pydantic import BaseModel, ConfigDict, Field
+
+from tokdrift_cli.artifacts.checkpoint import Checkpoint
+from tokdrift_cli.artifacts.header import Artifact, InputFile, Provenance
+from tokdrift_cli.core.diversity import DiversityReport, diversity_report
+from tokdrift_cli.core.equivalence import IRComparison, compare_irs, identifier_words, match_gold
+from tokdrift_cli.core.generation import Generation
+from tokdrift_cli.core.stats import RateEstimate, wilson
+from tokdrift_cli.core.suite import Suite, SuiteCase
+from tokdrift_cli.core.variants import generate_variants
+from tokdrift_cli.core.variants.identifiers import IDENTIFIER_PATTERNS, Style, convert, style_of
+from tokdrift_cli.core.variants.markers import meaning_markers
+from tokdrift_cli.errors import ModelError
+from tokdrift_cli.programs.compact_adapter import CompactJSONAdapter
+from tokdrift_cli.programs.runner import GeneratesIR, classify_error, scrub
+from tokdrift_cli.stages.baseline import UNREACHABLE_AFTER, unit_key
+from tokdrift_cli.stages.scoring import PARAPHRASE_RULE
+
+Verify = Literal["gold", "original"]
+CandidateSource = Literal["rule", "paraphrase", "model_paraphrase"]
+
+HAND_PARAPHRASE_RULE: Final = PARAPHRASE_RULE  # "paraphrase.hand", as in baseline
+MODEL_PARAPHRASE_RULE: Final = "paraphrase.model"
+NAMING_RULE_PREFIX: Final = "ir.naming."
+MEANING_CHECK_FAILED: Final = "meaning check failed"
+# A paraphrase this much shorter or longer (in words) has dropped or added something.
+MAX_LENGTH_RATIO: Final = 3.0
+PARAPHRASE_DEMOS: Final = 3
+_NAME_TOKEN: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+# --------------------------------------------------------------------------- records
+
+
+class ParaphraseOutcome(_Frozen):
+    """One call of the paraphrase model: its text, or why there is none."""
+
+    text: str | None = None
+    error: str | None = None
+    error_kind: str | None = None
+    latency_s: float = 0.0
+    lm_calls: int = 0
+
+
+class AugmentUnit(_Frozen):
+    """A checkpointed unit of work: one generation or one paraphrase-model call."""
+
+    generation: Generation | None = None
+    paraphrase: ParaphraseOutcome | None = None
+
+
+class ParaphraseCall(_Frozen):
+    index: int
+    outcome: ParaphraseOutcome
+
+
+class Attempt(_Frozen):
+    """A candidate that was checked: kept, or rejected with a reason."""
+
+    text: str
+    rule_ids: list[str]
+    source: CandidateSource
+    # None when the candidate never reached the generator (failed the meaning check).
+    generation: Generation | None = None
+    # Against the gold IR (verify=gold) or the original prompt's IR (verify=original).
+    comparison: IRComparison | None = None
+    kept: bool
+    reason: str | None = None
+    detail: str | None = None
+
+
+class RejectedCandidate(_Frozen):
+    """A fragile case: a meaning-preserving rewrite the generator did not answer the same way."""
+
+    case_id: str
+    text: str
+    rule_ids: list[str]
+    source: CandidateSource
+    reason: str
+    differing_fields: list[str] = Field(default_factory=list)
+    detail: str | None = None
+
+
+class CaseAugmentation(_Frozen):
+    case_id: str
+    category: str
+    prompt: str
+    # The generator's answer to the original prompt (verify=original only).
+    original: Generation | None = None
+    paraphrase_calls: list[ParaphraseCall] = Field(default_factory=list)
+    attempts: list[Attempt] = Field(default_factory=list)
+    kept: int
+    naming_variants: int
+    # Output lines of this case (original included) / 1 original: the factor it reached.
+    lines: int
+    reached_factor: float
+    target_reached: bool
+    untried: int
+    note: str | None = None
+
+
+class AugmentConfig(_Frozen):
+    suite: str
+    model: str
+    program: str
+    factor: int
+    seed: int
+    verify: Verify = "gold"
+    paraphrase_model: str | None = None
+    model_paraphrases: int = 0
+    temperature: float = 0.0
+    max_tokens: int = 512
+    api_base: str | None = None
+    limit: int | None = None
+
+
+class AugmentSummary(_Frozen):
+    originals: int
+    lines: int
+    variant_lines: int
+    naming_lines: int
+    factor_target: int
+    overall_factor: float
+    cases_reaching_target: int
+    # kept / candidates run through the generator, with a Wilson interval.
+    validation: RateEstimate
+    tried: int
+    kept: int
+    meaning_rejected: int
+    paraphrase_failures: int
+    unverifiable_cases: list[str]
+    # IR naming variants: cases whose prompt names the function get none.
+    naming_named_in_prompt: int
+    naming_single_word: int
+    diversity: DiversityReport
+    rejected: list[RejectedCandidate]
+    lm_calls: int  # spent by this run (generator + paraphrase model); reused units are not counted again
+    generation_lm_calls: int
+    paraphrase_lm_calls: int
+    reused_units: int
+    wall_time_s: float
+
+
+class AugmentSummaryArtifact(Artifact):
+    """The summary beside an augmented suite: what was kept, what was rejected and why.
+
+    Schema history:
+      1 - first version.
+    """
+
+    KIND = "augment_summary"
+    SCHEMA_VERSION = 1
+
+    kind: Literal["augment_summary"] = "augment_summary"
+    schema_version: int = SCHEMA_VERSION
+    config: AugmentConfig
+    # What must match for a later run to reuse this one's generations.
+    fingerprint: str
+    paraphrase_model_id: str | None = None
+    output_path: str | None = None
+    output_sha256: str | None = None
+    cases: list[CaseAugmentation]
+    summary: AugmentSummary
+
+
+# --------------------------------------------------------------------------- paraphrase model
+
+
+class Paraphrase(dspy.Signature):
+    """Reword the request so that it asks for exactly the same Python function. Keep every function,
+    parameter and code name, every number, quoted text and code in backticks, and every negation
+    (not, never, without) and comparison (at least, more than, before, ...) exactly as written.
+    Add nothing and leave nothing out."""
+
+    request: str = dspy.InputField(desc="a request for one Python function")
+    paraphrase: str = dspy.OutputField(desc="the same request in other words")
+
+
+class Paraphraser(Protocol):
+    """Rewords a prompt; ``index`` > 0 asks for another sample than index 0."""
+
+    def paraphrase(self, text: str, *, index: int, demos: Sequence[tuple[str, str]]) -> ParaphraseOutcome: ...
+
+
+class _LMCallCounter(BaseCallback):
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def on_lm_end(self, call_id: str, outputs: Any, exception: BaseException | None = None) -> None:
+        self.calls += 1
+
+
+class DspyParaphraser:
+    """Runs the ``Paraphrase`` signature on the paraphrase LM; a failure is recorded, never raised."""
+
+    def __init__(self, lm: Any, *, seed: int = 0):
+        self.lm = lm
+        self.seed = seed
+        self.adapter = CompactJSONAdapter()
+        self.predict = dspy.Predict(Paraphrase)
+
+    def _config(self, index: int) -> dict[str, Any]:
+        if index == 0:
+            return {}
+        # Another sample: sampled, with its own rollout id (and seed, where the model takes one).
+        config: dict[str, Any] = {"rollout_id": index, "temperature": 1.0}
+        if "seed" in (getattr(self.lm, "supported_params", None) or ()):
+            config["seed"] = self.seed * 1000 + index
+        return config
+
+    def paraphrase(self, text: str, *, index: int, demos: Sequence[tuple[str, str]]) -> ParaphraseOutcome:
+        counter = _LMCallCounter()
+        examples = [dspy.Example(request=request, paraphrase=answer).with_inputs("request") for request, answer in demos]
+        started = time.perf_counter()
+        try:
+            with dspy.context(lm=self.lm, adapter=self.adapter, callbacks=[counter]):
+                prediction = self.predict(request=text, demos=examples, config=self._config(index))
+            answer = str(prediction.paraphrase)
+        except Exception as error:  # noqa: BLE001 - one failed call must not stop the run
+            return ParaphraseOutcome(
+                error=scrub(f"{type(error).__name__}: {error}"),
+                error_kind=classify_error(error),
+                latency_s=time.perf_counter() - started,
+                lm_calls=counter.calls,
+            )
+        return ParaphraseOutcome(text=answer, latency_s=time.perf_counter() - started, lm_calls=counter.calls)
+
+
+# --------------------------------------------------------------------------- meaning check
+
+
+def _mentions(text: str, name: str) -> bool:
+    """Does ``text`` contain ``name`` as an identifier, in any casing style?"""
+    words = identifier_words(name)
+    return any(identifier_words(token) == words for token in _NAME_TOKEN.findall(text))
+
+
+def _required_names(case: SuiteCase) -> list[str]:
+    """Names the prompt gives that a paraphrase must keep: the function's, its parameters', code names."""
+    names = [case.gold.signature.name, *(p.name for p in case.gold.signature.parameters)]
+    names += [m.group() for pattern in IDENTIFIER_PATTERNS.values() for m in pattern.finditer(case.prompt)]
+    required: list[str] = []
+    for name in names:
+        if name not in required and _mentions(case.prompt, name):
+            required.append(name)
+    return required
+
+
+def meaning_check(case: SuiteCase, text: str) -> str | None:
+    """Why ``text`` may not ask for the same thing as ``case.prompt``, or None if it passes.
+
+    The same protected content as the variant rules keep (numbers, quoted
+    strings, code literals, negations, comparatives, order words), the same
+    names, and a comparable length.
+    """
+    if not text.strip():
+        return "the paraphrase is empty"
+    before, after = meaning_markers(case.prompt), meaning_markers(text)
+    if before != after:
+        lost = [f"lost {kind} {value!r}" for kind, value in sorted((before - after).elements())]
+        added = [f"added {kind} {value!r}" for kind, value in sorted((after - before).elements())]
+        return "; ".join(lost + added)
+    for name in _required_names(case):
+        if not _mentions(text, name):
+            return f"lost the name {name!r}"
+    words_before, words_after = len(text.split()), len(case.prompt.split())
+    ratio = words_before / max(1, words_after)
+    if not 1 / MAX_LENGTH_RATIO <= ratio <= MAX_LENGTH_RATIO:
+        return f"length changed too much ({words_before} words for {words_after})"
+    return None
+
+
+# --------------------------------------------------------------------------- IR naming variants
+
+
+def naming_variant(case: SuiteCase) -> tuple[str, str] | None:
+    """(renamed function, rule id) when the prompt leaves the name open and another casing exists."""
+    name = case.gold.signature.name
+    if _mentions(case.prompt, name):
+        return None
+    target = Style.SNAKE if style_of(name) is Style.CAMEL else Style.CAMEL
+    renamed = convert(name, target)
+    if renamed is None or renamed == name:
+        return None
+    return renamed, f"{NAMING_RULE_PREFIX}{target.value}"
+
+
+# --------------------------------------------------------------------------- planning
+
+
+@dataclass(frozen=True)
+class Candidate:
+    text: str
+    rule_ids: tuple[str, ...]
+    source: CandidateSource
+
+
+@dataclass(frozen=True)
+class ModelSlot:
+    """A place for the ``index``-th paraphrase of the paraphrase model (asked for only when reached)."""
+
+    index: int
+
+
+Slot = Candidate | ModelSlot
+
+
+def rule_variant_count(factor: int) -> int:
+    """Rule variants to prepare: twice what the factor needs, for the ones that do not verify."""
+    return 2 * max(0, factor - 1)
+
+
+def _round_robin(*sources: Sequence[Slot]) -> list[Slot]:
+    ordered: list[Slot] = []
+    for position in range(max((len(source) for source in sources), default=0)):
+        ordered.extend(source[position] for source in sources if position < len(source))
+    return ordered
+
+
+def plan_slots(case: SuiteCase, config: AugmentConfig) -> list[Slot]:
+    """The candidates of a case in the order they are tried: deterministic for a case and config."""
+    made = generate_variants(
+        case.prompt, count=rule_variant_count(config.factor), seed=config.seed, max_rules_per_variant=2
+    )
+    rules = [Candidate(text=v.text, rule_ids=tuple(v.rule_ids), source="rule") for v in made]
+    seen = {case.prompt} | {candidate.text for candidate in rules}
+    hand: list[Candidate] = []
+    for text in case.paraphrases:
+        if text not in seen:
+            seen.add(text)
+            hand.append(Candidate(text=text, rule_ids=(HAND_PARAPHRASE_RULE,), source="paraphrase"))
+    paraphrasing = config.paraphrase_model is not None
+    model = [ModelSlot(index) for index in range(config.model_paraphrases if paraphrasing else 0)]
+    return _round_robin(rules, hand, model)
+
+
+def paraphrase_key(case_id: str, index: int) -> str:
+    return f"{case_id}\x1f#paraphrase{index}"
+
+
+def paraphrase_demos(cases: Sequence[SuiteCase], exclude: str, limit: int = PARAPHRASE_DEMOS) -> list[tuple[str, str]]:
+    """A few (prompt, hand-written paraphrase) pairs of other cases, to show the paraphrase model the task."""
+    demos = [(case.prompt, case.paraphrases[0]) for case in cases if case.id != exclude and case.paraphrases]
+    return demos[:limit]
+
+
+# --------------------------------------------------------------------------- progress
+
+
+class AugmentProgress(Protocol):
+    """Where the stage reports progress. The total is an upper bound (every candidate
+    generated); ``shrink`` takes off the candidates a case no longer needs."""
+
+    def start(self, total: int, reused: int) -> None: ...
+
+    def advance(self, generation: Generation) -> None: ...
+
+    def shrink(self, count: int) -> None: ...
+
+
+class NoAugmentProgress:
+    def start(self, total: int, reused: int) -> None:
+        pass
+
+    def advance(self, generation: Generation) -> None:
+        pass
+
+    def shrink(self, count: int) -> None:
+        pass
+
+
+class _UnreachableWatch:
+    """Stop early when a model fails with provider errors from the start and never answers."""
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+        self.failures = 0
+        self.any_success = False
+        self._lock = threading.Lock()
+
+    def see(self, ok: bool, error_kind: str | None, error: str | None) -> None:
+        with self._lock:
+            if ok:
+                self.any_success = True
+            elif error_kind == "provider" and not self.any_success:
+                self.failures += 1
+                if self.failures >= UNREACHABLE_AFTER:
+                    raise ModelError(f"the {self.what} is unreachable ({error}); nothing was lost, fix and re-run")
+
+
+# --------------------------------------------------------------------------- the orchestrator
+
+
+@dataclass
+class AugmentInputs:
+    suite: Suite
+    config: AugmentConfig
+    fingerprint: str
+    provenance: Provenance
+    inputs: list[InputFile] = field(default_factory=list)
+    paraphrase_model_id: str | None = None
+    # The suite's JSON lines by case id, so an original line is written back exactly as it was.
+    original_lines: Mapping[str, bytes] | None = None
+
+
+@dataclass(frozen=True)
+class AugmentResult:
+    artifact: AugmentSummaryArtifact
+    lines: list[bytes]
+
+    def jsonl(self) -> bytes:
+        return b"".join(line + b"\n" for line in self.lines)
+
+
+class RobustTrainingDataGenerator:
+    """Augments cases one at a time: plan candidates, verify them, stop at the factor."""
+
+    def __init__(
+        self,
+        config: AugmentConfig,
+        runner: GeneratesIR,
+        *,
+        paraphraser: Paraphraser | None = None,
+        demo_cases: Sequence[SuiteCase] = (),
+        checkpoint: Checkpoint[AugmentUnit] | None = None,
+        reusable: Mapping[str, AugmentUnit] | None = None,
+        progress: AugmentProgress | None = None,
+    ):
+        if config.factor < 1:
+            raise ValueError(f"factor must be >= 1, got {config.factor}")
+        self.config = config
+        self.runner = runner
+        self.paraphraser = paraphraser if config.paraphrase_model is not None else None
+        self.demo_cases = demo_cases
+        self.checkpoint = checkpoint
+        self.progress: AugmentProgress = progress or NoAugmentProgress()
+        self.done: dict[str, AugmentUnit] = dict(reusable or {})
+        if checkpoint is not None:
+            self.done.update(checkpoint.units)
+        self.generation_calls = 0
+        self.paraphrase_calls = 0
+        self._lock = threading.Lock()
+        self._plans: dict[str, list[Slot]] = {}
+        self._generator_watch = _UnreachableWatch("model")
+        self._paraphrase_watch = _UnreachableWatch("paraphrase model")
+
+    # ---- planning and progress
+
+    def plan(self, case: SuiteCase) -> list[Slot]:
+        if case.id not in self._plans:
+            self._plans[case.id] = plan_slots(case, self.config)
+        return self._plans[case.id]
+
+    def upper_bound(self, case: SuiteCase) -> int:
+        """Generations this case needs at most."""
+        return len(self.plan(case)) + (1 if self.config.verify == "original" else 0)
+
+    def reusable_count(self, case: SuiteCase) -> int:
+        """Generations of this case already done (replaying a run consumes every one of them)."""
+        keys = [unit_key(case.id, case.prompt)] if self.config.verify == "original" else []
+        for slot in self.plan(case):
+            if isinstance(slot, Candidate):
+                keys.append(unit_key(case.id, slot.text))
+                continue
+            unit = self.done.get(paraphrase_key(case.id, slot.index))
+            text = unit.paraphrase.text if unit is not None and unit.paraphrase is not None else None
+            if text is not None and text.strip():
+                keys.append(unit_key(case.id, text.strip()))
+        return sum(1 for key in dict.fromkeys(keys) if self._done_generation(key) is not None)
+
+    def _done_generation(self, key: str) -> Generation | None:
+        unit = self.done.get(key)
+        return unit.generation if unit is not None else None
+
+    # ---- units
+
+    def _record(self, key: str, unit: AugmentUnit) -> None:
+        self.done[key] = unit
+        if self.checkpoint is not None:
+            self.checkpoint.record(key, unit)
+
+    def _generate(self, case_id: str, text: str) -> Generation:
+        key = unit_key(case_id, text)
+        found = self._done_generation(key)
+        if found is not None:
+            return found
+        generation = self.runner.generate(text)
+        with self._lock:
+            self.generation_calls += generation.lm_calls
+        self._record(key, AugmentUnit(generation=generation))
+        self.progress.advance(generation)
+        self._generator_watch.see(generation.ok, generation.error_kind, generation.error)
+        return generation
+
+    def _paraphrase(self, case: SuiteCase, index: int) -> ParaphraseOutcome:
+        key = paraphrase_key(case.id, index)
+        unit = self.done.get(key)
+        if unit is not None and unit.paraphrase is not None:
+            return unit.paraphrase
+        assert self.paraphraser is not None
+        outcome = self.paraphraser.paraphrase(
+            case.prompt, index=index, demos=paraphrase_demos(self.demo_cases, exclude=case.id)
+        )
+        with self._lock:
+            self.paraphrase_calls += outcome.lm_calls
+        self._record(key, AugmentUnit(paraphrase=outcome))
+        self._paraphrase_watch.see(outcome.text is not None, outcome.error_kind, outcome.error)
+        return outcome
+
+    # ---- verification
+
+    def _verify(
+        self, case: SuiteCase, original: Generation | None, generation: Generation
+    ) -> tuple[IRComparison | None, str | None]:
+        """(comparison, rejection reason); the reason is None when the candidate is kept."""
+        if generation.ir is None:
+            return None, f"generation failed ({generation.error_kind or 'error'}): {generation.error}"
+        if self.config.verify == "gold":
+            comparison, against = match_gold(generation.ir, case.gold), "the gold IR"
+        else:
+            assert original is not None and original.ir is not None
+            comparison, against = compare_irs(generation.ir, original.ir), "the original prompt's IR"
+        if comparison.equivalent:
+            return comparison, None
+        fields = ", ".join(str(f) for f in comparison.differing_fields)
+        reasons = "; ".join(comparison.verdict(f).reason for f in comparison.differing_fields)
+        return comparison, f"differs from {against} on {fields}: {reasons}"
+
+    # ---- one case
+
+    def _candidates(self, case: SuiteCase, seen: set[str], attempts: list[Attempt],
+                    calls: list[ParaphraseCall]) -> Iterator[Candidate | None]:
+        """Yield each slot's candidate, or None for a slot that yields nothing to generate."""
+        for slot in self.plan(case):
+            if isinstance(slot, Candidate):
+                if slot.text in seen:
+                    yield None
+                    continue
+                seen.add(slot.text)
+                yield slot
+                continue
+            outcome = self._paraphrase(case, slot.index)
+            calls.append(ParaphraseCall(index=slot.index, outcome=outcome))
+            text = (outcome.text or "").strip()
+            if outcome.text is None or text in seen:
+                yield None  # the call failed, or gave nothing new
+                continue
+            seen.add(text)
+            problem = meaning_check(case, text)
+            if problem is not None:
+                attempts.append(Attempt(text=text, rule_ids=[MODEL_PARAPHRASE_RULE], source="model_paraphrase",
+                                        kept=False, reason=MEANING_CHECK_FAILED, detail=problem))
+                yield None
+                continue
+            yield Candidate(text=text, rule_ids=(MODEL_PARAPHRASE_RULE,), source="model_paraphrase")
+
+    def augment_case(self, case: SuiteCase) -> CaseAugmentation:
+        target = self.config.factor - 1
+        slots = self.plan(case)
+        attempts: list[Attempt] = []
+        calls: list[ParaphraseCall] = []
+        original: Generation | None = None
+        note: str | None = None
+        kept = 0
+        untried = len(slots)
+        if self.config.verify == "original":
+            original = self._generate(case.id, case.prompt)
+            if original.ir is None:
+                note = "the original prompt's generation failed, so no variant could be verified against it"
+        if note is None:
+            untried = 0
+            candidates = self._candidates(case, {case.prompt}, attempts, calls)
+            for position, candidate in enumerate(candidates):
+                if kept >= target:
+                    untried = len(slots) - position
+                    break
+                if candidate is None:
+                    self.progress.shrink(1)
+                    continue
+                generation = self._generate(case.id, candidate.text)
+                comparison, reason = self._verify(case, original, generation)
+                kept += reason is None
+                attempts.append(
+                    Attempt(text=candidate.text, rule_ids=list(candidate.rule_ids), source=candidate.source,
+                            generation=generation, comparison=comparison, kept=reason is None, reason=reason)
+                )
+            else:
+                untried = 0
+        self.progress.shrink(untried)
+        naming = 1 if naming_variant(case) is not None else 0
+        lines = 1 + kept + naming
+        return CaseAugmentation(
+            case_id=case.id, category=case.category, prompt=case.prompt, original=original, paraphrase_calls=calls,
+            attempts=attempts, kept=kept, naming_variants=naming, lines=lines, reached_factor=float(lines),
+            target_reached=1 + kept >= self.config.factor, untried=untried, note=note,
+        )
+
+    def run(self, cases: Sequence[SuiteCase], workers: int = 1) -> list[CaseAugmentation]:
+        self.progress.start(
+            total=sum(self.upper_bound(case) for case in cases),
+            reused=sum(self.reusable_count(case) for case in cases),
+        )
+        if workers <= 1 or len(cases) <= 1:
+            return [self.augment_case(case) for case in cases]
+        # A case is sequential (it stops at the factor); cases run side by side.
+        executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tokdrift-augment")
+        try:
+            return list(executor.map(self.augment_case, cases))
+        finally:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+# --------------------------------------------------------------------------- output lines
+
+
+def _fresh_id(base: str, number: int, taken: set[str]) -> tuple[str, int]:
+    while f"{base}~v{number}" in taken:
+        number += 1
+    new = f"{base}~v{number}"
+    taken.add(new)
+    return new, number + 1
+
+
+def case_lines(case: SuiteCase, result: CaseAugmentation, original_line: bytes | None,
+               taken: set[str]) -> list[bytes]:
+    """The case's original line, then one line per kept variant and per IR naming variant."""
+    base: dict[str, Any] = orjson.loads(original_line) if original_line else case.model_dump(mode="json")
+    lines = [original_line if original_line else orjson.dumps(case.model_dump(mode="json", exclude_defaults=True))]
+    number = 1
+
+    def added(prompt: str, rule_ids: list[str], gold: Any) -> bytes:
+        nonlocal number
+        new_id, number = _fresh_id(case.id, number, taken)
+        line = {"id": new_id, "prompt": prompt, "category": case.category, "gold": gold,
+                "tests": base.get("tests", []), "base_id": case.id, "rule_ids": rule_ids}
+        return orjson.dumps(line)
+
+    for attempt in result.attempts:
+        if attempt.kept:
+            lines.append(added(attempt.text, attempt.rule_ids, base["gold"]))
+    naming = naming_variant(case)
+    if naming is not None:
+        renamed, rule_id = naming
+        gold = orjson.loads(orjson.dumps(base["gold"]))
+        gold["signature"]["name"] = renamed
+        lines.append(added(case.prompt, [rule_id], gold))
+    return lines
+
+
+# --------------------------------------------------------------------------- summary
+
+
+def summarize_augmentation(
+    config: AugmentConfig,
+    results: Sequence[CaseAugmentation],
+    *,
+    naming_named_in_prompt: int,
+    naming_single_word: int,
+    generation_lm_calls: int,
+    paraphrase_lm_calls: int,
+    reused_units: int,
+    wall_time_s: float,
+) -> AugmentSummary:
+    attempts = [(result, attempt) for result in results for attempt in result.attempts]
+    tried = [attempt for _, attempt in attempts if attempt.generation is not None]
+    kept = [attempt for attempt in tried if attempt.kept]
+    variant_lines = sum(result.kept for result in results)
+    naming_lines = sum(result.naming_variants for result in results)
+    lines = len(results) + variant_lines + naming_lines
+    texts = [result.prompt for result in results] * 1
+    texts += [attempt.text for _, attempt in attempts if attempt.kept]
+    texts += [result.prompt for result in results for _ in range(result.naming_variants)]
+    pairs = [(result.prompt, attempt.text) for result, attempt in attempts if attempt.kept]
+    rule_lists = [attempt.rule_ids for _, attempt in attempts if attempt.kept]
+    rule_lists += [[f"{NAMING_RULE_PREFIX}line"] for result in results for _ in range(result.naming_variants)]
+    rejected = [
+        RejectedCandidate(
+            case_id=result.case_id, text=attempt.text, rule_ids=attempt.rule_ids, source=attempt.source,
+            reason=attempt.reason or "rejected",
+            differing_fields=[str(f) for f in attempt.comparison.differing_fields] if attempt.comparison else [],
+            detail=attempt.detail,
+        )
+        for result, attempt in attempts
+        if not attempt.kept
+    ]
+    return AugmentSummary(
+        originals=len(results),
+        lines=lines,
+        variant_lines=variant_lines,
+        naming_lines=naming_lines,
+        factor_target=config.factor,
+        overall_factor=lines / len(results) if results else 0.0,
+        cases_reaching_target=sum(result.target_reached for result in results),
+        validation=wilson(len(kept), len(tried)),
+        tried=len(tried),
+        kept=len(kept),
+        meaning_rejected=sum(1 for _, attempt in attempts if attempt.reason == MEANING_CHECK_FAILED),
+        paraphrase_failures=sum(1 for r in results for call in r.paraphrase_calls if call.outcome.text is None),
+        unverifiable_cases=[result.case_id for result in results if result.note is not None],
+        naming_named_in_prompt=naming_named_in_prompt,
+        naming_single_word=naming_single_word,
+        diversity=diversity_report(texts, pairs, rule_lists),
+        rejected=rejected,
+        lm_calls=generation_lm_calls + paraphrase_lm_calls,
+        generation_lm_calls=generation_lm_calls,
+        paraphrase_lm_calls=paraphrase_lm_calls,
+        reused_units=reused_units,
+        wall_time_s=wall_time_s,
+    )
+
+
+def reusable_units(artifact: AugmentSummaryArtifact) -> dict[str, AugmentUnit]:
+    """Every unit a finished run recorded, by checkpoint key."""
+    units: dict[str, AugmentUnit] = {}
+    for case in artifact.cases:
+        if case.original is not None:
+            units[unit_key(case.case_id, case.prompt)] = AugmentUnit(generation=case.original)
+        for call in case.paraphrase_calls:
+            units[paraphrase_key(case.case_id, call.index)] = AugmentUnit(paraphrase=call.outcome)
+        for attempt in case.attempts:
+            if attempt.generation is not None:
+                units[unit_key(case.case_id, attempt.text)] = AugmentUnit(generation=attempt.generation)
+    return units
+
+
+def selected_cases(suite: Suite, config: AugmentConfig) -> list[SuiteCase]:
+    cases = list(suite.cases)
+    return cases[: config.limit] if config.limit is not None else cases
+
+
+def augment_suite(
+    inputs: AugmentInputs,
+    runner: GeneratesIR,
+    *,
+    paraphraser: Paraphraser | None = None,
+    checkpoint: Checkpoint[AugmentUnit] | None = None,
+    reusable: Mapping[str, AugmentUnit] | None = None,
+    workers: int = 1,
+    progress: AugmentProgress | None = None,
+    clock: Callable[[], float] = time.perf_counter,
+) -> AugmentResult:
+    """Augment the suite's (selected) cases; returns the output lines and the summary artifact."""
+    started = clock()
+    config = inputs.config
+    if config.paraphrase_model is not None and paraphraser is None:
+        raise ValueError("a paraphrase model is configured but no paraphraser was given")
+    cases = selected_cases(inputs.suite, config)
+    generator = RobustTrainingDataGenerator(
+        config, runner, paraphraser=paraphraser, demo_cases=inputs.suite.cases, checkpoint=checkpoint,
+        reusable=reusable, progress=progress,
+    )
+    reused = sum(generator.reusable_count(case) for case in cases)
+    reused += sum(
+        1 for case in cases for slot in generator.plan(case)
+        if isinstance(slot, ModelSlot) and paraphrase_key(case.id, slot.index) in generator.done
+    )
+    results = generator.run(cases, workers)
+    taken = {case.id for case in inputs.suite.cases}
+    original_lines = inputs.original_lines or {}
+    lines = [line for case, result in zip(cases, results, strict=True)
+             for line in case_lines(case, result, original_lines.get(case.id), taken)]
+    named = sum(1 for case in cases if _mentions(case.prompt, case.gold.signature.name))
+    summary = summarize_augmentation(
+        config, results,
+        naming_named_in_prompt=named,
+        naming_single_word=sum(1 for case in cases if not _mentions(case.prompt, case.gold.signature.name)
+                               and naming_variant(case) is None),
+        generation_lm_calls=generator.generation_calls,
+        paraphrase_lm_calls=generator.paraphrase_calls,
+        reused_units=reused,
+        wall_time_s=clock() - started,
+    )
+    artifact = AugmentSummaryArtifact(
+        inputs=inputs.inputs, provenance=inputs.provenance, config=config, fingerprint=inputs.fingerprint,
+        paraphrase_model_id=inputs.paraphrase_model_id, cases=results, summary=summary,
+    )
+    return AugmentResult(artifact=artifact, lines=lines)
