@@ -15,6 +15,7 @@ from tokdrift_cli.core.suite import load_suite
 from tokdrift_cli.errors import ModelError
 from tokdrift_cli.programs.ir_generator import build_default_program
 from tokdrift_cli.programs.runner import DspyIRRunner
+from tokdrift_cli.stages.progress import ProgressSink
 from tokdrift_cli.stages.baseline import BaselineInputs, plan_cases, run_baseline, unit_key
 
 
@@ -37,15 +38,18 @@ def runner_for(engine: FakeEngine) -> DspyIRRunner:
     return DspyIRRunner(build_default_program(), fake_lm(engine))
 
 
-class CountingProgress:
+class CountingProgress(ProgressSink):
     def __init__(self) -> None:
-        self.total = self.reused = self.advanced = 0
+        self.total = self.reused = self.advanced = self.cases = self.cases_done = 0
 
-    def start(self, total: int, reused: int) -> None:
-        self.total, self.reused = total, reused
+    def start(self, total: int, reused: int, cases: int = 0, cases_done: int = 0) -> None:
+        self.total, self.reused, self.cases, self.cases_done = total, reused, cases, cases_done
 
     def advance(self, generation: Generation) -> None:
         self.advanced += 1
+
+    def finish_case(self) -> None:
+        self.cases_done += 1
 
 
 def test_plan_is_deterministic_and_includes_paraphrases(mini_suite_path: Path) -> None:
@@ -74,6 +78,7 @@ def test_run_scores_flips_exactly_where_the_fake_is_fragile(mini_suite_path: Pat
     progress = CountingProgress()
     artifact = run_baseline(make_inputs(mini_suite_path), runner_for(engine), progress=progress)
     assert progress.advanced == progress.total == engine.calls
+    assert progress.cases_done == progress.cases == len(artifact.cases)
     total_variants = 0
     for case in artifact.cases:
         for variant in case.variants:

@@ -8,21 +8,27 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from tokdrift_cli.cli.console import err_console
 from tokdrift_cli.core.generation import Generation
+from tokdrift_cli.stages.progress import ProgressSink
 
 
-class GenerationProgress:
-    """Shows generations done / total, LM calls, reused results, failures and ETA."""
+class GenerationProgress(ProgressSink):
+    """Shows generations done / total, prompts done, LM calls, reused results, failures and ETA."""
 
     def __init__(self, description: str):
         self.description = description
         self.calls = 0
         self.reused = 0
         self.failed = 0
+        self.cases = 0
+        self.cases_done = 0
         self._progress = Progress(
             TextColumn("[bold]{task.description}"),
             BarColumn(),
             MofNCompleteColumn(),
-            TextColumn("calls {task.fields[calls]} · reused {task.fields[reused]} · failed {task.fields[failed]}"),
+            TextColumn(
+                "prompts {task.fields[cases_done]}/{task.fields[cases]} · calls {task.fields[calls]} · "
+                "reused {task.fields[reused]} · failed {task.fields[failed]}"
+            ),
             TimeElapsedColumn(),
             TextColumn("ETA"),
             TimeRemainingColumn(),
@@ -38,10 +44,11 @@ class GenerationProgress:
     def __exit__(self, kind: type[BaseException] | None, value: BaseException | None, tb: TracebackType | None) -> None:
         self._progress.stop()
 
-    def start(self, total: int, reused: int) -> None:
-        self.reused = reused
+    def start(self, total: int, reused: int, cases: int = 0, cases_done: int = 0) -> None:
+        self.reused, self.cases, self.cases_done = reused, cases, cases_done
         self._task = self._progress.add_task(
-            self.description, total=total, completed=reused, calls=0, reused=reused, failed=0
+            self.description, total=total, completed=reused, calls=0, reused=reused, failed=0,
+            cases=cases, cases_done=cases_done,
         )
 
     def advance(self, generation: Generation) -> None:
@@ -49,3 +56,8 @@ class GenerationProgress:
         self.failed += 0 if generation.ok else 1
         if self._task is not None:
             self._progress.update(self._task, advance=1, calls=self.calls, failed=self.failed)
+
+    def finish_case(self) -> None:
+        self.cases_done += 1
+        if self._task is not None:
+            self._progress.update(self._task, cases_done=self.cases_done)

@@ -11,7 +11,6 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
-from typing import Protocol
 
 from tokdrift_cli.artifacts.baseline import BaselineArtifact, BaselineConfig, CaseResult, Generation
 from tokdrift_cli.artifacts.checkpoint import Checkpoint
@@ -20,6 +19,7 @@ from tokdrift_cli.core.suite import Suite, SuiteCase
 from tokdrift_cli.core.variants import generate_variants
 from tokdrift_cli.errors import ModelError
 from tokdrift_cli.programs.runner import GeneratesIR
+from tokdrift_cli.stages.progress import ProgressSink
 from tokdrift_cli.stages.scoring import PARAPHRASE_RULE, PlannedVariant, score_case, summarize
 
 # If this many generations fail in a row at the start with a provider error
@@ -80,22 +80,6 @@ def plan_cases(suite: Suite, config: BaselineConfig) -> list[PlannedCase]:
     return planned
 
 
-class ProgressSink(Protocol):
-    """Where a stage reports progress; the CLI draws it, tests may count it."""
-
-    def start(self, total: int, reused: int) -> None: ...
-
-    def advance(self, generation: Generation) -> None: ...
-
-
-class NoProgress:
-    def start(self, total: int, reused: int) -> None:
-        pass
-
-    def advance(self, generation: Generation) -> None:
-        pass
-
-
 @dataclass
 class BaselineInputs:
     suite: Suite
@@ -115,7 +99,7 @@ def run_baseline(
     clock: Callable[[], float] = time.perf_counter,
 ) -> BaselineArtifact:
     started = clock()
-    progress = progress or NoProgress()
+    progress = progress or ProgressSink()
     plan = plan_cases(inputs.suite, inputs.config)
     done: dict[str, Generation] = dict(reusable or {})
     if checkpoint is not None:
@@ -123,7 +107,11 @@ def run_baseline(
     units = dict(unit for planned in plan for unit in planned.units())
     pending = [(key, text) for key, text in units.items() if key not in done]
     resumed = len(units) - len(pending)
-    progress.start(total=len(units), reused=resumed)
+    remaining = {p.case.id: sum(1 for key, _ in p.units() if key not in done) for p in plan}
+    case_of = {key: p.case.id for p in plan for key, _ in p.units()}
+    progress.start(
+        total=len(units), reused=resumed, cases=len(plan), cases_done=sum(1 for n in remaining.values() if n == 0)
+    )
 
     spent = 0
 
@@ -134,6 +122,9 @@ def run_baseline(
         if checkpoint is not None:
             checkpoint.record(key, generation)
         progress.advance(generation)
+        remaining[case_of[key]] -= 1
+        if remaining[case_of[key]] == 0:
+            progress.finish_case()
 
     _execute(pending, runner, finish, workers)
     results = [_score(planned, done) for planned in plan]

@@ -17,7 +17,8 @@ from tokdrift_cli.engines.resolve import ModelSettings, resolve_model
 from tokdrift_cli.errors import ArtifactError, CheckpointMismatchError, InputError
 from tokdrift_cli.programs.loading import load_program
 from tokdrift_cli.programs.runner import DspyIRRunner
-from tokdrift_cli.stages.baseline import BaselineInputs, ProgressSink, run_baseline, unit_key
+from tokdrift_cli.stages.baseline import BaselineInputs, run_baseline, unit_key
+from tokdrift_cli.stages.progress import ProgressSink
 
 EXPECTED_RESULTS_PATH = Path("baselines/expected_results.json")
 

@@ -1,0 +1,18 @@
+"""How a stage reports progress: the CLI draws it, tests count it, nothing else sees it."""
+
+from __future__ import annotations
+
+from tokdrift_cli.core.generation import Generation
+
+
+class ProgressSink:
+    """Receives progress events; every method does nothing unless overridden."""
+
+    def start(self, total: int, reused: int, cases: int = 0, cases_done: int = 0) -> None:
+        """``total`` generations, ``reused`` of them already done; ``cases`` prompts, ``cases_done`` finished."""
+
+    def advance(self, generation: Generation) -> None:
+        """One generation finished (made now, not reused)."""
+
+    def finish_case(self) -> None:
+        """Every generation of one more prompt is done."""
