@@ -112,3 +112,10 @@ def test_loaded_program_runs_in_dspy() -> None:
         with dspy.context(adapter=CompactJSONAdapter()):
             prediction = program(request="Write a function named add_two that adds two.")
     assert prediction.ir.signature.name == "add_two"
+
+
+def test_optimize_runs_the_same_adapter_as_baseline() -> None:
+    engine = FakeEngine()
+    run_fake_optimize(engine)
+    # The compact adapter sends the request alone as the last message, with the answer's schema.
+    assert all(fmt is not None and fmt["type"] == "json_schema" for fmt in engine.response_formats)

@@ -20,6 +20,7 @@ from tokdrift_cli.core.splits import Split
 from tokdrift_cli.core.suite import SuiteCase
 from tokdrift_cli.core.variants import generate_variants
 from tokdrift_cli.errors import InputError
+from tokdrift_cli.programs.compact_adapter import CompactJSONAdapter
 from tokdrift_cli.programs.ir_generator import IRGenerator, to_draft
 from tokdrift_cli.programs.loading import program_hash
 from tokdrift_cli.programs.program_file import signature_hash
@@ -142,7 +143,8 @@ def optimize_program(inputs: OptimizeInputs, models: OptimizeModels) -> ProgramA
     devset = make_examples(dev_cases, metric_variants=config.metric_variants, seed=config.seed)
     teacher = RobustIRGenerator(inputs.base_program.deepcopy())
     student = RobustIRGenerator(inputs.base_program.deepcopy())
-    with dspy.context(lm=models.task_lm):
+    # The same adapter as `baseline`: compact prompt, schema-constrained answer.
+    with dspy.context(lm=models.task_lm, adapter=CompactJSONAdapter()):
         baseline_dev = _evaluate(teacher, devset, config.max_errors)
         optimizer = _optimizer(config, models.prompt_lm)
         compiled = _compile(optimizer, config, student, teacher, trainset, devset)
