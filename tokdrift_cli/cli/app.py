@@ -15,6 +15,7 @@ import typer
 
 from tokdrift_cli import __version__
 from tokdrift_cli.cli.commands.analyze import analyze, report
+from tokdrift_cli.cli.commands.augment import augment
 from tokdrift_cli.cli.commands.baseline import baseline
 from tokdrift_cli.cli.commands.optimize import optimize
 from tokdrift_cli.cli.commands.inspect import compare_ir, suite_app, variants
@@ -23,7 +24,7 @@ from tokdrift_cli.cli.console import err_console
 from tokdrift_cli.cli.settings import default_map, read_project_settings
 from tokdrift_cli.errors import ExitCode, TokdriftError
 
-COMMANDS = ["baseline", "analyze", "report", "validate", "optimize", "variants", "compare-ir", "suite"]
+COMMANDS = ["baseline", "analyze", "report", "validate", "optimize", "augment", "variants", "compare-ir", "suite"]
 
 app = typer.Typer(
     name="tokdrift",
@@ -31,12 +32,14 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode="markdown",
 )
 app.command("baseline")(baseline)
 app.command("analyze")(analyze)
 app.command("report")(report)
 app.command("validate")(validate)
 app.command("optimize")(optimize)
+app.command("augment")(augment)
 app.command("variants")(variants)
 app.command("compare-ir")(compare_ir)
 app.add_typer(suite_app, name="suite")
