@@ -65,6 +65,7 @@ from tokdrift_cli.errors import ModelError
 from tokdrift_cli.programs.compact_adapter import CompactJSONAdapter
 from tokdrift_cli.programs.runner import GeneratesIR, classify_error, scrub
 from tokdrift_cli.stages.baseline import UNREACHABLE_AFTER, unit_key
+from tokdrift_cli.stages.progress import ProgressSink
 from tokdrift_cli.stages.scoring import PARAPHRASE_RULE
 
 Verify = Literal["gold", "original"]
@@ -78,6 +79,7 @@ MEANING_CHECK_FAILED: Final = "meaning check failed"
 MAX_LENGTH_RATIO: Final = 3.0
 PARAPHRASE_DEMOS: Final = 3
 _NAME_TOKEN: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_END: Final = object()
 
 
 class _Frozen(BaseModel):
@@ -145,7 +147,8 @@ class CaseAugmentation(_Frozen):
     paraphrase_calls: list[ParaphraseCall] = Field(default_factory=list)
     attempts: list[Attempt] = Field(default_factory=list)
     kept: int
-    naming_variants: int
+    # Rule ids of the IR naming lines added (same prompt, gold renamed): at most one.
+    naming_rule_ids: list[str] = Field(default_factory=list)
     # Output lines of this case (original included) / 1 original: the factor it reached.
     lines: int
     reached_factor: float
@@ -318,10 +321,10 @@ def meaning_check(case: SuiteCase, text: str) -> str | None:
     for name in _required_names(case):
         if not _mentions(text, name):
             return f"lost the name {name!r}"
-    words_before, words_after = len(text.split()), len(case.prompt.split())
-    ratio = words_before / max(1, words_after)
+    words, original_words = len(text.split()), len(case.prompt.split())
+    ratio = words / max(1, original_words)
     if not 1 / MAX_LENGTH_RATIO <= ratio <= MAX_LENGTH_RATIO:
-        return f"length changed too much ({words_before} words for {words_after})"
+        return f"length changed too much ({words} words for {original_words})"
     return None
 
 
@@ -402,26 +405,16 @@ def paraphrase_demos(cases: Sequence[SuiteCase], exclude: str, limit: int = PARA
 # --------------------------------------------------------------------------- progress
 
 
-class AugmentProgress(Protocol):
-    """Where the stage reports progress. The total is an upper bound (every candidate
-    generated); ``shrink`` takes off the candidates a case no longer needs."""
-
-    def start(self, total: int, reused: int) -> None: ...
-
-    def advance(self, generation: Generation) -> None: ...
-
-    def shrink(self, count: int) -> None: ...
-
-
-class NoAugmentProgress:
-    def start(self, total: int, reused: int) -> None:
-        pass
-
-    def advance(self, generation: Generation) -> None:
-        pass
+class AugmentProgress(ProgressSink):
+    """Progress of augment. The total is an upper bound (every candidate generated);
+    ``shrink`` takes off the candidates a case did not need, so the bar ends full."""
 
     def shrink(self, count: int) -> None:
-        pass
+        """``count`` planned generations will not be made."""
+
+
+class _Stopped(Exception):
+    """Raised in a worker when the run is being stopped; never seen outside the stage."""
 
 
 class _UnreachableWatch:
@@ -488,7 +481,7 @@ class RobustTrainingDataGenerator:
         self.paraphraser = paraphraser if config.paraphrase_model is not None else None
         self.demo_cases = demo_cases
         self.checkpoint = checkpoint
-        self.progress: AugmentProgress = progress or NoAugmentProgress()
+        self.progress: AugmentProgress = progress or AugmentProgress()
         self.done: dict[str, AugmentUnit] = dict(reusable or {})
         if checkpoint is not None:
             self.done.update(checkpoint.units)
@@ -498,6 +491,11 @@ class RobustTrainingDataGenerator:
         self._plans: dict[str, list[Slot]] = {}
         self._generator_watch = _UnreachableWatch("model")
         self._paraphrase_watch = _UnreachableWatch("paraphrase model")
+        self._stop = threading.Event()
+
+    def _check_not_stopped(self) -> None:
+        if self._stop.is_set():
+            raise _Stopped()
 
     # ---- planning and progress
 
@@ -506,13 +504,18 @@ class RobustTrainingDataGenerator:
             self._plans[case.id] = plan_slots(case, self.config)
         return self._plans[case.id]
 
+    @property
+    def needs_original(self) -> bool:
+        """Whether each case's original prompt is generated too (to verify against its IR)."""
+        return self.config.verify == "original" and self.config.factor > 1
+
     def upper_bound(self, case: SuiteCase) -> int:
         """Generations this case needs at most."""
-        return len(self.plan(case)) + (1 if self.config.verify == "original" else 0)
+        return len(self.plan(case)) + (1 if self.needs_original else 0)
 
     def reusable_count(self, case: SuiteCase) -> int:
         """Generations of this case already done (replaying a run consumes every one of them)."""
-        keys = [unit_key(case.id, case.prompt)] if self.config.verify == "original" else []
+        keys = [unit_key(case.id, case.prompt)] if self.needs_original else []
         for slot in self.plan(case):
             if isinstance(slot, Candidate):
                 keys.append(unit_key(case.id, slot.text))
@@ -539,6 +542,7 @@ class RobustTrainingDataGenerator:
         found = self._done_generation(key)
         if found is not None:
             return found
+        self._check_not_stopped()
         generation = self.runner.generate(text)
         with self._lock:
             self.generation_calls += generation.lm_calls
@@ -553,6 +557,7 @@ class RobustTrainingDataGenerator:
         if unit is not None and unit.paraphrase is not None:
             return unit.paraphrase
         assert self.paraphraser is not None
+        self._check_not_stopped()
         outcome = self.paraphraser.paraphrase(
             case.prompt, index=index, demos=paraphrase_demos(self.demo_cases, exclude=case.id)
         )
@@ -618,20 +623,23 @@ class RobustTrainingDataGenerator:
         note: str | None = None
         kept = 0
         untried = len(slots)
-        if self.config.verify == "original":
+        if self.needs_original:
             original = self._generate(case.id, case.prompt)
             if original.ir is None:
                 note = "the original prompt's generation failed, so no variant could be verified against it"
         if note is None:
-            untried = 0
             candidates = self._candidates(case, {case.prompt}, attempts, calls)
-            for position, candidate in enumerate(candidates):
-                if kept >= target:
-                    untried = len(slots) - position
+            consumed = 0
+            # Check the factor before pulling the next slot: a model slot costs a paraphrase call.
+            while kept < target:
+                candidate = next(candidates, _END)
+                if candidate is _END:
                     break
+                consumed += 1
                 if candidate is None:
                     self.progress.shrink(1)
                     continue
+                assert isinstance(candidate, Candidate)
                 generation = self._generate(case.id, candidate.text)
                 comparison, reason = self._verify(case, original, generation)
                 kept += reason is None
@@ -639,14 +647,14 @@ class RobustTrainingDataGenerator:
                     Attempt(text=candidate.text, rule_ids=list(candidate.rule_ids), source=candidate.source,
                             generation=generation, comparison=comparison, kept=reason is None, reason=reason)
                 )
-            else:
-                untried = 0
+            untried = len(slots) - consumed
         self.progress.shrink(untried)
-        naming = 1 if naming_variant(case) is not None else 0
-        lines = 1 + kept + naming
+        naming = naming_variant(case)
+        naming_rule_ids = [naming[1]] if naming is not None else []
+        lines = 1 + kept + len(naming_rule_ids)
         return CaseAugmentation(
             case_id=case.id, category=case.category, prompt=case.prompt, original=original, paraphrase_calls=calls,
-            attempts=attempts, kept=kept, naming_variants=naming, lines=lines, reached_factor=float(lines),
+            attempts=attempts, kept=kept, naming_rule_ids=naming_rule_ids, lines=lines, reached_factor=float(lines),
             target_reached=1 + kept >= self.config.factor, untried=untried, note=note,
         )
 
@@ -654,15 +662,26 @@ class RobustTrainingDataGenerator:
         self.progress.start(
             total=sum(self.upper_bound(case) for case in cases),
             reused=sum(self.reusable_count(case) for case in cases),
+            cases=len(cases),
         )
         if workers <= 1 or len(cases) <= 1:
-            return [self.augment_case(case) for case in cases]
+            return [self._augment_and_report(case) for case in cases]
         # A case is sequential (it stops at the factor); cases run side by side.
         executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tokdrift-augment")
         try:
-            return list(executor.map(self.augment_case, cases))
+            return list(executor.map(self._augment_and_report, cases))
+        except BaseException:
+            # Ctrl-C or a fatal error: running cases stop before their next LM call
+            # (finished units are in the checkpoint) instead of running to their end.
+            self._stop.set()
+            raise
         finally:
             executor.shutdown(wait=True, cancel_futures=True)
+
+    def _augment_and_report(self, case: SuiteCase) -> CaseAugmentation:
+        result = self.augment_case(case)
+        self.progress.finish_case()
+        return result
 
 
 # --------------------------------------------------------------------------- output lines
@@ -679,8 +698,10 @@ def _fresh_id(base: str, number: int, taken: set[str]) -> tuple[str, int]:
 def case_lines(case: SuiteCase, result: CaseAugmentation, original_line: bytes | None,
                taken: set[str]) -> list[bytes]:
     """The case's original line, then one line per kept variant and per IR naming variant."""
-    base: dict[str, Any] = orjson.loads(original_line) if original_line else case.model_dump(mode="json")
-    lines = [original_line if original_line else orjson.dumps(case.model_dump(mode="json", exclude_defaults=True))]
+    if original_line is None:
+        original_line = orjson.dumps(case.model_dump(mode="json", exclude_defaults=True))
+    base: dict[str, Any] = orjson.loads(original_line)
+    lines = [original_line]
     number = 1
 
     def added(prompt: str, rule_ids: list[str], gold: Any) -> bytes:
@@ -720,14 +741,22 @@ def summarize_augmentation(
     tried = [attempt for _, attempt in attempts if attempt.generation is not None]
     kept = [attempt for attempt in tried if attempt.kept]
     variant_lines = sum(result.kept for result in results)
-    naming_lines = sum(result.naming_variants for result in results)
+    naming_lines = sum(len(result.naming_rule_ids) for result in results)
     lines = len(results) + variant_lines + naming_lines
-    texts = [result.prompt for result in results] * 1
-    texts += [attempt.text for _, attempt in attempts if attempt.kept]
-    texts += [result.prompt for result in results for _ in range(result.naming_variants)]
+    # Every prompt of the output, in output order (a naming line repeats its case's prompt).
+    texts: list[str] = []
+    rule_lists: list[list[str]] = []
+    for result in results:
+        texts.append(result.prompt)
+        for attempt in result.attempts:
+            if attempt.kept:
+                texts.append(attempt.text)
+                rule_lists.append(attempt.rule_ids)
+        for rule_id in result.naming_rule_ids:
+            texts.append(result.prompt)
+            rule_lists.append([rule_id])
+    # Edit distance describes rewrites of the prompt; naming lines do not rewrite it.
     pairs = [(result.prompt, attempt.text) for result, attempt in attempts if attempt.kept]
-    rule_lists = [attempt.rule_ids for _, attempt in attempts if attempt.kept]
-    rule_lists += [[f"{NAMING_RULE_PREFIX}line"] for result in results for _ in range(result.naming_variants)]
     rejected = [
         RejectedCandidate(
             case_id=result.case_id, text=attempt.text, rule_ids=attempt.rule_ids, source=attempt.source,

@@ -1,0 +1,258 @@
+"""Augment from paths to an augmented suite and its summary, with resume and refusal rules.
+
+Resume: every generation and paraphrase-model call is checkpointed beside the
+output (``OUTPUT.checkpoint.jsonl``); a finished run's summary holds them all
+too. Re-running the same command reuses both and redoes no LM call. A
+checkpoint or summary made under another config is refused, never mixed in,
+unless ``--restart``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import orjson
+
+from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_path_for, fingerprint
+from tokdrift_cli.artifacts.header import Provenance, input_file
+from tokdrift_cli.artifacts.io import read_artifact, write_artifact, write_bytes_atomic
+from tokdrift_cli.core.suite import Suite, SuiteInvalidError, check_suite_lines, default_suite_path, read_suite_bytes
+from tokdrift_cli.engines.resolve import ModelSettings, ResolvedModel, resolve_model
+from tokdrift_cli.errors import ArtifactError, CheckpointMismatchError, InputError
+from tokdrift_cli.programs.loading import LoadedProgram, load_program
+from tokdrift_cli.programs.runner import DspyIRRunner
+from tokdrift_cli.stages.augment import (
+    AugmentConfig,
+    AugmentInputs,
+    AugmentProgress,
+    AugmentSummaryArtifact,
+    AugmentUnit,
+    DspyParaphraser,
+    Paraphrase,
+    augment_suite,
+    reusable_units,
+)
+
+VERIFY_CHOICES = ("gold", "original")
+
+
+@dataclass(frozen=True)
+class AugmentRequest:
+    output: Path
+    suite_path: Path | None
+    factor: int
+    verify: str = "gold"
+    summary_path: Path | None = None
+    paraphrase_model: str | None = None
+    model_paraphrases: int = 2
+    model: str = "local"
+    api_base: str | None = None
+    program: str = "default"
+    seed: int = 0
+    temperature: float = 0.0
+    max_tokens: int = 512
+    workers: int = 1
+    limit: int | None = None
+    restart: bool = False
+
+
+@dataclass(frozen=True)
+class AugmentOutcome:
+    artifact: AugmentSummaryArtifact
+    output: Path
+    summary_path: Path
+
+
+def summary_path_for(output: Path) -> Path:
+    return output.with_name(output.name + ".summary.json")
+
+
+def paraphrase_program_hash() -> str:
+    """What decides the paraphrase program's behaviour, so a changed instruction is a changed config."""
+    payload = {"instructions": Paraphrase.instructions, "fields": list(Paraphrase.fields)}
+    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
+
+
+def resume_fingerprint(
+    config: AugmentConfig, *, suite_hash: str, model_id: str, program_hash: str, paraphrase_model_id: str | None
+) -> str:
+    """What must match for earlier units to be reused.
+
+    Not the suite's path (its content, by hash, counts) nor ``limit``, which
+    only selects cases. Settings left at their defaults are left out, so a
+    setting added later does not make older checkpoints look foreign.
+    """
+    settings = config.model_dump(mode="json", exclude={"suite", "limit"}, exclude_defaults=True)
+    return fingerprint(
+        {
+            "config": settings,
+            "suite_hash": suite_hash,
+            "model_id": model_id,
+            "program_hash": program_hash,
+            "paraphrase_model_id": paraphrase_model_id,
+            "paraphrase_program": paraphrase_program_hash() if paraphrase_model_id else None,
+        }
+    )
+
+
+def read_suite_with_lines(path: Path) -> tuple[Suite, dict[str, bytes]]:
+    """The suite, plus each case's JSON line as written (original lines are copied, not re-serialised)."""
+    raw = read_suite_bytes(path)
+    cases, problems = check_suite_lines(raw)
+    if problems:
+        raise SuiteInvalidError(path, problems)
+    lines: dict[str, bytes] = {}
+    for line in raw.splitlines():
+        if line.strip():
+            lines[orjson.loads(line)["id"]] = line.strip()
+    return Suite(path=path, cases=tuple(cases), sha256=hashlib.sha256(raw).hexdigest()), lines
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    return a.expanduser().resolve() == b.expanduser().resolve()
+
+
+def check_request(request: AugmentRequest, suite_path: Path, summary_path: Path) -> None:
+    """Refuse settings and paths that cannot work, before any model is loaded."""
+    if request.factor < 1:
+        raise InputError(f"--factor must be at least 1 (1 keeps only the originals), got {request.factor}")
+    if request.verify not in VERIFY_CHOICES:
+        raise InputError(f"--verify must be 'gold' or 'original', got {request.verify!r}")
+    if request.limit is not None and request.limit < 1:
+        raise InputError(f"--limit must be at least 1, got {request.limit}")
+    if request.model_paraphrases < 0:
+        raise InputError(f"--model-paraphrases must be >= 0, got {request.model_paraphrases}")
+    if _same_file(request.output, suite_path):
+        raise InputError(f"--output {request.output} is the input suite; write the augmented suite elsewhere")
+    if _same_file(summary_path, request.output) or _same_file(summary_path, suite_path):
+        raise InputError(f"--summary {summary_path} would overwrite the suite or the output; choose another path")
+    output_is_ours = summary_path.exists() or checkpoint_path_for(request.output).exists()
+    if request.output.exists() and not output_is_ours and not request.restart:
+        raise InputError(
+            f"{request.output} exists and no augment summary or checkpoint is beside it; choose another --output "
+            "or pass --restart to overwrite it"
+        )
+
+
+def _check_original_cases(suite: Suite) -> None:
+    augmented = [case.id for case in suite.cases if case.base_id is not None]
+    if augmented:
+        raise InputError(
+            f"{suite.path} already holds augmented lines ({len(augmented)}, e.g. {augmented[0]!r} has a base_id); "
+            "augment the original suite instead"
+        )
+
+
+def _reusable_from_summary(summary_path: Path, expected: str, restart: bool) -> dict[str, AugmentUnit]:
+    """Units of a finished run at ``summary_path`` made with the same config."""
+    if restart or not summary_path.exists():
+        return {}
+    try:
+        previous = read_artifact(summary_path, AugmentSummaryArtifact)
+    except ArtifactError as error:
+        raise InputError(f"{error}; choose another --summary or pass --restart to overwrite it") from None
+    if previous.fingerprint != expected:
+        raise CheckpointMismatchError(
+            f"{summary_path} holds an augment summary made with a different config; re-run with the same "
+            "options to reuse it, choose another --output, or pass --restart to overwrite it"
+        )
+    return reusable_units(previous)
+
+
+def run_augment_command(
+    request: AugmentRequest,
+    progress: AugmentProgress | None = None,
+    *,
+    resolve: Callable[[str, ModelSettings], ResolvedModel] = resolve_model,
+    load: Callable[[str], LoadedProgram] = load_program,
+) -> AugmentOutcome:
+    suite_path = request.suite_path or default_suite_path()
+    summary_path = request.summary_path or summary_path_for(request.output)
+    check_request(request, suite_path, summary_path)
+    suite, original_lines = read_suite_with_lines(suite_path)
+    _check_original_cases(suite)
+    loaded = load(request.program)
+    settings = ModelSettings(
+        temperature=request.temperature, max_tokens=request.max_tokens, api_base=request.api_base, seed=request.seed
+    )
+    # The paraphrase model first: a bad name fails before the (slower) task model loads.
+    paraphrase_model: ResolvedModel | None = None
+    separate_paraphraser = request.paraphrase_model is not None and request.paraphrase_model != request.model
+    if request.paraphrase_model is not None and separate_paraphraser:
+        paraphrase_model = resolve(request.paraphrase_model, settings)
+    try:
+        model = resolve(request.model, settings)
+    except BaseException:
+        if paraphrase_model is not None:
+            paraphrase_model.close()
+        raise
+    if request.paraphrase_model is not None and paraphrase_model is None:
+        paraphrase_model = model
+    try:
+        config = AugmentConfig(
+            suite=str(suite_path),
+            model=request.model,
+            program=request.program,
+            factor=request.factor,
+            seed=request.seed,
+            verify=request.verify,  # type: ignore[arg-type]
+            paraphrase_model=request.paraphrase_model,
+            model_paraphrases=request.model_paraphrases if request.paraphrase_model else 0,
+            temperature=request.temperature,
+            max_tokens=request.max_tokens,
+            api_base=request.api_base,
+            limit=request.limit,
+        )
+        paraphrase_id = paraphrase_model.model_id if paraphrase_model is not None else None
+        expected = resume_fingerprint(
+            config, suite_hash=suite.sha256, model_id=model.model_id, program_hash=loaded.program_hash,
+            paraphrase_model_id=paraphrase_id,
+        )
+        reusable = _reusable_from_summary(summary_path, expected, request.restart)
+        checkpoint = Checkpoint(
+            checkpoint_path_for(request.output), kind="augment", config_fingerprint=expected, unit_model=AugmentUnit
+        )
+        checkpoint.open(restart=request.restart)
+        inputs = AugmentInputs(
+            suite=suite,
+            config=config,
+            fingerprint=expected,
+            provenance=Provenance(
+                model_id=model.model_id,
+                model_fingerprint=model.fingerprint,
+                program_hash=loaded.program_hash,
+                suite_hash=suite.sha256,
+                seed=request.seed,
+            ),
+            inputs=[input_file("suite", suite_path, suite.sha256)],
+            paraphrase_model_id=paraphrase_id,
+            original_lines=original_lines,
+        )
+        paraphraser = DspyParaphraser(paraphrase_model.lm, seed=request.seed) if paraphrase_model else None
+        try:
+            result = augment_suite(
+                inputs,
+                DspyIRRunner(loaded.module, model.lm),
+                paraphraser=paraphraser,
+                checkpoint=checkpoint,
+                reusable=reusable,
+                workers=request.workers,
+                progress=progress,
+            )
+        finally:
+            checkpoint.close()
+        data = result.jsonl()
+        write_bytes_atomic(request.output, data)
+        artifact = result.artifact.model_copy(
+            update={"output_path": str(request.output), "output_sha256": hashlib.sha256(data).hexdigest()}
+        )
+        write_artifact(summary_path, artifact)
+        checkpoint.discard()
+    finally:
+        model.close()
+        if separate_paraphraser and paraphrase_model is not None:
+            paraphrase_model.close()
+    return AugmentOutcome(artifact=artifact, output=request.output, summary_path=summary_path)
