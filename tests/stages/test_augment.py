@@ -27,16 +27,14 @@ from tokdrift_cli.engines.resolve import ModelSettings, ResolvedModel
 from tokdrift_cli.errors import CheckpointMismatchError, InputError, ModelError
 from tokdrift_cli.programs.ir_generator import build_default_program
 from tokdrift_cli.programs.runner import DspyIRRunner
+from tokdrift_cli.artifacts.augment import AugmentConfig, AugmentSummaryArtifact, AugmentUnit
+from tokdrift_cli.programs.paraphrase import DspyParaphraser
 from tokdrift_cli.stages.augment import (
     MEANING_CHECK_FAILED,
     MODEL_PARAPHRASE_RULE,
-    AugmentConfig,
     AugmentInputs,
     AugmentProgress,
     AugmentResult,
-    AugmentSummaryArtifact,
-    AugmentUnit,
-    DspyParaphraser,
     meaning_check,
     naming_variant,
     plan_slots,

@@ -81,7 +81,6 @@ class DspyIRRunner:
     """Calls a DSPy program with a given LM under the JSON adapter."""
 
     def __init__(self, program: Any, lm: Any):
-        import dspy
 
         self.program = program
         self.lm = lm

@@ -44,32 +44,39 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Final, Literal, Protocol
+from typing import Any, Final
 
-import dspy
 import orjson
-from dspy.utils.callback import BaseCallback
-from pydantic import BaseModel, ConfigDict, Field
 
+from tokdrift_cli.artifacts.augment import (
+    ParaphraseOutcome,
+    AugmentUnit,
+    ParaphraseCall,
+    Attempt,
+    RejectedCandidate,
+    CaseAugmentation,
+    AugmentConfig,
+    AugmentSummary,
+    AugmentSummaryArtifact,
+    CandidateSource,
+)
+from tokdrift_cli.programs.paraphrase import Paraphraser
 from tokdrift_cli.artifacts.checkpoint import Checkpoint
-from tokdrift_cli.artifacts.header import Artifact, InputFile, Provenance
-from tokdrift_cli.core.diversity import DiversityReport, diversity_report
+from tokdrift_cli.artifacts.header import InputFile, Provenance
+from tokdrift_cli.core.diversity import diversity_report
 from tokdrift_cli.core.equivalence import IRComparison, compare_irs, identifier_words, match_gold
 from tokdrift_cli.core.generation import Generation
-from tokdrift_cli.core.stats import RateEstimate, wilson
+from tokdrift_cli.core.stats import wilson
 from tokdrift_cli.core.suite import Suite, SuiteCase
 from tokdrift_cli.core.variants import generate_variants
 from tokdrift_cli.core.variants.identifiers import IDENTIFIER_PATTERNS, Style, convert, style_of
 from tokdrift_cli.core.variants.markers import meaning_markers
 from tokdrift_cli.errors import ModelError
-from tokdrift_cli.programs.compact_adapter import CompactJSONAdapter
-from tokdrift_cli.programs.runner import GeneratesIR, classify_error, scrub
+from tokdrift_cli.programs.runner import GeneratesIR
 from tokdrift_cli.stages.baseline import UNREACHABLE_AFTER, unit_key
 from tokdrift_cli.stages.progress import ProgressSink
 from tokdrift_cli.stages.scoring import PARAPHRASE_RULE
 
-Verify = Literal["gold", "original"]
-CandidateSource = Literal["rule", "paraphrase", "model_paraphrase"]
 
 HAND_PARAPHRASE_RULE: Final = PARAPHRASE_RULE  # "paraphrase.hand", as in baseline
 MODEL_PARAPHRASE_RULE: Final = "paraphrase.model"
@@ -80,208 +87,6 @@ MAX_LENGTH_RATIO: Final = 3.0
 PARAPHRASE_DEMOS: Final = 3
 _NAME_TOKEN: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _END: Final = object()
-
-
-class _Frozen(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-# --------------------------------------------------------------------------- records
-
-
-class ParaphraseOutcome(_Frozen):
-    """One call of the paraphrase model: its text, or why there is none."""
-
-    text: str | None = None
-    error: str | None = None
-    error_kind: str | None = None
-    latency_s: float = 0.0
-    lm_calls: int = 0
-
-
-class AugmentUnit(_Frozen):
-    """A checkpointed unit of work: one generation or one paraphrase-model call."""
-
-    generation: Generation | None = None
-    paraphrase: ParaphraseOutcome | None = None
-
-
-class ParaphraseCall(_Frozen):
-    index: int
-    outcome: ParaphraseOutcome
-
-
-class Attempt(_Frozen):
-    """A candidate that was checked: kept, or rejected with a reason."""
-
-    text: str
-    rule_ids: list[str]
-    source: CandidateSource
-    # None when the candidate never reached the generator (failed the meaning check).
-    generation: Generation | None = None
-    # Against the gold IR (verify=gold) or the original prompt's IR (verify=original).
-    comparison: IRComparison | None = None
-    kept: bool
-    reason: str | None = None
-    detail: str | None = None
-
-
-class RejectedCandidate(_Frozen):
-    """A fragile case: a meaning-preserving rewrite the generator did not answer the same way."""
-
-    case_id: str
-    text: str
-    rule_ids: list[str]
-    source: CandidateSource
-    reason: str
-    differing_fields: list[str] = Field(default_factory=list)
-    detail: str | None = None
-
-
-class CaseAugmentation(_Frozen):
-    case_id: str
-    category: str
-    prompt: str
-    # The generator's answer to the original prompt (verify=original only).
-    original: Generation | None = None
-    paraphrase_calls: list[ParaphraseCall] = Field(default_factory=list)
-    attempts: list[Attempt] = Field(default_factory=list)
-    kept: int
-    # Rule ids of the IR naming lines added (same prompt, gold renamed): at most one.
-    naming_rule_ids: list[str] = Field(default_factory=list)
-    # Output lines of this case (original included) / 1 original: the factor it reached.
-    lines: int
-    reached_factor: float
-    target_reached: bool
-    untried: int
-    note: str | None = None
-
-
-class AugmentConfig(_Frozen):
-    suite: str
-    model: str
-    program: str
-    factor: int
-    seed: int
-    verify: Verify = "gold"
-    paraphrase_model: str | None = None
-    model_paraphrases: int = 0
-    temperature: float = 0.0
-    max_tokens: int = 512
-    api_base: str | None = None
-    limit: int | None = None
-
-
-class AugmentSummary(_Frozen):
-    originals: int
-    lines: int
-    variant_lines: int
-    naming_lines: int
-    factor_target: int
-    overall_factor: float
-    cases_reaching_target: int
-    # kept / candidates run through the generator, with a Wilson interval.
-    validation: RateEstimate
-    tried: int
-    kept: int
-    meaning_rejected: int
-    paraphrase_failures: int
-    unverifiable_cases: list[str]
-    # IR naming variants: cases whose prompt names the function get none.
-    naming_named_in_prompt: int
-    naming_single_word: int
-    diversity: DiversityReport
-    rejected: list[RejectedCandidate]
-    lm_calls: int  # spent by this run (generator + paraphrase model); reused units are not counted again
-    generation_lm_calls: int
-    paraphrase_lm_calls: int
-    reused_units: int
-    wall_time_s: float
-
-
-class AugmentSummaryArtifact(Artifact):
-    """The summary beside an augmented suite: what was kept, what was rejected and why.
-
-    Schema history:
-      1 - first version.
-    """
-
-    KIND = "augment_summary"
-    SCHEMA_VERSION = 1
-
-    kind: Literal["augment_summary"] = "augment_summary"
-    schema_version: int = SCHEMA_VERSION
-    config: AugmentConfig
-    # What must match for a later run to reuse this one's generations.
-    fingerprint: str
-    paraphrase_model_id: str | None = None
-    output_path: str | None = None
-    output_sha256: str | None = None
-    cases: list[CaseAugmentation]
-    summary: AugmentSummary
-
-
-# --------------------------------------------------------------------------- paraphrase model
-
-
-class Paraphrase(dspy.Signature):
-    """Reword the request so that it asks for exactly the same Python function. Keep every function,
-    parameter and code name, every number, quoted text and code in backticks, and every negation
-    (not, never, without) and comparison (at least, more than, before, ...) exactly as written.
-    Add nothing and leave nothing out."""
-
-    request: str = dspy.InputField(desc="a request for one Python function")
-    paraphrase: str = dspy.OutputField(desc="the same request in other words")
-
-
-class Paraphraser(Protocol):
-    """Rewords a prompt; ``index`` > 0 asks for another sample than index 0."""
-
-    def paraphrase(self, text: str, *, index: int, demos: Sequence[tuple[str, str]]) -> ParaphraseOutcome: ...
-
-
-class _LMCallCounter(BaseCallback):
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def on_lm_end(self, call_id: str, outputs: Any, exception: BaseException | None = None) -> None:
-        self.calls += 1
-
-
-class DspyParaphraser:
-    """Runs the ``Paraphrase`` signature on the paraphrase LM; a failure is recorded, never raised."""
-
-    def __init__(self, lm: Any, *, seed: int = 0):
-        self.lm = lm
-        self.seed = seed
-        self.adapter = CompactJSONAdapter()
-        self.predict = dspy.Predict(Paraphrase)
-
-    def _config(self, index: int) -> dict[str, Any]:
-        if index == 0:
-            return {}
-        # Another sample: sampled, with its own rollout id (and seed, where the model takes one).
-        config: dict[str, Any] = {"rollout_id": index, "temperature": 1.0}
-        if "seed" in (getattr(self.lm, "supported_params", None) or ()):
-            config["seed"] = self.seed * 1000 + index
-        return config
-
-    def paraphrase(self, text: str, *, index: int, demos: Sequence[tuple[str, str]]) -> ParaphraseOutcome:
-        counter = _LMCallCounter()
-        examples = [dspy.Example(request=request, paraphrase=answer).with_inputs("request") for request, answer in demos]
-        started = time.perf_counter()
-        try:
-            with dspy.context(lm=self.lm, adapter=self.adapter, callbacks=[counter]):
-                prediction = self.predict(request=text, demos=examples, config=self._config(index))
-            answer = str(prediction.paraphrase)
-        except Exception as error:  # noqa: BLE001 - one failed call must not stop the run
-            return ParaphraseOutcome(
-                error=scrub(f"{type(error).__name__}: {error}"),
-                error_kind=classify_error(error),
-                latency_s=time.perf_counter() - started,
-                lm_calls=counter.calls,
-            )
-        return ParaphraseOutcome(text=answer, latency_s=time.perf_counter() - started, lm_calls=counter.calls)
 
 
 # --------------------------------------------------------------------------- meaning check

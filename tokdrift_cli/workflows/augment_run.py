@@ -24,17 +24,9 @@ from tokdrift_cli.engines.resolve import ModelSettings, ResolvedModel, resolve_m
 from tokdrift_cli.errors import ArtifactError, CheckpointMismatchError, InputError
 from tokdrift_cli.programs.loading import LoadedProgram, load_program
 from tokdrift_cli.programs.runner import DspyIRRunner
-from tokdrift_cli.stages.augment import (
-    AugmentConfig,
-    AugmentInputs,
-    AugmentProgress,
-    AugmentSummaryArtifact,
-    AugmentUnit,
-    DspyParaphraser,
-    Paraphrase,
-    augment_suite,
-    reusable_units,
-)
+from tokdrift_cli.artifacts.augment import AugmentConfig, AugmentSummaryArtifact, AugmentUnit
+from tokdrift_cli.programs.paraphrase import DspyParaphraser, Paraphrase
+from tokdrift_cli.stages.augment import AugmentInputs, AugmentProgress, augment_suite, reusable_units
 
 VERIFY_CHOICES = ("gold", "original")
 

@@ -16,7 +16,7 @@ from tokdrift_cli.cli.progress import GenerationProgress
 from tokdrift_cli.stages.augment import AugmentProgress
 
 if TYPE_CHECKING:
-    from tokdrift_cli.stages.augment import AugmentSummaryArtifact
+    from tokdrift_cli.artifacts.augment import AugmentSummaryArtifact
 
 
 class VerifyChoice(StrEnum):
