@@ -71,10 +71,10 @@ from tokdrift_cli.core.suite import Suite, SuiteCase
 from tokdrift_cli.core.variants import generate_variants
 from tokdrift_cli.core.variants.identifiers import IDENTIFIER_PATTERNS, Style, convert, style_of
 from tokdrift_cli.core.variants.markers import meaning_markers
-from tokdrift_cli.errors import ModelError
 from tokdrift_cli.programs.runner import GeneratesIR
-from tokdrift_cli.stages.baseline import UNREACHABLE_AFTER, unit_key
+from tokdrift_cli.stages.baseline import unit_key
 from tokdrift_cli.stages.progress import ProgressSink
+from tokdrift_cli.stages.reachability import UnreachableWatch
 from tokdrift_cli.stages.scoring import PARAPHRASE_RULE
 
 
@@ -222,25 +222,6 @@ class _Stopped(Exception):
     """Raised in a worker when the run is being stopped; never seen outside the stage."""
 
 
-class _UnreachableWatch:
-    """Stop early when a model fails with provider errors from the start and never answers."""
-
-    def __init__(self, what: str) -> None:
-        self.what = what
-        self.failures = 0
-        self.any_success = False
-        self._lock = threading.Lock()
-
-    def see(self, ok: bool, error_kind: str | None, error: str | None) -> None:
-        with self._lock:
-            if ok:
-                self.any_success = True
-            elif error_kind == "provider" and not self.any_success:
-                self.failures += 1
-                if self.failures >= UNREACHABLE_AFTER:
-                    raise ModelError(f"the {self.what} is unreachable ({error}); nothing was lost, fix and re-run")
-
-
 # --------------------------------------------------------------------------- the orchestrator
 
 
@@ -294,8 +275,8 @@ class RobustTrainingDataGenerator:
         self.paraphrase_calls = 0
         self._lock = threading.Lock()
         self._plans: dict[str, list[Slot]] = {}
-        self._generator_watch = _UnreachableWatch("model")
-        self._paraphrase_watch = _UnreachableWatch("paraphrase model")
+        self._generator_watch = UnreachableWatch("model")
+        self._paraphrase_watch = UnreachableWatch("paraphrase model")
         self._stop = threading.Event()
 
     def _check_not_stopped(self) -> None:

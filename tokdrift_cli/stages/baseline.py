@@ -17,15 +17,10 @@ from tokdrift_cli.artifacts.checkpoint import Checkpoint
 from tokdrift_cli.artifacts.header import InputFile, Provenance
 from tokdrift_cli.core.suite import Suite, SuiteCase
 from tokdrift_cli.core.variants import generate_variants
-from tokdrift_cli.errors import ModelError
 from tokdrift_cli.programs.runner import GeneratesIR
 from tokdrift_cli.stages.progress import ProgressSink
+from tokdrift_cli.stages.reachability import UnreachableWatch
 from tokdrift_cli.stages.scoring import PARAPHRASE_RULE, PlannedVariant, score_case, summarize
-
-# If this many generations fail in a row at the start with a provider error
-# and none has succeeded, the model is unreachable: stop instead of burning
-# through the suite recording the same error.
-UNREACHABLE_AFTER = 5
 
 
 @dataclass(frozen=True)
@@ -151,33 +146,19 @@ def _score(planned: PlannedCase, done: dict[str, Generation]) -> CaseResult:
     return score_case(planned.case, original, variants, repeats)
 
 
-class _UnreachableWatch:
-    def __init__(self) -> None:
-        self.failures = 0
-        self.any_success = False
-
-    def see(self, generation: Generation) -> None:
-        if generation.ok:
-            self.any_success = True
-        elif generation.error_kind == "provider" and not self.any_success:
-            self.failures += 1
-            if self.failures >= UNREACHABLE_AFTER:
-                raise ModelError(f"the model is unreachable ({generation.error}); nothing was lost, fix and re-run")
-
-
 def _execute(
     pending: Sequence[tuple[str, str]],
     runner: GeneratesIR,
     finish: Callable[[str, Generation], None],
     workers: int,
 ) -> None:
-    watch = _UnreachableWatch()
+    watch = UnreachableWatch()
     text_of = dict(pending)
     if workers <= 1:
         for key, text in pending:
             generation = runner.generate(text)
             finish(key, generation)
-            watch.see(generation)
+            watch.see(generation.ok, generation.error_kind, generation.error)
         return
     executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tokdrift-gen")
     try:
@@ -193,7 +174,7 @@ def _execute(
                 key = running.pop(future)
                 generation = future.result()
                 finish(key, generation)
-                watch.see(generation)
+                watch.see(generation.ok, generation.error_kind, generation.error)
                 following = next(queue, None)
                 if following is not None:
                     running[executor.submit(runner.generate, text_of[following])] = following
