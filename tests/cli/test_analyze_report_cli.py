@@ -1,0 +1,67 @@
+"""`analyze` and `report` on a baseline made by the real stage with the fake engine."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.fakes import FakeEngine
+from tests.stages.test_baseline import make_inputs, runner_for
+from tokdrift_cli.artifacts.io import write_artifact
+from tokdrift_cli.cli.app import run
+from tokdrift_cli.core.suite import default_suite_path
+from tokdrift_cli.stages.baseline import run_baseline
+
+
+@pytest.fixture(scope="module")
+def baseline_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    artifact = run_baseline(make_inputs(default_suite_path(), variants_per_prompt=8, limit=10), runner_for(FakeEngine()))
+    path = tmp_path_factory.mktemp("b") / "baseline.json"
+    write_artifact(path, artifact)
+    return path
+
+
+def test_analyze_writes_artifact_and_prints_json(
+    baseline_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    output = tmp_path / "analysis.json"
+    assert run(["analyze", str(baseline_file), "--output", str(output), "--format", "json"]) == 0
+    captured = capsys.readouterr()
+    printed = json.loads(captured.out)
+    assert printed["kind"] == "analysis" and output.exists()
+    assert "fragile" in captured.err and "sensitivity per family" in captured.err
+    assert printed["inputs"][0]["role"] == "baseline"
+
+
+def test_analyze_markdown_to_stdout(baseline_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["analyze", str(baseline_file), "--output", str(tmp_path / "a.json"), "--format", "markdown"]) == 0
+    assert capsys.readouterr().out.startswith("# Prompt fragility report")
+
+
+def test_report_writes_markdown_html_and_issue_drafts(
+    baseline_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    analysis = tmp_path / "analysis.json"
+    assert run(["analyze", str(baseline_file), "--output", str(analysis)]) == 0
+    markdown, html, issues = tmp_path / "FRAGILE_PROMPTS.md", tmp_path / "report.html", tmp_path / "issues"
+    arguments = ["report", str(analysis), "--output", str(markdown), "--html", str(html), "--issues-dir", str(issues)]
+    assert run(arguments) == 0
+    first = (markdown.read_bytes(), html.read_bytes(), sorted(p.name for p in issues.iterdir()))
+    assert first[2] and all(name.endswith(".md") for name in first[2])
+    assert run(arguments) == 0
+    assert (markdown.read_bytes(), html.read_bytes(), sorted(p.name for p in issues.iterdir())) == first
+
+
+def test_report_refuses_a_baseline(baseline_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["report", str(baseline_file), "--output", str(tmp_path / "x.md")]) == 2
+    err = capsys.readouterr().err
+    assert "'baseline' artifact" in err and "Traceback" not in err
+
+
+def test_analyze_refuses_wrong_kind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    other = tmp_path / "x.json"
+    other.write_text('{"kind": "validation", "schema_version": 1}')
+    assert run(["analyze", str(other), "--output", str(tmp_path / "a.json")]) == 2
+    assert "'validation' artifact" in capsys.readouterr().err
