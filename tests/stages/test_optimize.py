@@ -118,3 +118,41 @@ def test_optimize_runs_the_same_adapter_as_baseline() -> None:
     run_fake_optimize(engine)
     # The compact adapter sends the request alone as the last message, with the answer's schema.
     assert all(fmt is not None and fmt["type"] == "json_schema" for fmt in engine.response_formats)
+
+
+class _FixedGenerator(dspy.Module):
+    """Answers every request with the same IR: right for some gold IRs, wrong for others."""
+
+    def __init__(self, answer: IR) -> None:
+        super().__init__()
+        self.answer = answer
+
+    def forward(self, request: str) -> dspy.Prediction:
+        return dspy.Prediction(ir=self.answer)
+
+
+class _Candidate:
+    def __init__(self, answer: IR) -> None:
+        self.generator = _FixedGenerator(answer)
+
+
+class _Compiled(_Candidate):
+    def __init__(self, candidates: list[dict[str, object]]) -> None:
+        super().__init__(ir(name="compiled"))
+        self.candidate_programs = candidates
+
+
+def test_select_candidate_keeps_accuracy() -> None:
+    from tokdrift_cli.stages.optimize import select_candidate
+
+    devset = [dspy.Example(request="r1", gold=ir(name="f")), dspy.Example(request="r2", gold=ir(name="f"))]
+    stable_but_wrong = _Candidate(ir(name="g"))
+    accurate = _Candidate(ir(name="f"))
+    compiled = _Compiled([{"score": 90.0, "program": stable_but_wrong}, {"score": 60.0, "program": accurate}])
+    program, score, accuracy = select_candidate(compiled, devset, floor=1.0)
+    assert program is accurate and score == 0.6 and accuracy == 1.0
+    # No floor: the metric alone decides.
+    assert select_candidate(compiled, devset, floor=None)[0] is compiled
+    # Nobody meets the floor: the most accurate wins.
+    only_wrong = _Compiled([{"score": 90.0, "program": stable_but_wrong}])
+    assert select_candidate(only_wrong, devset, floor=1.0)[2] == 0.0

@@ -32,6 +32,7 @@ class OptimizeConfig(BaseModel):
     max_labeled_demos: int
     candidates: int
     max_errors: int
+    keep_accuracy: bool = True
     split_fractions: tuple[float, float, float]
 
 
@@ -41,6 +42,11 @@ class ProgramScores(BaseModel):
     metric: str
     baseline_dev: float | None
     optimized_dev: float | None
+    # Signature accuracy on dev (the `baseline` accuracy), and the floor the
+    # chosen candidate had to meet (None: chosen on the metric alone).
+    baseline_dev_accuracy: float | None = None
+    optimized_dev_accuracy: float | None = None
+    accuracy_floor: float | None = None
     candidates_evaluated: int | None = None
 
 

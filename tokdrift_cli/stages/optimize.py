@@ -18,10 +18,11 @@ from tokdrift_cli.artifacts.header import InputFile, Provenance
 from tokdrift_cli.artifacts.program import OptimizeConfig, ProgramArtifact, ProgramScores
 from tokdrift_cli.core.splits import Split
 from tokdrift_cli.core.suite import SuiteCase
+from tokdrift_cli.core.equivalence import match_gold
 from tokdrift_cli.core.variants import generate_variants
 from tokdrift_cli.errors import InputError
 from tokdrift_cli.programs.compact_adapter import CompactJSONAdapter
-from tokdrift_cli.programs.ir_generator import IRGenerator, to_draft
+from tokdrift_cli.programs.ir_generator import IRGenerator, prediction_ir, to_draft
 from tokdrift_cli.programs.loading import program_hash
 from tokdrift_cli.programs.program_file import signature_hash
 from tokdrift_cli.programs.robust import DEMO_THRESHOLD, METRIC_NAME, RobustIRGenerator, robustness_metric
@@ -122,6 +123,47 @@ def _evaluate(program: RobustIRGenerator, devset: list[dspy.Example], max_errors
     return float(score) / 100.0 if float(score) > 1.0 else float(score)
 
 
+def signature_accuracy(program: RobustIRGenerator, devset: list[dspy.Example]) -> float:
+    """Share of dev requests whose IR matches gold on the signature (the `baseline` accuracy).
+
+    The requests are the ones the metric already ran, so with the answer cache
+    this costs no new model call.
+    """
+    right = 0
+    for example in devset:
+        try:
+            ir = prediction_ir(program.generator(request=example.request))
+        except Exception:  # noqa: BLE001 - a failed generation is simply not accurate
+            continue
+        right += 1 if match_gold(ir, example.gold).equivalent else 0
+    return right / len(devset)
+
+
+def select_candidate(
+    compiled: Any, devset: list[dspy.Example], floor: float | None
+) -> tuple[RobustIRGenerator, float, float | None]:
+    """The best-scoring candidate whose dev accuracy is at least ``floor`` (the base program's).
+
+    Robustness-aware scores reward stable output; on a small model the most
+    stable demo set can cost accuracy. With a floor, a candidate that loses
+    accuracy on dev is passed over for the next best that does not; if every
+    candidate loses some, the most accurate one is taken. Returns the program,
+    its metric score (0-1) and its dev accuracy.
+    """
+    candidates = getattr(compiled, "candidate_programs", None)
+    if floor is None or not candidates:
+        return compiled, float("nan"), None
+    scored = []
+    for candidate in candidates:  # already sorted by score, best first
+        accuracy = signature_accuracy(candidate["program"], devset)
+        score = float(candidate["score"]) / 100.0
+        if accuracy >= floor:
+            return candidate["program"], score, accuracy
+        scored.append((accuracy, score, candidate["program"]))
+    accuracy, score, program = max(scored, key=lambda item: (item[0], item[1]))
+    return program, score, accuracy
+
+
 def _clean_demos(generator: IRGenerator) -> None:
     """Keep only the signature's fields in each demo (drop gold IRs and variant lists)."""
     for predictor in generator.predictors():
@@ -146,12 +188,17 @@ def optimize_program(inputs: OptimizeInputs, models: OptimizeModels) -> ProgramA
     # The same adapter as `baseline`: compact prompt, schema-constrained answer.
     with dspy.context(lm=models.task_lm, adapter=CompactJSONAdapter()):
         baseline_dev = _evaluate(teacher, devset, config.max_errors)
+        baseline_accuracy = signature_accuracy(teacher, devset)
         optimizer = _optimizer(config, models.prompt_lm)
         compiled = _compile(optimizer, config, student, teacher, trainset, devset)
+        candidates = getattr(compiled, "candidate_programs", None)
+        floor = baseline_accuracy if config.keep_accuracy else None
+        compiled, _, optimized_accuracy = select_candidate(compiled, devset, floor)
         optimized_dev = _evaluate(compiled, devset, config.max_errors)
+        if optimized_accuracy is None:
+            optimized_accuracy = signature_accuracy(compiled, devset)
     generator: IRGenerator = compiled.generator
     _clean_demos(generator)
-    candidates = getattr(compiled, "candidate_programs", None)
     return ProgramArtifact(
         inputs=inputs.inputs,
         provenance=inputs.provenance.model_copy(update={"program_hash": program_hash(generator)}),
@@ -163,6 +210,9 @@ def optimize_program(inputs: OptimizeInputs, models: OptimizeModels) -> ProgramA
             metric=METRIC_NAME,
             baseline_dev=baseline_dev,
             optimized_dev=optimized_dev,
+            baseline_dev_accuracy=baseline_accuracy,
+            optimized_dev_accuracy=optimized_accuracy,
+            accuracy_floor=floor,
             candidates_evaluated=len(candidates) if candidates is not None else None,
         ),
         lm_calls=int(models.call_counter()),

@@ -43,6 +43,7 @@ class OptimizeRequest:
     candidates: int
     max_errors: int
     max_tokens: int
+    keep_accuracy: bool = True
     restart: bool = False
 
 
@@ -98,6 +99,7 @@ def run_optimize_command(request: OptimizeRequest) -> ProgramArtifact:
         max_labeled_demos=request.max_labeled_demos,
         candidates=request.candidates,
         max_errors=request.max_errors,
+        keep_accuracy=request.keep_accuracy,
         split_fractions=split.fractions,
     )
     cache_dir = cache_dir_for(request.output)

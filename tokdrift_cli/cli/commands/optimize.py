@@ -56,6 +56,14 @@ def optimize(
     max_errors: Annotated[
         int, typer.Option("--max-errors", min=1, help="Failed generations tolerated per evaluation before DSPy aborts.")
     ] = 1000,
+    keep_accuracy: Annotated[
+        bool,
+        typer.Option(
+            "--keep-accuracy/--metric-only",
+            help="Pick the best candidate whose dev accuracy is at least the base program's "
+            "(default), or the best on the metric alone.",
+        ),
+    ] = True,
     max_tokens: options.MaxTokensOption = 512,
     restart: options.RestartOption = False,
 ) -> None:
@@ -75,12 +83,15 @@ def optimize(
                 prompt_model=prompt_model, api_base=api_base, program=program, seed=seed,
                 metric_variants=metric_variants, max_bootstrapped_demos=max_bootstrapped_demos,
                 max_labeled_demos=max_labeled_demos, candidates=candidates, max_errors=max_errors,
-                max_tokens=max_tokens, restart=restart,
+                max_tokens=max_tokens, keep_accuracy=keep_accuracy, restart=restart,
             )
         )
     scores = artifact.scores
+    accuracy = ""
+    if scores.baseline_dev_accuracy is not None and scores.optimized_dev_accuracy is not None:
+        accuracy = f"dev accuracy {scores.baseline_dev_accuracy:.3f} -> {scores.optimized_dev_accuracy:.3f}; "
     console.print(
-        f"dev score {scores.baseline_dev:.3f} -> {scores.optimized_dev:.3f} ({scores.metric}); "
+        f"dev score {scores.baseline_dev:.3f} -> {scores.optimized_dev:.3f} ({scores.metric}); {accuracy}"
         f"split train {len(artifact.split.train)} / dev {len(artifact.split.dev)} / test {len(artifact.split.test)}; "
         f"{artifact.lm_calls} LM calls (+{artifact.cached_calls} from cache); {artifact.wall_time_s:.0f} s"
     )
