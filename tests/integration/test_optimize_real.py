@@ -67,7 +67,7 @@ def test_chain_optimize_baselines_validate_report(
     # Four held-out prompts are too few for the paired test: a real verdict is 1 or 3, never a crash.
     assert code in (0, 1, 3)
     result = orjson.loads(validation.read_bytes())
-    assert result["kind"] == "validation" and result["exit_code"] == code
+    assert result["kind"] == "validation" and result["summary"]["exit_code"] == code
     assert "Traceback" not in capsys.readouterr().err
 
     report = tmp_path / "IMPROVEMENT_REPORT.md"
