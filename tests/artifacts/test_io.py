@@ -244,7 +244,7 @@ def test_unreadable_content_gives_a_clear_error(
     ("make", "expected"),
     [
         pytest.param(lambda tmp: tmp / "missing.json", "file not found", id="missing"),
-        pytest.param(lambda tmp: tmp, "expected a file, got a directory", id="directory"),
+        pytest.param(lambda tmp: tmp, "file expected, got a directory", id="directory"),
     ],
 )
 def test_unreadable_path_gives_an_input_error(tmp_path: Path, make: Any, expected: str) -> None:

@@ -170,3 +170,8 @@ def test_compare_ir_invalid(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 def test_usage_error_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["baseline", "--no-such-option"]) == 2
     assert "No such option" in capsys.readouterr().err
+
+
+def test_compare_ir_directory_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["compare-ir", str(tmp_path), str(tmp_path)]) == 2
+    assert "IR file expected, got a directory" in one_line_error(capsys.readouterr().err)

@@ -240,7 +240,7 @@ def test_load_suite_refuses_an_empty_file(tmp_path: Path) -> None:
     ("make", "expected"),
     [
         pytest.param(lambda tmp: tmp / "missing.jsonl", "suite file not found", id="missing"),
-        pytest.param(lambda tmp: tmp, "suite path is a directory", id="directory"),
+        pytest.param(lambda tmp: tmp, "suite file expected, got a directory", id="directory"),
     ],
 )
 def test_load_suite_unreadable_path(tmp_path: Path, make: Any, expected: str) -> None:

@@ -19,8 +19,9 @@ import orjson
 from pydantic import ValidationError
 
 from tokdrift_cli.artifacts.header import Artifact
+from tokdrift_cli.core.files import read_input
 from tokdrift_cli.core.ir import describe_validation_error
-from tokdrift_cli.errors import ArtifactError, InputError
+from tokdrift_cli.errors import ArtifactError
 
 ArtifactT = TypeVar("ArtifactT", bound=Artifact)
 
@@ -61,14 +62,7 @@ def write_artifact(path: Path, artifact: Artifact) -> None:
 
 
 def read_raw_artifact(path: Path) -> dict[str, Any]:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"file not found: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"expected a file, got a directory: {path}") from None
-    except OSError as error:
-        raise InputError(f"cannot read {path}: {error.strerror}") from None
+    raw = read_input(path)
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:

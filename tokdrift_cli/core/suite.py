@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from tokdrift_cli.core.files import read_input
 from tokdrift_cli.core.ir import IR, describe_validation_error
 from tokdrift_cli.errors import InputError
 
@@ -124,14 +125,7 @@ def check_suite_lines(raw: bytes) -> tuple[list[SuiteCase], list[SuiteProblem]]:
 
 
 def read_suite_bytes(path: Path) -> bytes:
-    try:
-        return path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"suite file not found: {path}") from None
-    except IsADirectoryError:
-        raise InputError(f"suite path is a directory, expected a .jsonl file: {path}") from None
-    except OSError as error:
-        raise InputError(f"cannot read suite {path}: {error.strerror}") from None
+    return read_input(path, "suite file")
 
 
 def load_suite(path: Path) -> Suite:

@@ -10,6 +10,7 @@ import typer
 
 from tokdrift_cli.cli.console import err_console, out_console
 from tokdrift_cli.cli.render import comparison_table
+from tokdrift_cli.core.files import read_input
 from tokdrift_cli.errors import ExitCode, InputError
 
 suite_app = typer.Typer(help="Work with suite files.", no_args_is_help=True)
@@ -67,9 +68,7 @@ def compare_ir(
     irs = []
     for path in (first, second):
         try:
-            data = orjson.loads(path.read_bytes())
-        except FileNotFoundError:
-            raise InputError(f"file not found: {path}") from None
+            data = orjson.loads(read_input(path, "IR file"))
         except orjson.JSONDecodeError as error:
             raise InputError(f"{path} is not valid JSON ({error})") from None
         irs.append(parse_ir(data, source=str(path)))
