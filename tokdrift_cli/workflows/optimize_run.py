@@ -44,6 +44,7 @@ class OptimizeRequest:
     max_errors: int
     max_tokens: int
     keep_accuracy: bool = True
+    dev_share: float = 0.2
     restart: bool = False
 
 
@@ -71,8 +72,13 @@ class _InvocationCounter:
         return _Callback()
 
 
-def suite_split(cases: Any, seed: int) -> Split:
-    return split_by_base_prompt([(case.base_case_id, case.category) for case in cases], seed=seed)
+def suite_split(cases: Any, seed: int, dev_share: float = 0.2) -> Split:
+    """40% test always; the rest is train and dev, dev taking ``dev_share`` of the suite."""
+    fractions = (round(0.6 - dev_share, 6), dev_share, 0.4)
+    try:
+        return split_by_base_prompt([(case.base_case_id, case.category) for case in cases], seed=seed, fractions=fractions)
+    except ValueError as error:
+        raise InputError(f"--dev-share {dev_share}: {error}") from None
 
 
 def run_optimize_command(request: OptimizeRequest) -> ProgramArtifact:
@@ -86,7 +92,7 @@ def run_optimize_command(request: OptimizeRequest) -> ProgramArtifact:
 
     if not isinstance(loaded.module, IRGenerator):
         raise InputError("optimize tunes tokdrift's IR generator: use --program default or a program file")
-    split = suite_split(suite.cases, request.seed)
+    split = suite_split(suite.cases, request.seed, request.dev_share)
     config = OptimizeConfig(
         suite=str(suite_path),
         trainset=str(request.trainset_path) if request.trainset_path else None,

@@ -64,6 +64,13 @@ def optimize(
             "(default), or the best on the metric alone.",
         ),
     ] = True,
+    dev_share: Annotated[
+        float,
+        typer.Option(
+            "--dev-share", min=0.1, max=0.5,
+            help="Share of the suite's prompts used to choose among candidates (test is always 40%, train the rest).",
+        ),
+    ] = 0.2,
     max_tokens: options.MaxTokensOption = 512,
     restart: options.RestartOption = False,
 ) -> None:
@@ -83,7 +90,7 @@ def optimize(
                 prompt_model=prompt_model, api_base=api_base, program=program, seed=seed,
                 metric_variants=metric_variants, max_bootstrapped_demos=max_bootstrapped_demos,
                 max_labeled_demos=max_labeled_demos, candidates=candidates, max_errors=max_errors,
-                max_tokens=max_tokens, keep_accuracy=keep_accuracy, restart=restart,
+                max_tokens=max_tokens, keep_accuracy=keep_accuracy, dev_share=dev_share, restart=restart,
             )
         )
     scores = artifact.scores
