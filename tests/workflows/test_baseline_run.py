@@ -93,3 +93,13 @@ def test_program_file_selects_its_test_split(tmp_path: Path) -> None:
         _selected_cases(request(split_from=path), "0" * 64)
     with pytest.raises(InputError, match="needs --split-from"):
         _selected_cases(request(split="test"), suite_hash)
+
+
+def test_dev_share_keeps_the_test_split() -> None:
+    from tokdrift_cli.workflows.optimize_run import suite_split
+
+    cases = load_suite(default_suite_path()).cases
+    default, larger_dev = suite_split(cases, 0), suite_split(cases, 0, 0.3)
+    assert larger_dev.test == default.test and len(larger_dev.test) >= 15
+    assert len(larger_dev.dev) > len(default.dev)
+    assert set(larger_dev.train) | set(larger_dev.dev) == set(default.train) | set(default.dev)
