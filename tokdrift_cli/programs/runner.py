@@ -46,25 +46,20 @@ def classify_error(error: BaseException) -> str:
 
 
 class _CallMeter:
-    """Counts LM calls and tokens per thread, via DSPy's callback hooks."""
+    """Counts LM calls per thread, via DSPy's callback hooks (tokens come from DSPy's usage tracking)."""
 
     def __init__(self) -> None:
         self._local = threading.local()
 
     def reset(self) -> None:
         self._local.calls = 0
-        self._local.input_tokens = 0
-        self._local.output_tokens = 0
 
-    def snapshot(self) -> tuple[int, int, int]:
-        return (
-            getattr(self._local, "calls", 0),
-            getattr(self._local, "input_tokens", 0),
-            getattr(self._local, "output_tokens", 0),
-        )
+    @property
+    def calls(self) -> int:
+        return getattr(self._local, "calls", 0)
 
-    def count(self, outputs: Any) -> None:
-        self._local.calls = getattr(self._local, "calls", 0) + 1
+    def count(self) -> None:
+        self._local.calls = self.calls + 1
 
 
 def make_call_counter(meter: _CallMeter) -> Any:
@@ -72,7 +67,7 @@ def make_call_counter(meter: _CallMeter) -> Any:
 
     class _Counter(BaseCallback):
         def on_lm_end(self, call_id: str, outputs: Any, exception: BaseException | None = None) -> None:
-            meter.count(outputs)
+            meter.count()
 
     return _Counter()
 
@@ -100,7 +95,7 @@ class DspyIRRunner:
                 ir = prediction_ir(prediction)
                 usage = _usage_of(prediction)
         except Exception as error:  # noqa: BLE001 - recorded per generation by design, see module docstring
-            calls, _, _ = self.meter.snapshot()
+            calls = self.meter.calls
             raw = getattr(error, "lm_response", None)
             return Generation(
                 raw=raw if isinstance(raw, str) else None,
@@ -109,7 +104,7 @@ class DspyIRRunner:
                 latency_s=time.perf_counter() - started,
                 lm_calls=calls,
             )
-        calls, _, _ = self.meter.snapshot()
+        calls = self.meter.calls
         return Generation(
             ir=ir,
             latency_s=time.perf_counter() - started,
