@@ -17,8 +17,8 @@ from tokdrift_cli import __version__
 from tokdrift_cli.cli.commands.analyze import analyze, report
 from tokdrift_cli.cli.commands.augment import augment
 from tokdrift_cli.cli.commands.baseline import baseline
-from tokdrift_cli.cli.commands.optimize import optimize
 from tokdrift_cli.cli.commands.inspect import compare_ir, suite_app, variants
+from tokdrift_cli.cli.commands.optimize import optimize
 from tokdrift_cli.cli.commands.validate import validate
 from tokdrift_cli.cli.console import err_console
 from tokdrift_cli.cli.settings import default_map, read_project_settings

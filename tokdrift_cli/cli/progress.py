@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from types import TracebackType
+from typing import TYPE_CHECKING, Self
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from tokdrift_cli.cli.console import err_console
-from tokdrift_cli.core.generation import Generation
 from tokdrift_cli.stages.progress import ProgressSink
+
+if TYPE_CHECKING:  # annotation only; the pydantic model costs start-up time
+    from tokdrift_cli.core.generation import Generation
 
 
 class GenerationProgress(ProgressSink):
@@ -37,7 +40,7 @@ class GenerationProgress(ProgressSink):
         )
         self._task: int | None = None
 
-    def __enter__(self) -> GenerationProgress:
+    def __enter__(self) -> Self:
         self._progress.start()
         return self
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rich.table import Table
 
-from tokdrift_cli.artifacts.analysis import AnalysisArtifact
-from tokdrift_cli.artifacts.baseline import BaselineArtifact, GroupSensitivity
-from tokdrift_cli.core.equivalence import IRComparison
+if TYPE_CHECKING:  # annotations only: keeps `tokdrift --help` from importing scipy and pydantic models
+    from tokdrift_cli.artifacts.analysis import AnalysisArtifact
+    from tokdrift_cli.artifacts.baseline import BaselineArtifact, GroupSensitivity
+    from tokdrift_cli.core.equivalence import IRComparison
 
 
 def _pct(value: float | None) -> str:

@@ -49,18 +49,17 @@ from typing import Any, Final
 import orjson
 
 from tokdrift_cli.artifacts.augment import (
-    ParaphraseOutcome,
-    AugmentUnit,
-    ParaphraseCall,
     Attempt,
-    RejectedCandidate,
-    CaseAugmentation,
     AugmentConfig,
     AugmentSummary,
     AugmentSummaryArtifact,
+    AugmentUnit,
     CandidateSource,
+    CaseAugmentation,
+    ParaphraseCall,
+    ParaphraseOutcome,
+    RejectedCandidate,
 )
-from tokdrift_cli.programs.paraphrase import Paraphraser
 from tokdrift_cli.artifacts.checkpoint import Checkpoint
 from tokdrift_cli.artifacts.header import InputFile, Provenance
 from tokdrift_cli.core.diversity import diversity_report
@@ -71,12 +70,12 @@ from tokdrift_cli.core.suite import Suite, SuiteCase
 from tokdrift_cli.core.variants import generate_variants
 from tokdrift_cli.core.variants.identifiers import IDENTIFIER_PATTERNS, Style, convert, style_of
 from tokdrift_cli.core.variants.markers import meaning_markers
+from tokdrift_cli.programs.paraphrase import Paraphraser
 from tokdrift_cli.programs.runner import GeneratesIR
 from tokdrift_cli.stages.baseline import unit_key
-from tokdrift_cli.stages.progress import ProgressSink
+from tokdrift_cli.stages.progress import AugmentProgress
 from tokdrift_cli.stages.reachability import UnreachableWatch
 from tokdrift_cli.stages.scoring import PARAPHRASE_RULE
-
 
 HAND_PARAPHRASE_RULE: Final = PARAPHRASE_RULE  # "paraphrase.hand", as in baseline
 MODEL_PARAPHRASE_RULE: Final = "paraphrase.model"
@@ -208,14 +207,6 @@ def paraphrase_demos(cases: Sequence[SuiteCase], exclude: str, limit: int = PARA
 
 
 # --------------------------------------------------------------------------- progress
-
-
-class AugmentProgress(ProgressSink):
-    """Progress of augment. The total is an upper bound (every candidate generated);
-    ``shrink`` takes off the candidates a case did not need, so the bar ends full."""
-
-    def shrink(self, count: int) -> None:
-        """``count`` planned generations will not be made."""
 
 
 class _Stopped(Exception):

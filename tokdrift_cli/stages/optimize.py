@@ -16,9 +16,9 @@ import dspy
 
 from tokdrift_cli.artifacts.header import InputFile, Provenance
 from tokdrift_cli.artifacts.program import OptimizeConfig, ProgramArtifact, ProgramScores
+from tokdrift_cli.core.equivalence import match_gold
 from tokdrift_cli.core.splits import Split
 from tokdrift_cli.core.suite import SuiteCase
-from tokdrift_cli.core.equivalence import match_gold
 from tokdrift_cli.core.variants import generate_variants
 from tokdrift_cli.errors import InputError
 from tokdrift_cli.programs.compact_adapter import CompactJSONAdapter
@@ -133,7 +133,7 @@ def signature_accuracy(program: RobustIRGenerator, devset: list[dspy.Example]) -
     for example in devset:
         try:
             ir = prediction_ir(program.generator(request=example.request))
-        except Exception:  # noqa: BLE001 - a failed generation is simply not accurate
+        except Exception:  # noqa: BLE001, S112 - a failed generation is simply not accurate
             continue
         right += 1 if match_gold(ir, example.gold).equivalent else 0
     return right / len(devset)

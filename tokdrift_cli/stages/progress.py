@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from tokdrift_cli.core.generation import Generation
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # annotation only; the pydantic model costs start-up time
+    from tokdrift_cli.core.generation import Generation
+
 
 
 class ProgressSink:
@@ -16,3 +20,11 @@ class ProgressSink:
 
     def finish_case(self) -> None:
         """Every generation of one more prompt is done."""
+
+
+class AugmentProgress(ProgressSink):
+    """Progress of augment. The total is an upper bound (every candidate generated);
+    ``shrink`` takes off the candidates a case did not need, so the bar ends full."""
+
+    def shrink(self, count: int) -> None:
+        """``count`` planned generations will not be made."""

@@ -50,6 +50,7 @@ Verdict: any failed gate -> exit 1; else any inconclusive -> exit 3; else 0.
 from __future__ import annotations
 
 import inspect
+import math
 import warnings
 from collections.abc import Sequence
 from fractions import Fraction
@@ -313,7 +314,7 @@ def _side(cases: Sequence[CaseResult], artifact: BaselineArtifact, confidence: f
 
 def _finite(value: object) -> float | None:
     number = float(value)  # type: ignore[arg-type]
-    return number if number == number and number not in (float("inf"), float("-inf")) else None
+    return number if math.isfinite(number) else None
 
 
 def _differences(cases: Sequence[PairedCase]) -> list[Fraction]:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import orjson
 
+from tokdrift_cli.artifacts.augment import AugmentConfig, AugmentSummaryArtifact, AugmentUnit
 from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_path_for, fingerprint
 from tokdrift_cli.artifacts.header import Provenance, input_file
 from tokdrift_cli.artifacts.io import read_artifact, write_artifact, write_bytes_atomic
@@ -23,10 +24,10 @@ from tokdrift_cli.core.suite import Suite, SuiteInvalidError, check_suite_lines,
 from tokdrift_cli.engines.resolve import ModelSettings, ResolvedModel, resolve_model
 from tokdrift_cli.errors import ArtifactError, CheckpointMismatchError, InputError
 from tokdrift_cli.programs.loading import LoadedProgram, load_program
-from tokdrift_cli.programs.runner import DspyIRRunner
-from tokdrift_cli.artifacts.augment import AugmentConfig, AugmentSummaryArtifact, AugmentUnit
 from tokdrift_cli.programs.paraphrase import DspyParaphraser, Paraphrase
-from tokdrift_cli.stages.augment import AugmentInputs, AugmentProgress, augment_suite, reusable_units
+from tokdrift_cli.programs.runner import DspyIRRunner
+from tokdrift_cli.stages.augment import AugmentInputs, augment_suite, reusable_units
+from tokdrift_cli.stages.progress import AugmentProgress
 
 VERIFY_CHOICES = ("gold", "original")
 

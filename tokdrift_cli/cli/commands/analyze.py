@@ -9,7 +9,6 @@ from typing import Annotated
 import typer
 
 from tokdrift_cli.cli.console import err_console, out_console
-from tokdrift_cli.cli.render import analysis_table, sensitivity_table
 
 
 class AnalyzeFormat(StrEnum):
@@ -37,6 +36,7 @@ def analyze(
     whether accuracy breaks); rules and families get their flip rate; categories get accuracy,
     robust accuracy and its drop.
     """
+    from tokdrift_cli.cli.render import analysis_table, sensitivity_table
     from tokdrift_cli.workflows.analyze_run import run_analyze
 
     analysis = run_analyze(baseline, output, threshold=threshold, confidence=confidence)

@@ -13,7 +13,7 @@ from rich.table import Table
 from tokdrift_cli.cli import options
 from tokdrift_cli.cli.console import err_console
 from tokdrift_cli.cli.progress import GenerationProgress
-from tokdrift_cli.stages.augment import AugmentProgress
+from tokdrift_cli.stages.progress import AugmentProgress
 
 if TYPE_CHECKING:
     from tokdrift_cli.artifacts.augment import AugmentSummaryArtifact

@@ -11,8 +11,6 @@ import typer
 from tokdrift_cli.cli import options
 from tokdrift_cli.cli.console import err_console
 from tokdrift_cli.cli.progress import GenerationProgress
-from tokdrift_cli.cli.render import baseline_table, sensitivity_table
-from tokdrift_cli.workflows.baseline_run import BaselineRequest, run_baseline_command
 
 
 class SplitChoice(StrEnum):
@@ -83,6 +81,9 @@ def baseline(
     overall, with Wilson intervals, and accuracy against the gold IRs. Finished generations
     are checkpointed beside the output: interrupt and re-run the same command to resume.
     """
+    from tokdrift_cli.cli.render import baseline_table, sensitivity_table
+    from tokdrift_cli.workflows.baseline_run import BaselineRequest, run_baseline_command
+
     request = BaselineRequest(
         output=output,
         suite_path=suite,

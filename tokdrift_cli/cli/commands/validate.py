@@ -6,15 +6,17 @@ import os
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.table import Table
 from rich.text import Text
 
-from tokdrift_cli.artifacts.validation import GateResult, GateSettings, ValidationArtifact
 from tokdrift_cli.cli import options
 from tokdrift_cli.cli.console import err_console
+
+if TYPE_CHECKING:
+    from tokdrift_cli.artifacts.validation import GateResult, ValidationArtifact
 
 GATES_PANEL = "Gates"
 OFF_WORDS = ("off", "none", "no", "false")
@@ -166,6 +168,7 @@ def validate(
 
     Exit 0: every gate passed. 1: a gate failed. 2: bad input. 3: inconclusive (too little data).
     """
+    from tokdrift_cli.artifacts.validation import GateSettings
     from tokdrift_cli.workflows.validate_run import run_validate
 
     settings = GateSettings(
