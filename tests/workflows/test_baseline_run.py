@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import orjson
@@ -27,8 +28,19 @@ from tokdrift_cli.workflows.baseline_run import (
 
 def request(**overrides: object) -> BaselineRequest:
     values: dict[str, object] = dict(
-        output=Path("b.json"), suite_path=None, model="local", api_base=None, program="default", variants=2, seed=0,
-        temperature=0.0, max_tokens=512, workers=1, limit=None, fragile_threshold=0.9, include_paraphrases=True,
+        output=Path("b.json"),
+        suite_path=None,
+        model="local",
+        api_base=None,
+        program="default",
+        variants=2,
+        seed=0,
+        temperature=0.0,
+        max_tokens=512,
+        workers=1,
+        limit=None,
+        fragile_threshold=0.9,
+        include_paraphrases=True,
     )
     values.update(overrides)
     return BaselineRequest(**values)  # type: ignore[arg-type]
@@ -80,8 +92,11 @@ def test_expected_results_are_headline_figures(finished) -> None:  # type: ignor
 
 def test_program_file_selects_its_test_split(tmp_path: Path) -> None:
     program = run_fake_optimize(FakeEngine())
-    program = program.model_copy(update={"provenance": program.provenance.model_copy(
-        update={"suite_hash": load_suite(default_suite_path()).sha256})})
+    program = program.model_copy(
+        update={
+            "provenance": program.provenance.model_copy(update={"suite_hash": load_suite(default_suite_path()).sha256})
+        }
+    )
     path = tmp_path / "program.json"
     write_artifact(path, program)
     suite_hash = load_suite(default_suite_path()).sha256
@@ -103,3 +118,32 @@ def test_dev_share_keeps_the_test_split() -> None:
     assert larger_dev.test == default.test and len(larger_dev.test) >= 15
     assert len(larger_dev.dev) > len(default.dev)
     assert set(larger_dev.train) | set(larger_dev.dev) == set(default.train) | set(default.dev)
+
+
+def test_dry_run_counts_what_a_checkpoint_already_holds(tmp_path: Path, mini_suite_path: Path) -> None:
+    from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_path_for
+    from tokdrift_cli.core.generation import Generation
+    from tokdrift_cli.engines.resolve import identify_model
+    from tokdrift_cli.workflows.baseline_run import _prepare, plan_baseline_command
+
+    wanted = request(output=tmp_path / "b.json", suite_path=mini_suite_path)
+    fresh = plan_baseline_command(wanted)
+    prepared = _prepare(wanted)
+    model_id = identify_model("local", prepared.settings).model_id
+    expected = resume_fingerprint(prepared.config, model_id, prepared.program.program_hash)
+    checkpoint = Checkpoint(
+        checkpoint_path_for(wanted.output), kind="baseline", config_fingerprint=expected, unit_model=Generation
+    )
+    checkpoint.open()
+    first = prepared.suite.cases[0]
+    checkpoint.record(unit_key(first.id, first.prompt), Generation(error="x", error_kind="parse", lm_calls=1))
+    checkpoint.close()
+    before = checkpoint.path.read_bytes()
+
+    resumed = plan_baseline_command(wanted)
+    assert (fresh.reusable, resumed.reusable) == (0, 1)
+    assert resumed.cost.lm_calls == fresh.cost.lm_calls - 1
+    assert resumed.cost.input_tokens < fresh.cost.input_tokens
+    assert checkpoint.path.read_bytes() == before  # a dry run only reads
+    assert plan_baseline_command(replace(wanted, restart=True)).reusable == 0
+    assert checkpoint.path.read_bytes() == before  # not even --restart deletes anything in a dry run

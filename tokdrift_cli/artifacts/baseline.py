@@ -110,6 +110,9 @@ class BaselineConfig(_Frozen):
     # the case ids it selects; None runs the whole suite.
     split: str | None = None
     case_ids: list[str] | None = None
+    # "K/N": this run holds shard K of N of the selected cases (see core/shards.py);
+    # `tokdrift merge` puts the shards back together.
+    shard: str | None = None
 
 
 class BaselineArtifact(Artifact):

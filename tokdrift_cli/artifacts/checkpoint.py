@@ -85,6 +85,12 @@ class Checkpoint(Generic[UnitT]):
                 continue
         return not raw.endswith(b"\n")
 
+    def peek(self) -> dict[str, UnitT]:
+        """The units an earlier run finished, read without touching the file (for --dry-run)."""
+        if self.path.exists():
+            self._load()
+        return dict(self.units)
+
     def get(self, key: str) -> UnitT | None:
         return self.units.get(key)
 

@@ -18,13 +18,14 @@ from tokdrift_cli.cli.commands.analyze import analyze, report
 from tokdrift_cli.cli.commands.augment import augment
 from tokdrift_cli.cli.commands.baseline import baseline
 from tokdrift_cli.cli.commands.inspect import compare_ir, suite_app, variants
+from tokdrift_cli.cli.commands.merge import merge
 from tokdrift_cli.cli.commands.optimize import optimize
 from tokdrift_cli.cli.commands.validate import validate
 from tokdrift_cli.cli.console import err_console
 from tokdrift_cli.cli.settings import default_map, read_project_settings
 from tokdrift_cli.errors import ExitCode, TokdriftError
 
-COMMANDS = ["baseline", "analyze", "report", "validate", "optimize", "augment", "variants", "compare-ir", "suite"]
+COMMANDS = ["baseline", "merge", "analyze", "report", "validate", "optimize", "augment", "variants", "compare-ir", "suite"]
 
 app = typer.Typer(
     name="tokdrift",
@@ -35,6 +36,7 @@ app = typer.Typer(
     rich_markup_mode="markdown",
 )
 app.command("baseline")(baseline)
+app.command("merge")(merge)
 app.command("analyze")(analyze)
 app.command("report")(report)
 app.command("validate")(validate)

@@ -85,3 +85,22 @@ RestartOption = Annotated[
         rich_help_panel=RUN_PANEL,
     ),
 ]
+
+ShardOption = Annotated[
+    str | None,
+    typer.Option(
+        "--shard",
+        envvar="TOKDRIFT_SHARD",
+        metavar="K/N",
+        help="Run only shard K of N of the cases (stable and balanced); put the shards together with `tokdrift merge`.",
+        rich_help_panel=RUN_PANEL,
+    ),
+]
+
+DryRunOption = Annotated[
+    bool,
+    typer.Option(
+        "--dry-run",
+        help="Print how many LM calls (and tokens, estimated) the command would make, then stop without calling.",
+    ),
+]

@@ -99,18 +99,41 @@ def resolve_model(requested: str, settings: ModelSettings) -> ResolvedModel:
     return _resolve_provider(requested, settings)
 
 
+@dataclass(frozen=True)
+class ModelIdentity:
+    """What names a model in artifacts and checkpoints, known without loading it."""
+
+    model_id: str
+    fingerprint: str | None
+    weights: Path | None = None
+
+
+def identify_model(requested: str, settings: ModelSettings) -> ModelIdentity:
+    """The model id a run would record (local weights are hashed, not loaded; nothing is called)."""
+    if requested == "local" or requested.startswith("local:"):
+        from tokdrift_cli.engines.llama_engine import weights_fingerprint
+
+        if requested == "local":
+            path, name = embedded_weights_path(), EMBEDDED_MODEL_NAME
+        else:
+            path = Path(requested.removeprefix("local:")).expanduser()
+            check_gguf(path)
+            name = _slug(path.stem)
+        fingerprint = weights_fingerprint(path)
+        return ModelIdentity(f"local/{name}@{fingerprint}", fingerprint, path)
+    _check_provider(requested)
+    # The endpoint is part of what produced the numbers, but never a key.
+    return ModelIdentity(requested, settings.api_base or None)
+
+
 def _resolve_local(requested: str, settings: ModelSettings) -> ResolvedModel:
     import dspy
 
-    from tokdrift_cli.engines.llama_engine import LlamaCppEngine, weights_fingerprint
+    from tokdrift_cli.engines.llama_engine import LlamaCppEngine
 
-    if requested == "local":
-        path, name = embedded_weights_path(), EMBEDDED_MODEL_NAME
-    else:
-        path = Path(requested.removeprefix("local:")).expanduser()
-        check_gguf(path)
-        name = _slug(path.stem)
-    fingerprint = weights_fingerprint(path)
+    identity = identify_model(requested, settings)
+    path, fingerprint = identity.weights, identity.fingerprint
+    assert path is not None
     engine = LlamaCppEngine(path, seed=settings.seed)
     try:
         engine.load()
@@ -118,7 +141,7 @@ def _resolve_local(requested: str, settings: ModelSettings) -> ResolvedModel:
         if requested == "local":
             raise
         raise InputError(str(error)) from None
-    model_id = f"local/{name}@{fingerprint}"
+    model_id = identity.model_id
     lm = dspy.LM(
         model_id,
         engine=engine,
@@ -129,7 +152,7 @@ def _resolve_local(requested: str, settings: ModelSettings) -> ResolvedModel:
     return ResolvedModel(requested, model_id, fingerprint, True, lm, engine)
 
 
-def _resolve_provider(requested: str, settings: ModelSettings) -> ResolvedModel:
+def _check_provider(requested: str) -> None:
     provider, slash, name = requested.partition("/")
     if not slash or not name:
         raise InputError(
@@ -140,6 +163,10 @@ def _resolve_provider(requested: str, settings: ModelSettings) -> ResolvedModel:
             f"unknown model provider {provider!r} in {requested!r}; for an OpenAI-compatible server use "
             f"'openai/MODEL --api-base URL'"
         )
+
+
+def _resolve_provider(requested: str, settings: ModelSettings) -> ResolvedModel:
+    identity = identify_model(requested, settings)
     import dspy
 
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
@@ -147,6 +174,4 @@ def _resolve_provider(requested: str, settings: ModelSettings) -> ResolvedModel:
     if settings.api_base:
         kwargs["api_base"] = settings.api_base
     lm = dspy.LM(requested, **kwargs)
-    # The endpoint is part of what produced the numbers, but never a key.
-    fingerprint = settings.api_base or None
-    return ResolvedModel(requested, requested, fingerprint, False, lm)
+    return ResolvedModel(requested, identity.model_id, identity.fingerprint, False, lm)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from tokdrift_cli.artifacts.baseline import BaselineArtifact, BaselineConfig, CaseResult, Generation
 from tokdrift_cli.artifacts.checkpoint import Checkpoint
 from tokdrift_cli.artifacts.header import InputFile, Provenance
+from tokdrift_cli.core.shards import parse_shard
 from tokdrift_cli.core.suite import Suite, SuiteCase
 from tokdrift_cli.core.variants import generate_variants
 from tokdrift_cli.programs.runner import GeneratesIR
@@ -49,16 +50,23 @@ def repeat_key(case_id: str, number: int) -> str:
     return f"{case_id}\x1f#repeat{number}"
 
 
-def plan_cases(suite: Suite, config: BaselineConfig) -> list[PlannedCase]:
-    """Which prompts and variants to run: deterministic for a suite and config."""
+def select_cases(suite: Suite, config: BaselineConfig, *, whole: bool = False) -> list[SuiteCase]:
+    """The cases a config selects, in suite order; ``whole`` ignores its shard (what a merge must cover)."""
     cases: Sequence[SuiteCase] = suite.cases
     if config.case_ids is not None:
         wanted = set(config.case_ids)
         cases = [case for case in cases if case.id in wanted]
     if config.limit is not None:
         cases = cases[: config.limit]
+    if config.shard is not None and not whole:
+        cases = parse_shard(config.shard).select(cases, key=lambda case: case.id)
+    return list(cases)
+
+
+def plan_cases(suite: Suite, config: BaselineConfig) -> list[PlannedCase]:
+    """Which prompts and variants to run: deterministic for a suite and config."""
     planned = []
-    for case in cases:
+    for case in select_cases(suite, config):
         variants = [
             PlannedVariant(text=v.text, rule_ids=tuple(v.rule_ids), source="rule")
             for v in generate_variants(

@@ -12,12 +12,14 @@ from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_path_for, f
 from tokdrift_cli.artifacts.header import Provenance, input_file
 from tokdrift_cli.artifacts.io import read_artifact, write_artifact, write_bytes_atomic
 from tokdrift_cli.core.generation import Generation
-from tokdrift_cli.core.suite import default_suite_path, load_suite
-from tokdrift_cli.engines.resolve import ModelSettings, resolve_model
+from tokdrift_cli.core.shards import parse_shard
+from tokdrift_cli.core.suite import Suite, default_suite_path, load_suite
+from tokdrift_cli.engines.resolve import ModelSettings, identify_model, resolve_model
 from tokdrift_cli.errors import ArtifactError, CheckpointMismatchError, InputError
-from tokdrift_cli.programs.loading import load_program
+from tokdrift_cli.programs.cost import CostEstimate, estimate_generations
+from tokdrift_cli.programs.loading import LoadedProgram, load_program
 from tokdrift_cli.programs.runner import DspyIRRunner
-from tokdrift_cli.stages.baseline import BaselineInputs, run_baseline, unit_key
+from tokdrift_cli.stages.baseline import BaselineInputs, plan_cases, run_baseline, unit_key
 from tokdrift_cli.stages.progress import ProgressSink
 
 EXPECTED_RESULTS_PATH = Path("baselines/expected_results.json")
@@ -43,6 +45,7 @@ class BaselineRequest:
     split_from: Path | None = None
     update_expected: bool = False
     restart: bool = False
+    shard: str | None = None
 
 
 @dataclass(frozen=True)
@@ -53,10 +56,10 @@ class BaselineOutcome:
 
 
 def resume_fingerprint(config: BaselineConfig, model_id: str, program_hash: str) -> str:
-    """What must match for earlier generations to be reused (not: limit, which only selects cases)."""
+    """What must match for earlier generations to be reused (not: limit or shard, which only select cases)."""
     # exclude_defaults: a setting added in a later version, left at its default,
     # must not make older checkpoints and outputs look foreign.
-    settings = config.model_dump(mode="json", exclude={"limit", "fragile_threshold"}, exclude_defaults=True)
+    settings = config.model_dump(mode="json", exclude={"limit", "shard", "fragile_threshold"}, exclude_defaults=True)
     return fingerprint({"config": settings, "model_id": model_id, "program_hash": program_hash})
 
 
@@ -109,7 +112,17 @@ def _selected_cases(request: BaselineRequest, suite_hash: str) -> tuple[str | No
     return name, sorted(program.split.ids(SplitName(name)))
 
 
-def run_baseline_command(request: BaselineRequest, progress: ProgressSink) -> BaselineOutcome:
+@dataclass(frozen=True)
+class _Prepared:
+    suite_path: Path
+    suite: Suite
+    program: LoadedProgram
+    config: BaselineConfig
+    settings: ModelSettings
+
+
+def _prepare(request: BaselineRequest) -> _Prepared:
+    """Everything a run is made of, read and checked before any model is touched."""
     suite_path = request.suite_path or default_suite_path()
     suite = load_suite(suite_path)
     loaded = load_program(request.program)
@@ -129,13 +142,45 @@ def run_baseline_command(request: BaselineRequest, progress: ProgressSink) -> Ba
         repeats=request.repeats,
         split=split_name,
         case_ids=case_ids,
+        shard=str(parse_shard(request.shard)) if request.shard else None,
     )
-    model = resolve_model(
-        request.model,
-        ModelSettings(
-            temperature=request.temperature, max_tokens=request.max_tokens, api_base=request.api_base, seed=request.seed
-        ),
+    settings = ModelSettings(
+        temperature=request.temperature, max_tokens=request.max_tokens, api_base=request.api_base, seed=request.seed
     )
+    return _Prepared(suite_path, suite, loaded, config, settings)
+
+
+@dataclass(frozen=True)
+class BaselinePlan:
+    """What ``baseline`` would do (--dry-run): counts and an estimate, nothing called."""
+
+    cases: int
+    generations: int
+    reusable: int  # finished earlier (checkpoint or output of the same config): no call needed
+    cost: CostEstimate  # of the generations still to make
+
+
+def plan_baseline_command(request: BaselineRequest) -> BaselinePlan:
+    prepared = _prepare(request)
+    identity = identify_model(request.model, prepared.settings)
+    expected = resume_fingerprint(prepared.config, identity.model_id, prepared.program.program_hash)
+    done = _reusable_generations(_previous_output(request.output, expected, request.restart))
+    if not request.restart:
+        checkpoint = Checkpoint(
+            checkpoint_path_for(request.output), kind="baseline", config_fingerprint=expected, unit_model=Generation
+        )
+        done.update(checkpoint.peek())
+    plan = plan_cases(prepared.suite, prepared.config)
+    units = dict(unit for planned in plan for unit in planned.units())
+    pending = [text for key, text in units.items() if key not in done]
+    cost = estimate_generations(prepared.program.module, pending, max_tokens=request.max_tokens)
+    return BaselinePlan(cases=len(plan), generations=len(units), reusable=len(units) - len(pending), cost=cost)
+
+
+def run_baseline_command(request: BaselineRequest, progress: ProgressSink) -> BaselineOutcome:
+    prepared = _prepare(request)
+    suite_path, suite, loaded, config = prepared.suite_path, prepared.suite, prepared.program, prepared.config
+    model = resolve_model(request.model, prepared.settings)
     provenance = Provenance(
         model_id=model.model_id,
         model_fingerprint=model.fingerprint,

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tokdrift_cli.cli import options
-from tokdrift_cli.cli.console import err_console
+from tokdrift_cli.cli.console import err_console, out_console
 from tokdrift_cli.cli.progress import GenerationProgress
+
+if TYPE_CHECKING:
+    from tokdrift_cli.workflows.baseline_run import BaselinePlan
 
 
 class SplitChoice(StrEnum):
@@ -30,7 +33,14 @@ def baseline(
     program: options.ProgramOption = "default",
     variants: Annotated[
         int,
-        typer.Option("--variants", envvar="TOKDRIFT_VARIANTS", min=0, max=50, help="Rule-made variants per prompt.", rich_help_panel=options.RUN_PANEL),
+        typer.Option(
+            "--variants",
+            envvar="TOKDRIFT_VARIANTS",
+            min=0,
+            max=50,
+            help="Rule-made variants per prompt.",
+            rich_help_panel=options.RUN_PANEL,
+        ),
     ] = 5,
     seed: options.SeedOption = 0,
     temperature: options.TemperatureOption = 0.0,
@@ -38,10 +48,22 @@ def baseline(
     workers: options.WorkersOption = 1,
     limit: options.LimitOption = None,
     fragile_threshold: Annotated[
-        float, typer.Option("--fragile-threshold", min=0.0, max=1.0, help="A prompt below this robustness is fragile.", rich_help_panel=options.RUN_PANEL)
+        float,
+        typer.Option(
+            "--fragile-threshold",
+            min=0.0,
+            max=1.0,
+            help="A prompt below this robustness is fragile.",
+            rich_help_panel=options.RUN_PANEL,
+        ),
     ] = 0.9,
     paraphrases: Annotated[
-        bool, typer.Option("--paraphrases/--no-paraphrases", help="Also run the suite's hand-written paraphrases.", rich_help_panel=options.RUN_PANEL)
+        bool,
+        typer.Option(
+            "--paraphrases/--no-paraphrases",
+            help="Also run the suite's hand-written paraphrases.",
+            rich_help_panel=options.RUN_PANEL,
+        ),
     ] = True,
     repeats: Annotated[
         int,
@@ -74,6 +96,8 @@ def baseline(
         typer.Option("--update-baseline", help="Also write the headline figures to baselines/expected_results.json."),
     ] = False,
     restart: options.RestartOption = False,
+    shard: options.ShardOption = None,
+    dry_run: options.DryRunOption = False,
 ) -> None:
     """Run the generator on every prompt of a suite and on meaning-preserving variants of it.
 
@@ -103,8 +127,14 @@ def baseline(
         split_from=split_from,
         update_expected=update_baseline,
         restart=restart,
+        shard=shard,
     )
     console = err_console()
+    if dry_run:
+        from tokdrift_cli.workflows.baseline_run import plan_baseline_command
+
+        print_plan(plan_baseline_command(request))
+        return
     with GenerationProgress("generations") as progress:
         result = run_baseline_command(request, progress)
     artifact = result.artifact
@@ -114,3 +144,20 @@ def baseline(
         console.print(f"{output} is up to date with this config: no LM call made, file left as it was")
     else:
         console.print(f"wrote {output}" + (f" and {result.expected_path}" if result.expected_path else ""))
+
+
+def print_plan(plan: BaselinePlan) -> None:
+    """The --dry-run figures, one per line on stdout (what a script or a person budgets with)."""
+    cost = plan.cost
+    console = out_console()
+    console.print(f"cases: {plan.cases}", highlight=False)
+    console.print(
+        f"generations: {plan.generations} ({plan.reusable} already done, {plan.generations - plan.reusable} to run)",
+        highlight=False,
+    )
+    console.print(f"lm calls: {cost.lm_calls}", highlight=False)
+    console.print(f"input tokens (estimated): {cost.input_tokens}", highlight=False)
+    console.print(
+        f"output tokens (estimated): {cost.output_tokens_typical} typical, at most {cost.output_tokens_max}",
+        highlight=False,
+    )

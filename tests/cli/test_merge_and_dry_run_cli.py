@@ -1,0 +1,83 @@
+"""`tokdrift merge` and `baseline --dry-run` as a user meets them: files, figures, exit codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_cli import one_line_error
+from tests.fakes import FakeEngine
+from tests.stages.test_baseline import make_inputs, runner_for
+from tokdrift_cli.artifacts.baseline import BaselineArtifact
+from tokdrift_cli.artifacts.header import Provenance
+from tokdrift_cli.artifacts.io import read_artifact, write_artifact
+from tokdrift_cli.cli.app import run
+from tokdrift_cli.stages.baseline import run_baseline
+
+
+def _write_shards(tmp_path: Path, suite: Path, count: int) -> list[Path]:
+    paths = []
+    for index in range(1, count + 1):
+        inputs = make_inputs(suite, shard=f"{index}/{count}")
+        inputs.provenance = Provenance(model_id="local/fake", suite_hash=inputs.suite.sha256)
+        artifact = run_baseline(inputs, runner_for(FakeEngine()))
+        path = tmp_path / f"shard{index}.json"
+        write_artifact(path, artifact)
+        paths.append(path)
+    return paths
+
+
+def test_merge_writes_one_baseline_of_all_cases(
+    tmp_path: Path, mini_suite_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = _write_shards(tmp_path, mini_suite_path, 2)
+    out = tmp_path / "all.json"
+    assert run(["merge", *map(str, paths), "--output", str(out)]) == 0
+    merged = read_artifact(out, BaselineArtifact)
+    assert [case.case_id for case in merged.cases] == [case.id for case in make_inputs(mini_suite_path).suite.cases]
+    assert merged.config.shard is None
+    assert f"merged 2 shard(s), {len(merged.cases)} cases" in capsys.readouterr().err
+
+
+def test_merge_refusals_are_one_line_with_exit_2(
+    tmp_path: Path, mini_suite_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = _write_shards(tmp_path, mini_suite_path, 3)
+    out = tmp_path / "all.json"
+    assert run(["merge", str(paths[0]), str(paths[2]), "--output", str(out)]) == 2
+    assert "missing shard(s) 2/3" in one_line_error(capsys.readouterr().err)
+    assert not out.exists()
+    assert run(["merge", *map(str, paths), "--suite", str(tmp_path / "gone.jsonl"), "--output", str(out)]) == 2
+    assert "pass --suite" in one_line_error(capsys.readouterr().err)
+    other = tmp_path / "other.jsonl"
+    other.write_bytes(mini_suite_path.read_bytes().splitlines(keepends=True)[0])
+    assert run(["merge", *map(str, paths), "--suite", str(other), "--output", str(out)]) == 2
+    assert "another version of the suite" in one_line_error(capsys.readouterr().err)
+    assert run(["merge", str(tmp_path / "nope.json"), "--output", str(out)]) == 2
+    capsys.readouterr()
+
+
+def test_dry_run_counts_calls_and_calls_nothing(
+    tmp_path: Path, mini_suite_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b.json"
+    args = ["baseline", "--suite", str(mini_suite_path), "--variants", "2", "--output", str(out), "--dry-run"]
+    assert run(args) == 0
+    lines = dict(line.split(": ", 1) for line in capsys.readouterr().out.strip().splitlines())
+    planned = make_inputs(mini_suite_path, variants_per_prompt=2)
+    from tokdrift_cli.stages.baseline import plan_cases
+
+    expected = sum(len(p.units()) for p in plan_cases(planned.suite, planned.config))
+    assert lines["lm calls"] == str(expected)
+    assert lines["generations"] == f"{expected} (0 already done, {expected} to run)"
+    # about 4 characters per token of the rendered prompt: several hundred tokens per call with 3 demos
+    assert 150 * expected < int(lines["input tokens (estimated)"]) < 1000 * expected
+    assert not out.exists()
+    assert not Path(f"{out}.checkpoint").exists() and not list(tmp_path.iterdir())
+
+    assert run([*args, "--shard", "1/2"]) == 0
+    shard_lines = dict(line.split(": ", 1) for line in capsys.readouterr().out.strip().splitlines())
+    assert 0 < int(shard_lines["lm calls"]) < expected
+    assert run([*args, "--shard", "3/2"]) == 2
+    assert "K must be between 1 and N" in one_line_error(capsys.readouterr().err)

@@ -1,0 +1,91 @@
+"""Shards of a baseline merge into what one unsharded run gives, case by case; bad sets are refused."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.fakes import FakeEngine
+from tests.stages.test_baseline import make_inputs, runner_for
+from tokdrift_cli.artifacts.baseline import BaselineArtifact, CaseResult
+from tokdrift_cli.core.suite import default_suite_path
+from tokdrift_cli.errors import InputError
+from tokdrift_cli.stages.baseline import run_baseline
+from tokdrift_cli.stages.merge import ShardFile, merge_shards
+
+
+def _without_latency(case: CaseResult) -> dict[str, object]:
+    data = case.model_dump(mode="json")
+    data["original"].pop("latency_s")
+    for variant in data["variants"]:
+        variant["generation"].pop("latency_s")
+    return data
+
+
+def _run(suite_path: Path, **config: object) -> BaselineArtifact:
+    # "please" makes the fake engine drift, so the merged figures are not trivially 100%.
+    return run_baseline(make_inputs(suite_path, **config), runner_for(FakeEngine()))
+
+
+@pytest.fixture(scope="module")
+def sharded() -> tuple[BaselineArtifact, list[ShardFile]]:
+    suite = default_suite_path()
+    whole = _run(suite, limit=12, variants_per_prompt=2)
+    shards = [ShardFile(f"s{k}.json", _run(suite, limit=12, variants_per_prompt=2, shard=f"{k}/3")) for k in (1, 2, 3)]
+    return whole, shards
+
+
+def test_merged_shards_equal_the_unsharded_run(sharded) -> None:  # type: ignore[no-untyped-def]
+    whole, shards = sharded
+    assert all(0 < len(s.artifact.cases) < len(whole.cases) for s in shards)
+    merged = merge_shards(list(reversed(shards)), make_inputs(default_suite_path()).suite)
+    assert [c.case_id for c in merged.cases] == [c.case_id for c in whole.cases]
+    assert [_without_latency(c) for c in merged.cases] == [_without_latency(c) for c in whole.cases]
+    assert merged.config == whole.config
+    assert merged.summary.robustness == whole.summary.robustness
+    assert merged.summary.accuracy == whole.summary.accuracy
+    assert merged.summary.fragile_cases == whole.summary.fragile_cases
+    assert merged.summary.per_rule == whole.summary.per_rule
+    assert merged.summary.lm_calls == sum(s.artifact.summary.lm_calls for s in shards) == whole.summary.lm_calls
+
+
+def test_a_missing_or_repeated_shard_is_refused(sharded) -> None:  # type: ignore[no-untyped-def]
+    _, shards = sharded
+    suite = make_inputs(default_suite_path()).suite
+    with pytest.raises(InputError, match="missing shard.*2/3"):
+        merge_shards([shards[0], shards[2]], suite)
+    with pytest.raises(InputError, match="given twice"):
+        merge_shards([shards[0], shards[0], shards[1], shards[2]], suite)
+    with pytest.raises(InputError, match="nothing to merge"):
+        merge_shards([], suite)
+
+
+def test_shards_of_different_runs_are_refused(sharded) -> None:  # type: ignore[no-untyped-def]
+    whole, shards = sharded
+    suite = make_inputs(default_suite_path()).suite
+    other_seed = shards[1].artifact.model_copy(
+        update={"config": shards[1].artifact.config.model_copy(update={"seed": 7})}
+    )
+    with pytest.raises(InputError, match="another config.*seed"):
+        merge_shards([shards[0], ShardFile("x.json", other_seed), shards[2]], suite)
+    other_model = shards[1].artifact.model_copy(
+        update={"provenance": shards[1].artifact.provenance.model_copy(update={"model_id": "other"})}
+    )
+    with pytest.raises(InputError, match="another model"):
+        merge_shards([shards[0], ShardFile("x.json", other_model), shards[2]], suite)
+    with pytest.raises(InputError, match="not a shard"):
+        merge_shards([ShardFile("whole.json", whole)], suite)
+    other_split = shards[1].artifact.model_copy(
+        update={"config": shards[1].artifact.config.model_copy(update={"shard": "2/4"})}
+    )
+    with pytest.raises(InputError, match="differently"):
+        merge_shards([shards[0], ShardFile("x.json", other_split), shards[2]], suite)
+
+
+def test_a_shard_holding_other_cases_is_refused(sharded) -> None:  # type: ignore[no-untyped-def]
+    _, shards = sharded
+    suite = make_inputs(default_suite_path()).suite
+    tampered = shards[1].artifact.model_copy(update={"cases": shards[1].artifact.cases[:-1]})
+    with pytest.raises(InputError, match="does not hold the cases of shard 2/3"):
+        merge_shards([shards[0], ShardFile("x.json", tampered), shards[2]], suite)
