@@ -93,10 +93,12 @@ def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9._-]+", "-", text.lower()).strip("-") or "model"
 
 
-def resolve_model(requested: str, settings: ModelSettings) -> ResolvedModel:
+def resolve_model(requested: str, settings: ModelSettings, identity: ModelIdentity | None = None) -> ResolvedModel:
+    """A ready model; pass the ``identity`` from :func:`identify_model` to skip hashing the weights again."""
+    identity = identity or identify_model(requested, settings)
     if requested == "local" or requested.startswith("local:"):
-        return _resolve_local(requested, settings)
-    return _resolve_provider(requested, settings)
+        return _resolve_local(requested, settings, identity)
+    return _resolve_provider(requested, settings, identity)
 
 
 @dataclass(frozen=True)
@@ -126,14 +128,14 @@ def identify_model(requested: str, settings: ModelSettings) -> ModelIdentity:
     return ModelIdentity(requested, settings.api_base or None)
 
 
-def _resolve_local(requested: str, settings: ModelSettings) -> ResolvedModel:
+def _resolve_local(requested: str, settings: ModelSettings, identity: ModelIdentity) -> ResolvedModel:
     import dspy
 
     from tokdrift_cli.engines.llama_engine import LlamaCppEngine
 
-    identity = identify_model(requested, settings)
     path, fingerprint = identity.weights, identity.fingerprint
-    assert path is not None
+    if path is None:  # identify_model always sets it for local models
+        raise ModelError(f"no weights file known for {requested}")
     engine = LlamaCppEngine(path, seed=settings.seed)
     try:
         engine.load()
@@ -165,8 +167,7 @@ def _check_provider(requested: str) -> None:
         )
 
 
-def _resolve_provider(requested: str, settings: ModelSettings) -> ResolvedModel:
-    identity = identify_model(requested, settings)
+def _resolve_provider(requested: str, settings: ModelSettings, identity: ModelIdentity) -> ResolvedModel:
     import dspy
 
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")

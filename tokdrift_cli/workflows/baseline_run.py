@@ -180,21 +180,22 @@ def plan_baseline_command(request: BaselineRequest) -> BaselinePlan:
 def run_baseline_command(request: BaselineRequest, progress: ProgressSink) -> BaselineOutcome:
     prepared = _prepare(request)
     suite_path, suite, loaded, config = prepared.suite_path, prepared.suite, prepared.program, prepared.config
-    model = resolve_model(request.model, prepared.settings)
+    identity = identify_model(request.model, prepared.settings)
     provenance = Provenance(
-        model_id=model.model_id,
-        model_fingerprint=model.fingerprint,
+        model_id=identity.model_id,
+        model_fingerprint=identity.fingerprint,
         program_hash=loaded.program_hash,
         suite_hash=suite.sha256,
         seed=request.seed,
     )
+    expected = resume_fingerprint(config, identity.model_id, loaded.program_hash)
+    previous = _previous_output(request.output, expected, request.restart)
+    if previous is not None and previous.config == config and previous.provenance == provenance:
+        # Finished with exactly this config: nothing to do (the model is not even loaded),
+        # and rewriting would replace the measured wall time and call count with a replay's.
+        return BaselineOutcome(artifact=previous, expected_path=_maybe_expected(request, previous), up_to_date=True)
+    model = resolve_model(request.model, prepared.settings, identity)
     try:
-        expected = resume_fingerprint(config, model.model_id, loaded.program_hash)
-        previous = _previous_output(request.output, expected, request.restart)
-        if previous is not None and previous.config == config and previous.provenance == provenance:
-            # Finished with exactly this config: nothing to do, and rewriting would
-            # replace the measured wall time and call count with a replay's.
-            return BaselineOutcome(artifact=previous, expected_path=_maybe_expected(request, previous), up_to_date=True)
         reusable = _reusable_generations(previous)
         checkpoint = Checkpoint(
             checkpoint_path_for(request.output), kind="baseline", config_fingerprint=expected, unit_model=Generation
