@@ -45,7 +45,7 @@ class _Handler(BaseHTTPRequestHandler):
     max_in_flight = 0  # how many requests were ever served at the same time
     _count_lock = threading.Lock()
 
-    def do_POST(self) -> None:  # noqa: N802 - the http.server API
+    def do_POST(self) -> None:  # the http.server API names it so
         length = int(self.headers.get("Content-Length", 0))
         body = json.loads(self.rfile.read(length) or b"{}")
         cls = type(self)
@@ -76,7 +76,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         self.wfile.write(data)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - keep the terminal quiet
+    def log_message(self, format: str, *args: Any) -> None:  # keep the terminal quiet
         return
 
 
