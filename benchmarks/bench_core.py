@@ -100,7 +100,9 @@ def main() -> int:
         "baseline_compare_s": suite_compare_s,
         "baseline_compare_share": suite_compare_s / wall,
     }
-    print(f"variant generation: {figures['variant_prompts_per_s']:,.0f} prompts/s ({made} variants from {args.n} prompts)")
+    print(
+        f"variant generation: {figures['variant_prompts_per_s']:,.0f} prompts/s ({made} variants from {args.n} prompts)"
+    )
     print(f"IR equivalence:     {figures['ir_pairs_per_s']:,.0f} pairs/s ({equivalent} of {args.n} equivalent)")
     print(
         f"share of the core baseline's {wall:.0f} s: variants {figures['baseline_variant_share']:.4%}, "

@@ -59,10 +59,14 @@ def main() -> int:
     # The stage's own wall time (recorded in the artifact) leaves out process start-up and imports.
     stage_speedup = serial_artifact.summary.wall_time_s / parallel_artifact.summary.wall_time_s
     calls = serial_artifact.summary.lm_calls
-    print(f"{calls} calls at {args.delay * 1000:.0f} ms: workers 1 {serial.wall_s:.1f} s, "
-          f"workers {args.workers} {parallel.wall_s:.1f} s -> {speedup:.1f}x (max {in_flight} requests in flight)")
-    print(f"stage wall time without start-up: {serial_artifact.summary.wall_time_s:.1f} s vs "
-          f"{parallel_artifact.summary.wall_time_s:.1f} s -> {stage_speedup:.1f}x")
+    print(
+        f"{calls} calls at {args.delay * 1000:.0f} ms: workers 1 {serial.wall_s:.1f} s, "
+        f"workers {args.workers} {parallel.wall_s:.1f} s -> {speedup:.1f}x (max {in_flight} requests in flight)"
+    )
+    print(
+        f"stage wall time without start-up: {serial_artifact.summary.wall_time_s:.1f} s vs "
+        f"{parallel_artifact.summary.wall_time_s:.1f} s -> {stage_speedup:.1f}x"
+    )
     print(f"identical results case by case: {identical}")
     met = speedup >= TARGET_SPEEDUP and identical
     print(check(met, f"target >= {TARGET_SPEEDUP:.0f}x with identical results"))
