@@ -11,6 +11,7 @@ from tokdrift_cli.cli.console import err_console
 from tokdrift_cli.stages.progress import ProgressSink
 
 if TYPE_CHECKING:  # annotation only; the pydantic model costs start-up time
+    from tokdrift_cli.codegen.generators import CodeGeneration
     from tokdrift_cli.core.generation import Generation
 
 
@@ -54,7 +55,7 @@ class GenerationProgress(ProgressSink):
             cases=cases, cases_done=cases_done,
         )
 
-    def advance(self, generation: Generation) -> None:
+    def advance(self, generation: Generation | CodeGeneration) -> None:
         self.calls += generation.lm_calls
         self.failed += 0 if generation.ok else 1
         if self._task is not None:

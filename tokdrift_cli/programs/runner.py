@@ -45,7 +45,7 @@ def classify_error(error: BaseException) -> str:
     return "program"
 
 
-class _CallMeter:
+class CallMeter:
     """Counts LM calls per thread, via DSPy's callback hooks (tokens come from DSPy's usage tracking)."""
 
     def __init__(self) -> None:
@@ -62,7 +62,7 @@ class _CallMeter:
         self._local.calls = self.calls + 1
 
 
-def make_call_counter(meter: _CallMeter) -> Any:
+def make_call_counter(meter: CallMeter) -> Any:
     from dspy.utils.callback import BaseCallback
 
     class _Counter(BaseCallback):
@@ -80,7 +80,7 @@ class DspyIRRunner:
         self.program = program
         self.lm = lm
         self.adapter = CompactJSONAdapter()
-        self.meter = _CallMeter()
+        self.meter = CallMeter()
         self.callback = make_call_counter(self.meter)
 
     def generate(self, text: str) -> Generation:
@@ -93,7 +93,7 @@ class DspyIRRunner:
             with dspy.context(lm=self.lm, adapter=self.adapter, callbacks=[self.callback], track_usage=True):
                 prediction = self.program(request=text)
                 ir = prediction_ir(prediction)
-                usage = _usage_of(prediction)
+                usage = usage_of(prediction)
         except Exception as error:  # noqa: BLE001 - recorded per generation by design, see module docstring
             calls = self.meter.calls
             raw = getattr(error, "lm_response", None)
@@ -114,7 +114,7 @@ class DspyIRRunner:
         )
 
 
-def _usage_of(prediction: Any) -> tuple[int, int]:
+def usage_of(prediction: Any) -> tuple[int, int]:
     getter = getattr(prediction, "get_lm_usage", None)
     usage = getter() if callable(getter) else None
     if not usage:

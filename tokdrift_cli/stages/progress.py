@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotation only; the pydantic model costs start-up time
+    from tokdrift_cli.codegen.generators import CodeGeneration
     from tokdrift_cli.core.generation import Generation
 
 
@@ -15,7 +16,7 @@ class ProgressSink:
     def start(self, total: int, reused: int, cases: int = 0, cases_done: int = 0) -> None:
         """``total`` generations, ``reused`` of them already done; ``cases`` prompts, ``cases_done`` finished."""
 
-    def advance(self, generation: Generation) -> None:
+    def advance(self, generation: Generation | CodeGeneration) -> None:
         """One generation finished (made now, not reused)."""
 
     def finish_case(self) -> None:

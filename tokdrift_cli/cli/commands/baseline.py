@@ -11,9 +11,24 @@ import typer
 from tokdrift_cli.cli import options
 from tokdrift_cli.cli.console import err_console, out_console
 from tokdrift_cli.cli.progress import GenerationProgress
+from tokdrift_cli.errors import InputError
 
 if TYPE_CHECKING:
     from tokdrift_cli.workflows.baseline_run import BaselinePlan
+
+
+class StageChoice(StrEnum):
+    IR = "ir"
+    IR_TO_CODE = "ir-to-code"
+    END_TO_END = "end-to-end"
+
+
+class CodeGeneratorChoice(StrEnum):
+    LM = "lm"
+    TEMPLATED = "templated"
+
+
+CODE_PANEL = "Code stages"
 
 
 class SplitChoice(StrEnum):
@@ -98,6 +113,35 @@ def baseline(
     restart: options.RestartOption = False,
     shard: options.ShardOption = None,
     dry_run: options.DryRunOption = False,
+    stage: Annotated[
+        StageChoice,
+        typer.Option(
+            "--stage",
+            help="ir: prompt variants -> IR. ir-to-code: IR variants of the gold IRs -> code. "
+            "end-to-end: prompt variants -> IR -> code. Code is judged by AST, then by running it in a sandbox.",
+            rich_help_panel=CODE_PANEL,
+        ),
+    ] = StageChoice.IR,
+    code_generator: Annotated[
+        CodeGeneratorChoice,
+        typer.Option(
+            "--code-generator",
+            help="lm: the model writes the function. templated: a deterministic stub (robust by construction).",
+            rich_help_panel=CODE_PANEL,
+        ),
+    ] = CodeGeneratorChoice.LM,
+    code_max_tokens: Annotated[
+        int,
+        typer.Option("--code-max-tokens", min=16, help="Cap on tokens per generated function.", rich_help_panel=CODE_PANEL),
+    ] = 200,
+    from_baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--from-baseline",
+            help="end-to-end: reuse the IRs of an `--stage ir` baseline made with the same model and settings.",
+            rich_help_panel=CODE_PANEL,
+        ),
+    ] = None,
 ) -> None:
     """Run the generator on every prompt of a suite and on meaning-preserving variants of it.
 
@@ -105,6 +149,17 @@ def baseline(
     overall, with Wilson intervals, and accuracy against the gold IRs. Finished generations
     are checkpointed beside the output: interrupt and re-run the same command to resume.
     """
+    if stage is not StageChoice.IR:
+        if dry_run or repeats != 1 or split is not None or split_from is not None or update_baseline:
+            raise InputError("--dry-run, --repeats, --split, --split-from and --update-baseline apply to --stage ir only")
+        _run_code_stage(
+            stage.value, output, suite, code_generator.value, model, api_base, program, variants, seed, temperature,
+            max_tokens, code_max_tokens, limit, fragile_threshold, paraphrases, shard, from_baseline, restart,
+        )  # fmt: skip
+        return
+    if from_baseline is not None:
+        raise InputError("--from-baseline applies to --stage end-to-end only")
+
     from tokdrift_cli.cli.render import baseline_table, sensitivity_table
     from tokdrift_cli.workflows.baseline_run import BaselineRequest, run_baseline_command
 
@@ -161,3 +216,59 @@ def print_plan(plan: BaselinePlan) -> None:
         f"output tokens (estimated): {cost.output_tokens_typical} typical, at most {cost.output_tokens_max}",
         highlight=False,
     )
+
+
+def _run_code_stage(
+    stage: str,
+    output: Path,
+    suite: Path | None,
+    code_generator: str,
+    model: str,
+    api_base: str | None,
+    program: str,
+    variants: int,
+    seed: int,
+    temperature: float,
+    max_tokens: int,
+    code_max_tokens: int,
+    limit: int | None,
+    fragile_threshold: float,
+    paraphrases: bool,
+    shard: str | None,
+    from_baseline: Path | None,
+    restart: bool,
+) -> None:
+    from tokdrift_cli.artifacts.code_baseline import CodeStage
+    from tokdrift_cli.cli.render import code_baseline_table, sensitivity_table
+    from tokdrift_cli.workflows.code_baseline_run import CodeBaselineRequest, run_code_baseline_command
+
+    request = CodeBaselineRequest(
+        stage=CodeStage(stage),
+        output=output,
+        suite_path=suite,
+        code_generator=code_generator,
+        model=model,
+        api_base=api_base,
+        program=program,
+        variants=variants,
+        seed=seed,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        code_max_tokens=code_max_tokens,
+        limit=limit,
+        fragile_threshold=fragile_threshold,
+        include_paraphrases=paraphrases,
+        shard=shard,
+        from_baseline=from_baseline,
+        restart=restart,
+    )
+    console = err_console()
+    with GenerationProgress("generations") as progress:
+        result = run_code_baseline_command(request, progress)
+    artifact = result.artifact
+    console.print(code_baseline_table(artifact))
+    console.print(sensitivity_table("sensitivity per family (flip rate)", artifact.summary.per_family))
+    if result.up_to_date:
+        console.print(f"{output} is up to date with this config: no LM call made, file left as it was")
+    else:
+        console.print(f"wrote {output}")

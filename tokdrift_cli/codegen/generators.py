@@ -1,0 +1,73 @@
+"""Code generators behind one interface: an IR in, a recorded code generation out.
+
+The templated generator is deterministic and needs no model; the LM-backed one
+lives in :mod:`tokdrift_cli.programs.code_runner` (it needs DSPy). Both record
+failures on the generation instead of raising, so a long run never dies on
+one bad answer.
+"""
+
+from __future__ import annotations
+
+import ast
+import time
+from typing import Literal, Protocol
+
+from pydantic import BaseModel, ConfigDict
+
+from tokdrift_cli.codegen.templated import python_name, render_function
+from tokdrift_cli.core.ir import IR
+
+CodeErrorKind = Literal["parse", "timeout", "provider", "program"]
+
+
+class CodeGeneration(BaseModel):
+    """One call of a code generator on one IR: the source, or why there is none."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    code: str | None = None
+    error: str | None = None
+    error_kind: CodeErrorKind | None = None
+    latency_s: float = 0.0
+    lm_calls: int = 0
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return self.code is not None
+
+
+class GeneratesCode(Protocol):
+    """Anything that turns an IR into a recorded :class:`CodeGeneration`."""
+
+    name: str
+
+    def generate(self, ir: IR) -> CodeGeneration: ...
+
+
+class TemplatedCodeGenerator:
+    """IR -> function stub (signature, docstring, preconditions); robust to IR variants by construction."""
+
+    name = "templated"
+
+    def generate(self, ir: IR) -> CodeGeneration:
+        started = time.perf_counter()
+        code = render_function(ir)
+        return CodeGeneration(code=code, latency_s=time.perf_counter() - started)
+
+
+def defined_function(code: str, ir_name: str) -> str | None:
+    """Which function of ``code`` implements the IR: its own name, its Python spelling, or the first one.
+
+    None when the code does not parse or defines no function (the sandbox then reports it as not loading).
+    """
+    try:
+        tree = ast.parse(code)
+    except (SyntaxError, ValueError):
+        return None
+    names = [node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
+    for candidate in (ir_name, python_name(ir_name, ir_name)):
+        if candidate in names:
+            return candidate
+    return names[0] if names else None

@@ -1,0 +1,367 @@
+"""The code stages: how robust is the code at the end of the chain?
+
+``ir-to-code`` feeds each case's gold IR and its IR variants to a code
+generator; ``end-to-end`` feeds each prompt and its prompt variants to the IR
+generator and every resulting IR to the code generator. Either way, each
+variant's code is judged against the original's code (AST, then sandboxed
+execution on the case's tests or on inputs made from the signature), and the
+original's code is run against the case's tests.
+
+Work goes case by case; every generation is checkpointed, so an interrupted
+run resumes where it stopped. At temperature 0 an IR the case has already
+turned into code is not sent again: the answer would be the same.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from pydantic import BaseModel, ConfigDict
+
+from tokdrift_cli.artifacts.baseline import BaselineConfig
+from tokdrift_cli.artifacts.checkpoint import Checkpoint
+from tokdrift_cli.artifacts.code_baseline import (
+    CodeBaselineArtifact,
+    CodeBaselineConfig,
+    CodeBaselineSummary,
+    CodeCaseResult,
+    CodeStage,
+    CodeVariantResult,
+)
+from tokdrift_cli.artifacts.header import InputFile, Provenance
+from tokdrift_cli.codegen.differential import calls_from_tests, generate_inputs
+from tokdrift_cli.codegen.generators import CodeGeneration, GeneratesCode, defined_function
+from tokdrift_cli.codegen.ir_variants import IR_RULES, generate_ir_variants
+from tokdrift_cli.codegen.sandbox import FunctionCall, SandboxLimits, run_function
+from tokdrift_cli.codegen.verdicts import ExecutedCode, TestSummary, judge_variant, summarise_tests
+from tokdrift_cli.core.generation import Generation
+from tokdrift_cli.core.ir import IR
+from tokdrift_cli.core.stats import median, wilson
+from tokdrift_cli.core.suite import Suite, SuiteCase
+from tokdrift_cli.programs.runner import GeneratesIR
+from tokdrift_cli.stages.baseline import plan_cases, select_cases, unit_key
+from tokdrift_cli.stages.progress import ProgressSink
+from tokdrift_cli.stages.scoring import family_of_rule, sensitivities
+
+_NO_IR = CodeGeneration(error="no IR to generate code from", error_kind="program")
+
+
+class CodeUnit(BaseModel):
+    """One checkpointed generation: an IR (end-to-end's first step) or a piece of code."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    ir_generation: Generation | None = None
+    code: CodeGeneration | None = None
+
+
+@dataclass(frozen=True)
+class PlannedItem:
+    """The original or one variant of a case: a prompt text (end-to-end) or an IR (ir-to-code)."""
+
+    rule_ids: tuple[str, ...]
+    source: str  # "original", "ir-rule", "rule" or "paraphrase"
+    text: str | None = None
+    ir: IR | None = None
+
+
+@dataclass(frozen=True)
+class PlannedCodeCase:
+    case: SuiteCase
+    original: PlannedItem
+    variants: tuple[PlannedItem, ...]
+
+
+def as_baseline_config(config: CodeBaselineConfig) -> BaselineConfig:
+    """The IR-stage config with the same prompts and settings: end-to-end plans, and reuses, through it."""
+    return BaselineConfig(
+        suite=config.suite,
+        model=config.model,
+        program=config.program,
+        variants_per_prompt=config.variants_per_case,
+        seed=config.seed,
+        temperature=config.temperature,
+        max_tokens=config.max_tokens,
+        api_base=config.api_base,
+        include_paraphrases=config.include_paraphrases,
+        limit=config.limit,
+        shard=config.shard,
+        fragile_threshold=config.fragile_threshold,
+    )
+
+
+def plan_code_cases(suite: Suite, config: CodeBaselineConfig) -> list[PlannedCodeCase]:
+    """What each case runs: deterministic for a suite and config."""
+    if config.stage is CodeStage.END_TO_END:
+        return [
+            PlannedCodeCase(
+                case=planned.case,
+                original=PlannedItem((), "original", text=planned.case.prompt),
+                variants=tuple(PlannedItem(v.rule_ids, v.source, text=v.text) for v in planned.variants),
+            )
+            for planned in plan_cases(suite, as_baseline_config(config))
+        ]
+    planned = []
+    for case in select_cases(suite, as_baseline_config(config)):
+        variants = generate_ir_variants(case.gold, config.variants_per_case, config.seed)
+        planned.append(
+            PlannedCodeCase(
+                case=case,
+                original=PlannedItem((), "original", ir=case.gold),
+                variants=tuple(PlannedItem(tuple(v.rule_ids), "ir-rule", ir=v.ir) for v in variants),
+            )
+        )
+    return planned
+
+
+@dataclass
+class CodeBaselineInputs:
+    suite: Suite
+    config: CodeBaselineConfig
+    provenance: Provenance
+    inputs: list[InputFile] = field(default_factory=list)
+
+
+@dataclass
+class _Tally:
+    lm_calls: int = 0
+    resumed: int = 0
+    sandbox_runs: int = 0
+    sandbox_s: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+
+
+class CodeBaselineRun:
+    """Runs the plan case by case: generate (or reuse), execute, judge, score."""
+
+    def __init__(
+        self,
+        inputs: CodeBaselineInputs,
+        code_generator: GeneratesCode,
+        *,
+        ir_runner: GeneratesIR | None = None,
+        checkpoint: Checkpoint[CodeUnit] | None = None,
+        reusable_irs: Mapping[str, Generation] | None = None,
+        progress: ProgressSink | None = None,
+        limits: SandboxLimits | None = None,
+    ):
+        if inputs.config.stage is CodeStage.END_TO_END and ir_runner is None:
+            raise ValueError("the end-to-end stage needs an IR runner")
+        self.inputs = inputs
+        self.config = inputs.config
+        self.code_generator = code_generator
+        self.ir_runner = ir_runner
+        self.checkpoint = checkpoint
+        self.reusable_irs = dict(reusable_irs or {})
+        self.progress = progress or ProgressSink()
+        self.limits = limits or SandboxLimits()
+        self.tally = _Tally()
+
+    # ------------------------------------------------------------------ generation
+
+    def _done(self, key: str) -> CodeUnit | None:
+        return self.checkpoint.get(key) if self.checkpoint is not None else None
+
+    def _record(self, key: str, unit: CodeUnit) -> None:
+        if self.checkpoint is not None:
+            self.checkpoint.record(key, unit)
+
+    def _ir_for(self, case: SuiteCase, item: PlannedItem) -> tuple[IR | None, Generation | None]:
+        if item.ir is not None:
+            return item.ir, None
+        assert item.text is not None and self.ir_runner is not None
+        key = "ir\x1f" + unit_key(case.id, item.text)
+        reused = self.reusable_irs.get(unit_key(case.id, item.text))
+        done = self._done(key)
+        if reused is not None or done is not None:
+            generation = reused if reused is not None else done.ir_generation  # type: ignore[union-attr]
+            self.tally.resumed += 1
+        else:
+            generation = self.ir_runner.generate(item.text)
+            self._record(key, CodeUnit(ir_generation=generation))
+            self._spent(generation.lm_calls, generation.latency_s)
+        assert generation is not None
+        self.progress.advance(generation)
+        return generation.ir, generation
+
+    def _code_for(self, case: SuiteCase, ir: IR | None, position: int, made: dict[str, CodeGeneration]) -> CodeGeneration | None:
+        if ir is None:  # the IR step failed: nothing to turn into code
+            self.progress.advance(_NO_IR)
+            return None
+        # At temperature 0 the same IR gives the same code: key on the IR; otherwise on the position too.
+        suffix = ir.model_dump_json() if self.config.temperature == 0 else f"{position}\x1f{ir.model_dump_json()}"
+        key = f"code\x1f{case.id}\x1f{suffix}"
+        if key in made:
+            return made[key]
+        done = self._done(key)
+        if done is not None and done.code is not None:
+            generation = done.code
+            self.tally.resumed += 1
+        else:
+            generation = self.code_generator.generate(ir)
+            self._record(key, CodeUnit(code=generation))
+            self._spent(generation.lm_calls, generation.latency_s)
+        self.progress.advance(generation)
+        made[key] = generation
+        return generation
+
+    def _spent(self, calls: int, latency: float) -> None:
+        self.tally.lm_calls += calls
+        if calls > 0:
+            self.tally.latencies.append(latency)
+
+    # ------------------------------------------------------------------ execution
+
+    def _calls(self, case: SuiteCase, original_ir: IR | None) -> tuple[list[FunctionCall], str]:
+        if case.tests:
+            return calls_from_tests(case.tests), "tests"
+        if original_ir is None:
+            return [], "none"
+        return generate_inputs(original_ir.signature.parameters, self.config.generated_inputs, self.config.seed), "generated"
+
+    def _execute(
+        self, code: CodeGeneration | None, ir_name: str, calls: Sequence[FunctionCall], runs: dict[tuple[str, str], ExecutedCode]
+    ) -> ExecutedCode | None:
+        if code is None or code.code is None:
+            return None
+        name = defined_function(code.code, ir_name)
+        if name is None:
+            return None
+        cache_key = (code.code, name)
+        if cache_key not in runs:
+            started = time.perf_counter()
+            runs[cache_key] = ExecutedCode(code.code, name, run_function(code.code, name, calls, self.limits))
+            self.tally.sandbox_runs += 1
+            self.tally.sandbox_s += time.perf_counter() - started
+        return runs[cache_key]
+
+    # ------------------------------------------------------------------ one case
+
+    def run_case(self, planned: PlannedCodeCase) -> CodeCaseResult:
+        case = planned.case
+        made: dict[str, CodeGeneration] = {}
+        runs: dict[tuple[str, str], ExecutedCode] = {}
+        original_ir, original_ir_generation = self._ir_for(case, planned.original)
+        original_code = self._code_for(case, original_ir, 0, made)
+        calls, inputs_kind = self._calls(case, original_ir)
+        ir_name = (original_ir or case.gold).signature.name
+        original_run = self._execute(original_code, ir_name, calls, runs)
+        original_tests = summarise_tests(original_run, case.tests) if original_run is not None else _failed_tests(case)
+        variants = []
+        for position, item in enumerate(planned.variants, start=1):
+            ir, ir_generation = self._ir_for(case, item)
+            code = self._code_for(case, ir, position, made)
+            variant_run = self._execute(code, (ir or case.gold).signature.name, calls, runs)
+            verdict = judge_variant(original_run, variant_run, calls)
+            if original_run is not None and original_ir is not None and ir is None:
+                verdict = verdict.model_copy(update={"reason": "the variant's IR could not be generated"})
+            variants.append(
+                CodeVariantResult(
+                    rule_ids=list(item.rule_ids),
+                    source=item.source,  # type: ignore[arg-type]
+                    text=item.text,
+                    ir=ir,
+                    ir_generation=ir_generation,
+                    code=code or _NO_IR,
+                    function_name=variant_run.function_name if variant_run else None,
+                    tests=summarise_tests(variant_run, case.tests) if variant_run else _failed_tests(case),
+                    verdict=verdict,
+                )
+            )
+        measured = [v.verdict.equivalent for v in variants if v.verdict.equivalent is not None]
+        passes = original_tests.all_passed if original_tests is not None else None
+        robust_passes = (
+            passes and all(v.tests is not None and v.tests.all_passed for v in variants) if passes is not None else None
+        )
+        return CodeCaseResult(
+            case_id=case.id,
+            category=case.category,
+            prompt=case.prompt,
+            ir=original_ir,
+            ir_generation=original_ir_generation,
+            code=original_code or _NO_IR,
+            function_name=original_run.function_name if original_run else None,
+            inputs=inputs_kind,  # type: ignore[arg-type]
+            tests=original_tests,
+            variants=variants,
+            robustness=wilson(sum(1 for m in measured if m), len(measured)),
+            passes=passes,
+            robust_passes=robust_passes,
+        )
+
+
+def _failed_tests(case: SuiteCase) -> TestSummary | None:
+    """No runnable code: every test fails (None when there are no tests)."""
+    if not case.tests:
+        return None
+    return TestSummary(passed=0, total=len(case.tests), first_failure="no runnable code")
+
+
+def run_code_baseline(
+    run: CodeBaselineRun,
+    *,
+    clock: Callable[[], float] = time.perf_counter,
+) -> CodeBaselineArtifact:
+    """Every case of the plan, then the summary; the artifact a code-stage baseline writes."""
+    started = clock()
+    plan = plan_code_cases(run.inputs.suite, run.config)
+    per_case = (2 if run.config.stage is CodeStage.END_TO_END else 1)
+    run.progress.start(total=sum(per_case * (1 + len(p.variants)) for p in plan), reused=0, cases=len(plan))
+    results = []
+    for planned in plan:
+        results.append(run.run_case(planned))
+        run.progress.finish_case()
+    summary = summarise_code_cases(results, run.config, run.tally, wall_time_s=clock() - started)
+    return CodeBaselineArtifact(
+        inputs=run.inputs.inputs, provenance=run.inputs.provenance, config=run.config, cases=results, summary=summary
+    )
+
+
+def _family(rule_id: str) -> str:
+    rule = IR_RULES.get(rule_id)
+    return str(rule.family.value) if rule is not None else family_of_rule(rule_id)
+
+
+def summarise_code_cases(
+    cases: Sequence[CodeCaseResult], config: CodeBaselineConfig, tally: _Tally, *, wall_time_s: float
+) -> CodeBaselineSummary:
+    outcomes = [v for case in cases for v in case.variants if v.verdict.equivalent is not None]
+    by_rule = [(rule, bool(v.verdict.equivalent)) for v in outcomes for rule in v.rule_ids]
+    by_family = [(_family(v.rule_ids[0]), bool(v.verdict.equivalent)) for v in outcomes if v.rule_ids]
+    measured = [case for case in cases if case.robustness.n > 0]
+    rates = [case.robustness.rate for case in measured if case.robustness.rate is not None]
+    with_tests = [case for case in cases if case.passes is not None]
+    methods: dict[str, int] = {}
+    for case in cases:
+        for variant in case.variants:
+            methods[variant.verdict.method] = methods.get(variant.verdict.method, 0) + 1
+    codes = [case.code for case in cases] + [v.code for case in cases for v in case.variants]
+    irs = [g for case in cases for g in [case.ir_generation, *[v.ir_generation for v in case.variants]] if g is not None]
+    return CodeBaselineSummary(
+        stage=config.stage,
+        cases=len(cases),
+        variants=sum(len(case.variants) for case in cases),
+        lm_calls=tally.lm_calls,
+        failed_generations=sum(1 for g in codes if not g.ok) + sum(1 for g in irs if not g.ok),
+        robustness=wilson(sum(1 for v in outcomes if v.verdict.equivalent), len(outcomes)),
+        mean_prompt_robustness=sum(rates) / len(rates) if rates else None,
+        pass_rate=wilson(sum(1 for case in with_tests if case.passes), len(with_tests)),
+        robust_pass_rate=wilson(sum(1 for case in with_tests if case.robust_passes), len(with_tests)),
+        verdict_methods=dict(sorted(methods.items())),
+        fragile_threshold=config.fragile_threshold,
+        fragile_cases=[
+            case.case_id
+            for case in measured
+            if case.robustness.rate is not None and case.robustness.rate < config.fragile_threshold
+        ],
+        unmeasured_cases=[case.case_id for case in cases if case.robustness.n == 0],
+        per_rule=sensitivities(by_rule),
+        per_family=sensitivities(by_family),
+        median_latency_s=median(tally.latencies),
+        wall_time_s=wall_time_s,
+        sandbox_runs=tally.sandbox_runs,
+        sandbox_s=tally.sandbox_s,
+        resumed_generations=tally.resumed,
+    )
