@@ -175,3 +175,9 @@ def test_usage_error_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
 def test_compare_ir_directory_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert run(["compare-ir", str(tmp_path), str(tmp_path)]) == 2
     assert "IR file expected, got a directory" in one_line_error(capsys.readouterr().err)
+
+
+def test_error_messages_keep_their_brackets(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A message holding "[...]" must reach the user verbatim, not be eaten as a style tag.
+    assert run(["variants", "x", "--rule", "no[such]rule"]) == 2
+    assert "no[such]rule" in one_line_error(capsys.readouterr().err)

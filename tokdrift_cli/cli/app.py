@@ -72,7 +72,10 @@ def run(argv: list[str] | None = None) -> int:
     try:
         code = app(args=argv, prog_name="tokdrift", standalone_mode=False)
     except TokdriftError as error:
-        err_console().print(f"[red]error:[/red] {error}", highlight=False, markup=True)
+        from rich.text import Text
+
+        # Assembled, not markup: a message may hold brackets ("List[int]", "tokdrift[humaneval]").
+        err_console().print(Text.assemble(("error:", "red"), f" {error}"), highlight=False)
         return int(error.exit_code)
     except (KeyboardInterrupt, typer.Abort):
         err_console().print("interrupted; finished work is kept in the checkpoint, re-run the same command to resume")

@@ -56,16 +56,7 @@ def import_humaneval_suite(
     from the function header, and the literal asserts of its `check` as tests. Problems with
     no convertible test are skipped and listed.
     """
-    from rich.text import Text
-
-    try:
-        message = _import_humaneval(output, limit, ids)
-    except InputError as error:
-        # Printed here as plain text: the messages hold brackets ("tokdrift[humaneval]") that the
-        # CLI edge, which prints with rich markup, would swallow as style tags.
-        err_console().print(Text.assemble(("error:", "red"), f" {error}"))
-        raise typer.Exit(error.exit_code) from None
-    err_console().print(message, markup=False)
+    err_console().print(_import_humaneval(output, limit, ids), markup=False)
 
 
 def _import_humaneval(output: Path, limit: int | None, ids: str | None) -> str:
