@@ -673,3 +673,11 @@ def test_property_flipped_and_reordered_conjunctions_agree(
     canonical = canonical_predicate(original)
     assert canonical == canonical_predicate(rewritten)
     assert canonical_predicate(canonical) == canonical  # idempotent
+
+
+def test_predicates_compare_names_across_casing_but_not_different_names() -> None:
+    from tokdrift_cli.core.equivalence import canonical_predicate
+
+    assert canonical_predicate("maxValue >= 0") == canonical_predicate("0 <= max_value")
+    assert canonical_predicate("N > 0") == canonical_predicate("n > 0")
+    assert canonical_predicate("max_value >= 0") != canonical_predicate("min_value >= 0")

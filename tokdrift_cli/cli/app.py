@@ -6,6 +6,7 @@ Exit codes: 0 ok, 1 gate failed / not equivalent, 2 usage or input error,
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -69,6 +70,9 @@ def run(argv: list[str] | None = None) -> int:
     from typer.exceptions import TyperException
 
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    # A truncated or unparseable answer is recorded on its generation and counted in the
+    # summary; DSPy's per-call warning would only scroll through the progress bar.
+    logging.getLogger("dspy.clients.lm").setLevel(logging.ERROR)
     try:
         code = app(args=argv, prog_name="tokdrift", standalone_mode=False)
     except TokdriftError as error:

@@ -313,6 +313,11 @@ class _PredicateCanonicaliser(ast.NodeTransformer):
     ``s != ""`` and ``x >= 1`` from ``x > 0``.
     """
 
+    def visit_Name(self, node: ast.Name) -> ast.expr:
+        # Names compare across casing styles here too (``maxValue`` is ``max_value``), as the signature's do.
+        words = identifier_words(node.id)
+        return ast.Name(id="_".join(words), ctx=node.ctx) if words else node
+
     def visit_Compare(self, node: ast.Compare) -> ast.expr:
         self.generic_visit(node)
         operands = [node.left, *node.comparators]
