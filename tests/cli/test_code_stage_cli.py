@@ -1,0 +1,44 @@
+"""`baseline --stage ir-to-code|end-to-end` as a user meets it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.cli.test_cli import one_line_error
+from tokdrift_cli.artifacts.code_baseline import CodeBaselineArtifact
+from tokdrift_cli.artifacts.io import read_artifact
+from tokdrift_cli.cli.app import run
+
+
+def test_templated_ir_to_code_writes_a_code_baseline(
+    tmp_path: Path, mini_suite_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "code.json"
+    args = ["baseline", "--stage", "ir-to-code", "--code-generator", "templated", "--suite", str(mini_suite_path)]
+    assert run([*args, "--output", str(out)]) == 0
+    err = capsys.readouterr().err
+    assert "code robustness (pooled)" in err and "100.0%" in err and f"wrote {out}" in err
+    artifact = read_artifact(out, CodeBaselineArtifact)
+    assert artifact.summary.stage.value == "ir-to-code"
+    assert run([*args, "--output", str(out)]) == 0
+    assert "up to date" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        (["--stage", "ir-to-code", "--dry-run"], "apply to --stage ir only"),
+        (["--stage", "end-to-end", "--repeats", "2"], "apply to --stage ir only"),
+        (["--from-baseline", "x.json"], "applies to --stage end-to-end only"),
+        (["--stage", "ir-to-code", "--code-generator", "templated", "--from-baseline", "x.json"], "only applies to"),
+    ],
+)
+def test_options_of_another_stage_are_refused(
+    extra: list[str], message: str, tmp_path: Path, mini_suite_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "x.json").write_text("{}")
+    args = ["baseline", "--suite", str(mini_suite_path), "--output", str(tmp_path / "o.json"), *extra]
+    assert run(args) == 2
+    assert message in one_line_error(capsys.readouterr().err)
