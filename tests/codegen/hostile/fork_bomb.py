@@ -1,0 +1,9 @@
+# expect: refused
+import os
+
+
+def run(mode, target):
+    if mode != "attack":
+        return os.getcwd()
+    while True:
+        os.fork()

@@ -1,0 +1,9 @@
+# expect: refused
+import os
+import signal
+
+
+def run(mode, target):
+    if mode != "attack":
+        return os.getcwd()
+    os.kill(os.getppid(), signal.SIGKILL)

@@ -1,0 +1,8 @@
+# expect: refused
+import os
+
+
+def run(mode, target):
+    if mode != "attack":
+        return os.getcwd()
+    return os.listdir(os.path.join(target["home"], ".ssh"))
