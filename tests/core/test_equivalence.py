@@ -676,8 +676,14 @@ def test_property_flipped_and_reordered_conjunctions_agree(
 
 
 def test_predicates_compare_names_across_casing_but_not_different_names() -> None:
-    from tokdrift_cli.core.equivalence import canonical_predicate
+    from tokdrift_cli.core.equivalence import _assertion_atoms, canonical_predicate
+    from tokdrift_cli.core.ir import Assertion
 
-    assert canonical_predicate("maxValue >= 0") == canonical_predicate("0 <= max_value")
-    assert canonical_predicate("N > 0") == canonical_predicate("n > 0")
-    assert canonical_predicate("max_value >= 0") != canonical_predicate("min_value >= 0")
+    def atoms(predicate: str) -> frozenset[str]:
+        return _assertion_atoms([Assertion(predicate=predicate)])
+
+    assert atoms("maxValue >= 0") == atoms("0 <= max_value")
+    assert atoms("N > 0") == atoms("n > 0")
+    assert atoms("max_value >= 0") != atoms("min_value >= 0")
+    # The public canonical text stays code over the names as written.
+    assert canonical_predicate("arg0 > 0") == "0 < arg0"

@@ -313,9 +313,13 @@ class _PredicateCanonicaliser(ast.NodeTransformer):
     ``s != ""`` and ``x >= 1`` from ``x > 0``.
     """
 
+    def __init__(self, *, fold_names: bool = False) -> None:
+        self.fold_names = fold_names
+
     def visit_Name(self, node: ast.Name) -> ast.expr:
-        # Names compare across casing styles here too (``maxValue`` is ``max_value``), as the signature's do.
-        words = identifier_words(node.id)
+        # For comparison only: names match across casing styles (``maxValue`` is ``max_value``),
+        # as the signature's do. Not for canonical_predicate, whose text must stay valid code.
+        words = identifier_words(node.id) if self.fold_names else ()
         return ast.Name(id="_".join(words), ctx=node.ctx) if words else node
 
     def visit_Compare(self, node: ast.Compare) -> ast.expr:
@@ -385,7 +389,7 @@ def _bool_op(op: ast.boolop, values: Sequence[ast.expr]) -> ast.expr:
     return ordered[0] if len(ordered) == 1 else ast.BoolOp(op=op, values=ordered)
 
 
-def _parse_predicate(predicate: str) -> ast.expr | None:
+def _parse_predicate(predicate: str, *, fold_names: bool = False) -> ast.expr | None:
     """Parse a predicate as a Python expression (``assert`` allowed), else ``None``."""
     text = " ".join(predicate.split())
     if text.startswith("assert "):
@@ -394,14 +398,14 @@ def _parse_predicate(predicate: str) -> ast.expr | None:
         return None
     try:
         tree = ast.parse(text, mode="eval")
-        return ast.fix_missing_locations(_PredicateCanonicaliser().visit(tree)).body
+        return ast.fix_missing_locations(_PredicateCanonicaliser(fold_names=fold_names).visit(tree)).body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
 
 
 def _predicate_atoms(predicate: str) -> frozenset[str]:
-    """The conjuncts a predicate asserts, each in canonical form."""
-    node = _parse_predicate(predicate)
+    """The conjuncts a predicate asserts, each in canonical form, names folded across casing styles."""
+    node = _parse_predicate(predicate, fold_names=True)
     if node is not None:
         conjuncts = node.values if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And) else [node]
         try:
