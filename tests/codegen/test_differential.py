@@ -423,3 +423,11 @@ def _core_suite():  # type: ignore[no-untyped-def]
     from tokdrift_cli.core.suite import default_suite_path
 
     return default_suite_path()
+
+
+def test_expected_values_allow_the_humaneval_tolerance_but_implementations_do_not() -> None:
+    from tokdrift_cli.codegen.differential import values_agree
+
+    assert values_agree(0.5 + 5e-7, 0.5, expected_is_json=True)
+    assert not values_agree(0.5 + 5e-7, 0.5)
+    assert not values_agree(0.5 + 5e-6, 0.5, expected_is_json=True)

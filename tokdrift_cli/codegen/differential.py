@@ -12,6 +12,8 @@ Comparison rules (:func:`values_agree`):
   depth inside containers; integers against integers are exact. ``1`` and
   ``1.0`` agree (Python's ``==``); ``True`` and ``1`` do not (a different type
   of answer). NaN agrees with NaN, so "both return NaN" is agreement.
+  Against a test's expected value the absolute tolerance is 1e-6, the
+  convention of HumanEval's own checks (``abs(candidate(x) - y) < 1e-6``).
 * Containers agree element by element; dicts and sets regardless of order.
   Between two implementations a tuple and a list differ. Against a test's
   ``expected`` value, which is JSON and so has no tuples or sets, a tuple
@@ -75,6 +77,7 @@ __all__ = [
 
 REL_TOL: Final = 1e-9
 ABS_TOL: Final = 1e-9
+TEST_ABS_TOL: Final = 1e-6
 
 _INCONCLUSIVE_STATUS: Final = {
     CallStatus.TIMEOUT: "timed out",
@@ -160,7 +163,7 @@ def values_agree(left: Any, right: Any, *, expected_is_json: bool = False) -> bo
     if isinstance(left, int | float) and isinstance(right, int | float):
         if isinstance(left, int) and isinstance(right, int):
             return left == right
-        return math.isclose(left, right, rel_tol=REL_TOL, abs_tol=ABS_TOL)
+        return math.isclose(left, right, rel_tol=REL_TOL, abs_tol=TEST_ABS_TOL if expected_is_json else ABS_TOL)
     if isinstance(left, list) and isinstance(right, list):
         return len(left) == len(right) and all(
             values_agree(a, b, expected_is_json=expected_is_json) for a, b in zip(left, right, strict=True)
