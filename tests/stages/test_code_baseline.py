@@ -95,8 +95,12 @@ def test_failed_generations_flip_or_leave_unmeasured(mini_suite_path: Path) -> N
 
 def test_same_ir_is_turned_into_code_once_at_temperature_zero(mini_suite_path: Path) -> None:
     coder = CasingSensitiveCoder()
-    run = make_run(mini_suite_path, coder, stage=CodeStage.END_TO_END, ir_runner=runner_for(FakeEngine()), limit=1)
+    progress = CountingProgress()
+    run = make_run(
+        mini_suite_path, coder, stage=CodeStage.END_TO_END, ir_runner=runner_for(FakeEngine()), limit=1, progress=progress
+    )
     artifact = run_code_baseline(run)
+    assert progress.advanced == progress.total  # a reused IR still moves the bar
     case = artifact.cases[0]
     distinct_irs = {ir.model_dump_json() for ir in [case.ir, *[v.ir for v in case.variants]] if ir is not None}
     assert len(coder.calls) == len(distinct_irs) < 1 + len(case.variants)

@@ -193,7 +193,8 @@ class CodeBaselineRun:
         # At temperature 0 the same IR gives the same code: key on the IR; otherwise on the position too.
         suffix = ir.model_dump_json() if self.config.temperature == 0 else f"{position}\x1f{ir.model_dump_json()}"
         key = f"code\x1f{case.id}\x1f{suffix}"
-        if key in made:
+        if key in made:  # the same IR again in this case: same code, no call
+            self.progress.advance(made[key].model_copy(update={"lm_calls": 0}))
             return made[key]
         done = self._done(key)
         if done is not None and done.code is not None:
