@@ -54,10 +54,12 @@ def test_report_writes_markdown_html_and_issue_drafts(
     assert (markdown.read_bytes(), html.read_bytes(), sorted(p.name for p in issues.iterdir())) == first
 
 
-def test_report_refuses_a_baseline(baseline_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(["report", str(baseline_file), "--output", str(tmp_path / "x.md")]) == 2
+def test_report_refuses_a_program_artifact(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    program = tmp_path / "program.json"
+    program.write_text('{"kind": "program", "schema_version": 1}')
+    assert run(["report", str(program), "--output", str(tmp_path / "x.md")]) == 2
     err = capsys.readouterr().err
-    assert "'baseline' artifact" in err and "Traceback" not in err
+    assert "'program' artifact" in err and "Traceback" not in err
 
 
 def test_analyze_refuses_wrong_kind(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -65,3 +67,61 @@ def test_analyze_refuses_wrong_kind(tmp_path: Path, capsys: pytest.CaptureFixtur
     other.write_text('{"kind": "validation", "schema_version": 1}')
     assert run(["analyze", str(other), "--output", str(tmp_path / "a.json")]) == 2
     assert "'validation' artifact" in capsys.readouterr().err
+
+
+# --- stage reports -------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def code_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from tests.reports.test_stages_markdown import code_artifact
+    from tokdrift_cli.codegen.generators import TemplatedCodeGenerator
+
+    path = tmp_path_factory.mktemp("c") / "code.json"
+    write_artifact(path, code_artifact(TemplatedCodeGenerator()))
+    return path
+
+
+def _error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.strip().splitlines() if line.strip()]
+
+
+def test_report_on_baselines_writes_stages_md(
+    baseline_file: Path, code_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    default = tmp_path / "FRAGILE_PROMPTS.md"
+    assert run(["report", str(baseline_file), str(code_file), "--output", str(default)]) == 0
+    stages = tmp_path / "STAGES.md"
+    assert stages.exists() and not default.exists()
+    assert f"wrote {stages}" in capsys.readouterr().err
+    text = stages.read_text()
+    assert text.startswith("# Robustness by stage") and str(code_file) in text
+    named = tmp_path / "stages_by_hand.md"
+    assert run(["report", str(code_file), "--output", str(named)]) == 0
+    assert named.read_text().startswith("# Robustness by stage")
+    assert run(["report", str(baseline_file), str(code_file), "--output", str(default)]) == 0
+    assert stages.read_text() == text
+
+
+def test_report_refuses_analysis_mixed_with_baselines(
+    baseline_file: Path, code_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    analysis = tmp_path / "analysis.json"
+    assert run(["analyze", str(baseline_file), "--output", str(analysis)]) == 0
+    capsys.readouterr()
+    assert run(["report", str(analysis), str(code_file), "--output", str(tmp_path / "x.md")]) == 2
+    lines = _error_lines(capsys.readouterr().err)
+    assert len(lines) == 1 and lines[0].startswith("error:")
+    assert "one or more baseline artifacts" in lines[0]
+    assert not (tmp_path / "x.md").exists()
+
+
+@pytest.mark.parametrize("option", ["--html", "--issues-dir"])
+def test_report_refuses_html_and_issues_for_stage_reports(
+    option: str, baseline_file: Path, code_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    arguments = ["report", str(baseline_file), str(code_file), "--output", str(tmp_path / "s.md"), option, str(tmp_path / "h")]
+    assert run(arguments) == 2
+    lines = _error_lines(capsys.readouterr().err)
+    assert len(lines) == 1 and lines[0].startswith("error:") and option in lines[0]
+    assert not (tmp_path / "s.md").exists()

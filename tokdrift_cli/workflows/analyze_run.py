@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,39 +32,80 @@ class WrittenReport:
     paths: list[Path]
 
 
+ACCEPTED = (
+    "`report` takes one analysis artifact, one validation artifact, or one or more baseline artifacts of any stage"
+)
+STAGE_KINDS = frozenset({BaselineArtifact.KIND, "code_baseline"})
+ANALYSIS_DEFAULT_NAME = "FRAGILE_PROMPTS.md"
+
+
 def run_report(
-    artifact_path: Path, output: Path, *, html: Path | None = None, issues_dir: Path | None = None
+    artifact_paths: Sequence[Path], output: Path, *, html: Path | None = None, issues_dir: Path | None = None
 ) -> WrittenReport:
-    """Render whatever artifact ``artifact_path`` holds into its report(s)."""
-    kind = read_raw_artifact(artifact_path)["kind"]
+    """Render the artifacts into their report: pick the renderer from the artifacts' kinds."""
+    if not artifact_paths:
+        raise InputError(f"no artifact given; {ACCEPTED}")
+    kinds = [read_raw_artifact(path)["kind"] for path in artifact_paths]
+    if all(kind in STAGE_KINDS for kind in kinds):
+        return _report_stages(list(zip(artifact_paths, kinds, strict=True)), output, html=html, issues_dir=issues_dir)
+    if len(artifact_paths) > 1:
+        raise InputError(f"got {', '.join(repr(kind) for kind in kinds)} artifacts; {ACCEPTED}")
+    path, kind = artifact_paths[0], kinds[0]
     if kind == AnalysisArtifact.KIND:
-        from tokdrift_cli.reports.fragile_markdown import render_fragile_prompts
-        from tokdrift_cli.reports.html_report import render_html_report
-        from tokdrift_cli.reports.issue_drafts import render_issue_drafts
-
-        analysis = read_artifact(artifact_path, AnalysisArtifact)
-        written = [output]
-        write_bytes_atomic(output, render_fragile_prompts(analysis).encode())
-        if html is not None:
-            write_bytes_atomic(html, render_html_report(analysis).encode())
-            written.append(html)
-        if issues_dir is not None:
-            issues_dir.mkdir(parents=True, exist_ok=True)
-            for name, text in sorted(render_issue_drafts(analysis).items()):
-                write_bytes_atomic(issues_dir / name, text.encode())
-                written.append(issues_dir / name)
-        return WrittenReport(paths=written)
+        return _report_analysis(path, output, html=html, issues_dir=issues_dir)
     if kind == "validation":
-        from tokdrift_cli.artifacts.validation import ValidationArtifact
-        from tokdrift_cli.reports.improvement_markdown import render_improvement_report
+        return _report_validation(path, output, html=html, issues_dir=issues_dir)
+    raise ArtifactError(f"{path} is a {kind!r} artifact; {ACCEPTED}")
 
-        if html is not None or issues_dir is not None:
-            raise InputError("--html and --issues-dir apply to analysis artifacts, not to a validation artifact")
-        validation = read_artifact(artifact_path, ValidationArtifact)
-        if output.name == "FRAGILE_PROMPTS.md":  # the analysis default: never overwrite the fragility report
-            output = output.with_name("IMPROVEMENT_REPORT.md")
-        write_bytes_atomic(output, render_improvement_report(validation).encode())
-        return WrittenReport(paths=[output])
-    raise ArtifactError(
-        f"{artifact_path} is a {kind!r} artifact; `report` takes an analysis or a validation artifact"
-    )
+
+def _default_output(output: Path, name: str) -> Path:
+    """``name`` when --output was left at the analysis default: never overwrite the fragility report."""
+    return output.with_name(name) if output.name == ANALYSIS_DEFAULT_NAME else output
+
+
+def _report_analysis(path: Path, output: Path, *, html: Path | None, issues_dir: Path | None) -> WrittenReport:
+    from tokdrift_cli.reports.fragile_markdown import render_fragile_prompts
+    from tokdrift_cli.reports.html_report import render_html_report
+    from tokdrift_cli.reports.issue_drafts import render_issue_drafts
+
+    analysis = read_artifact(path, AnalysisArtifact)
+    written = [output]
+    write_bytes_atomic(output, render_fragile_prompts(analysis).encode())
+    if html is not None:
+        write_bytes_atomic(html, render_html_report(analysis).encode())
+        written.append(html)
+    if issues_dir is not None:
+        issues_dir.mkdir(parents=True, exist_ok=True)
+        for name, text in sorted(render_issue_drafts(analysis).items()):
+            write_bytes_atomic(issues_dir / name, text.encode())
+            written.append(issues_dir / name)
+    return WrittenReport(paths=written)
+
+
+def _report_validation(path: Path, output: Path, *, html: Path | None, issues_dir: Path | None) -> WrittenReport:
+    from tokdrift_cli.artifacts.validation import ValidationArtifact
+    from tokdrift_cli.reports.improvement_markdown import render_improvement_report
+
+    if html is not None or issues_dir is not None:
+        raise InputError("--html and --issues-dir apply to analysis artifacts, not to a validation artifact")
+    validation = read_artifact(path, ValidationArtifact)
+    output = _default_output(output, "IMPROVEMENT_REPORT.md")
+    write_bytes_atomic(output, render_improvement_report(validation).encode())
+    return WrittenReport(paths=[output])
+
+
+def _report_stages(
+    paths_and_kinds: Sequence[tuple[Path, str]], output: Path, *, html: Path | None, issues_dir: Path | None
+) -> WrittenReport:
+    from tokdrift_cli.artifacts.code_baseline import CodeBaselineArtifact
+    from tokdrift_cli.reports.stages_markdown import render_stage_report
+
+    if html is not None or issues_dir is not None:
+        raise InputError("--html and --issues-dir apply to analysis artifacts, not to baseline artifacts")
+    artifacts: list[tuple[str, BaselineArtifact | CodeBaselineArtifact]] = []
+    for path, kind in paths_and_kinds:
+        model = BaselineArtifact if kind == BaselineArtifact.KIND else CodeBaselineArtifact
+        artifacts.append((str(path), read_artifact(path, model)))
+    output = _default_output(output, "STAGES.md")
+    write_bytes_atomic(output, render_stage_report(artifacts).encode())
+    return WrittenReport(paths=[output])

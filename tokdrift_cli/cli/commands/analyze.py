@@ -54,10 +54,12 @@ def analyze(
 
 
 def report(
-    artifact: Annotated[
-        Path,
+    artifacts: Annotated[
+        list[Path],
         typer.Argument(
-            help="An analysis artifact (from `tokdrift analyze`) or a validation artifact (from `tokdrift validate`)."
+            help="One analysis artifact (`tokdrift analyze`), one validation artifact (`tokdrift validate`), "
+            "or one or more baseline artifacts of any stage (`tokdrift baseline --stage ...`).",
+            show_default=False,
         ),
     ],
     output: Annotated[Path, typer.Option("--output", "-o", help="The markdown report to write.")] = Path(
@@ -68,14 +70,15 @@ def report(
         Path | None, typer.Option("--issues-dir", help="Also write one markdown issue draft per fragile area here.")
     ] = None,
 ) -> None:
-    """Regenerate FRAGILE_PROMPTS.md (and optionally an HTML report and issue drafts) from an artifact.
+    """Regenerate a markdown report (and optionally an HTML report and issue drafts) from artifacts.
 
-    An analysis artifact gives FRAGILE_PROMPTS.md; a validation artifact gives IMPROVEMENT_REPORT.md
-    (written there when --output is left at its default; --html and --issues-dir do not apply).
-    The output depends only on the artifact: the same input gives the same bytes.
+    An analysis gives FRAGILE_PROMPTS.md; a validation gives IMPROVEMENT_REPORT.md; one or more
+    baselines of any stage (ir, ir-to-code, end-to-end) give STAGES.md, per-stage robustness side by
+    side. The last two are written there when --output is left at its default, and take neither
+    --html nor --issues-dir. The output depends only on the artifacts: the same inputs give the same bytes.
     """
     from tokdrift_cli.workflows.analyze_run import run_report
 
-    written = run_report(artifact, output, html=html, issues_dir=issues_dir)
+    written = run_report(artifacts, output, html=html, issues_dir=issues_dir)
     for path in written.paths:
         err_console().print(f"wrote {path}")
