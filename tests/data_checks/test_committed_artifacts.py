@@ -55,3 +55,38 @@ def test_committed_baseline_verdicts_recompute() -> None:
                 assert variant.robust is False
             else:
                 assert variant.robust == compare_irs(variant.generation.ir, case.original.ir).equivalent
+
+
+CODE_ARTIFACTS = sorted(BASELINES.glob("code_*.json"))
+
+
+@pytest.mark.parametrize("path", CODE_ARTIFACTS, ids=[path.name for path in CODE_ARTIFACTS])
+def test_committed_code_verdicts_recompute_from_the_stored_code(path: Path) -> None:
+    """Re-run a sample of cases' stored code in the sandbox and re-judge every variant."""
+    from tokdrift_cli.artifacts.code_baseline import CodeBaselineArtifact
+    from tokdrift_cli.codegen.differential import calls_from_tests
+    from tokdrift_cli.codegen.sandbox import run_function
+    from tokdrift_cli.codegen.verdicts import ExecutedCode, judge_variant, summarise_tests
+
+    artifact = read_artifact(path, CodeBaselineArtifact)
+    suite = {case.id: case for case in load_suite(Path(artifact.config.suite)).cases}
+    checked = 0
+    for case in artifact.cases[:: max(1, len(artifact.cases) // 4)]:
+        tests = suite[case.case_id].tests
+        calls = calls_from_tests(tests)
+        if case.inputs != "tests":
+            continue
+
+        def executed(code: str | None, name: str | None) -> ExecutedCode | None:
+            if code is None or name is None:
+                return None
+            return ExecutedCode(code, name, run_function(code, name, calls))
+
+        original = executed(case.code.code, case.function_name)
+        if original is not None:
+            assert summarise_tests(original, tests) == case.tests
+        for variant in case.variants:
+            verdict = judge_variant(original, executed(variant.code.code, variant.function_name), calls)
+            assert verdict.equivalent == variant.verdict.equivalent, (case.case_id, variant.rule_ids)
+            checked += 1
+    assert checked > 0
