@@ -71,6 +71,7 @@ def test_bad_option_values_exit_2(
         (["--model", OFFLINE_MODEL, "--paraphrase-model", "nosuchprovider/x"], "unknown model provider"),
         (["--model", "local:/nonexistent/model.gguf"], "model file not found"),
         (["--program", "nocolon"], "use 'default'"),
+        (["--shard", "3/2"], "K must be between 1 and N"),
     ],
 )
 def test_bad_inputs_exit_2_with_one_line(

@@ -551,3 +551,13 @@ def test_workflow_refuses_bad_inputs(gold_suite_path: Path, tmp_path: Path) -> N
     run_augment_command(augment_request(gold_suite_path, output), resolve=FakeModels())
     with pytest.raises(InputError, match="already holds augmented lines"):
         run_augment_command(augment_request(output, tmp_path / "twice.jsonl"), resolve=FakeModels())
+
+
+def test_shards_augment_disjoint_cases_that_together_are_the_whole_run(mini_suite_path: Path) -> None:
+    whole = run(mini_suite_path, FakeEngine())
+    parts = [run(mini_suite_path, FakeEngine(), shard=f"{k}/2") for k in (1, 2)]
+    ids = [[case.case_id for case in part.artifact.cases] for part in parts]
+    assert ids[0] and ids[1] and not set(ids[0]) & set(ids[1])
+    assert sorted(ids[0] + ids[1]) == sorted(case.case_id for case in whole.artifact.cases)
+    # Each shard writes complete suite lines: together they are the unsharded run's lines.
+    assert sorted(line for part in parts for line in part.lines) == sorted(whole.lines)

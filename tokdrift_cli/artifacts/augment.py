@@ -107,6 +107,8 @@ class AugmentConfig(_Frozen):
     max_tokens: int = 512
     api_base: str | None = None
     limit: int | None = None
+    # "K/N": shard K of N of the selected cases; each shard writes complete suite lines.
+    shard: str | None = None
 
 
 class AugmentSummary(_Frozen):

@@ -65,6 +65,7 @@ from tokdrift_cli.artifacts.header import InputFile, Provenance
 from tokdrift_cli.core.diversity import diversity_report
 from tokdrift_cli.core.equivalence import IRComparison, compare_irs, identifier_words, match_gold
 from tokdrift_cli.core.generation import Generation
+from tokdrift_cli.core.shards import parse_shard
 from tokdrift_cli.core.stats import wilson
 from tokdrift_cli.core.suite import Suite, SuiteCase
 from tokdrift_cli.core.variants import generate_variants
@@ -586,7 +587,11 @@ def reusable_units(artifact: AugmentSummaryArtifact) -> dict[str, AugmentUnit]:
 
 def selected_cases(suite: Suite, config: AugmentConfig) -> list[SuiteCase]:
     cases = list(suite.cases)
-    return cases[: config.limit] if config.limit is not None else cases
+    if config.limit is not None:
+        cases = cases[: config.limit]
+    if config.shard is not None:
+        cases = parse_shard(config.shard).select(cases, key=lambda case: case.id)
+    return cases
 
 
 def augment_suite(

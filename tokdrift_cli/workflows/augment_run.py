@@ -20,6 +20,7 @@ from tokdrift_cli.artifacts.augment import AugmentConfig, AugmentSummaryArtifact
 from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_path_for, fingerprint
 from tokdrift_cli.artifacts.header import Provenance, input_file
 from tokdrift_cli.artifacts.io import read_artifact, write_artifact, write_bytes_atomic
+from tokdrift_cli.core.shards import parse_shard
 from tokdrift_cli.core.suite import Suite, SuiteInvalidError, check_suite_lines, default_suite_path, read_suite_bytes
 from tokdrift_cli.engines.resolve import ModelSettings, ResolvedModel, resolve_model
 from tokdrift_cli.errors import ArtifactError, CheckpointMismatchError, InputError
@@ -49,6 +50,7 @@ class AugmentRequest:
     max_tokens: int = 512
     workers: int = 1
     limit: int | None = None
+    shard: str | None = None
     restart: bool = False
 
 
@@ -74,11 +76,11 @@ def resume_fingerprint(
 ) -> str:
     """What must match for earlier units to be reused.
 
-    Not the suite's path (its content, by hash, counts) nor ``limit``, which
-    only selects cases. Settings left at their defaults are left out, so a
+    Not the suite's path (its content, by hash, counts) nor ``limit`` or
+    ``shard``, which only select cases. Settings left at their defaults are left out, so a
     setting added later does not make older checkpoints look foreign.
     """
-    settings = config.model_dump(mode="json", exclude={"suite", "limit"}, exclude_defaults=True)
+    settings = config.model_dump(mode="json", exclude={"suite", "limit", "shard"}, exclude_defaults=True)
     return fingerprint(
         {
             "config": settings,
@@ -118,6 +120,8 @@ def check_request(request: AugmentRequest, suite_path: Path, summary_path: Path)
         raise InputError(f"--limit must be at least 1, got {request.limit}")
     if request.model_paraphrases < 0:
         raise InputError(f"--model-paraphrases must be >= 0, got {request.model_paraphrases}")
+    if request.shard is not None:
+        parse_shard(request.shard)
     if _same_file(request.output, suite_path):
         raise InputError(f"--output {request.output} is the input suite; write the augmented suite elsewhere")
     if _same_file(summary_path, request.output) or _same_file(summary_path, suite_path):
@@ -198,6 +202,7 @@ def run_augment_command(
             max_tokens=request.max_tokens,
             api_base=request.api_base,
             limit=request.limit,
+            shard=str(parse_shard(request.shard)) if request.shard else None,
         )
         paraphrase_id = paraphrase_model.model_id if paraphrase_model is not None else None
         expected = resume_fingerprint(

@@ -151,6 +151,7 @@ def augment(
     max_tokens: options.MaxTokensOption = 512,
     workers: options.WorkersOption = 1,
     limit: options.LimitOption = None,
+    shard: options.ShardOption = None,
     restart: options.RestartOption = False,
 ) -> None:
     """Write an augmented suite: each case's original line plus verified variants.
@@ -185,6 +186,7 @@ def augment(
         max_tokens=max_tokens,
         workers=workers,
         limit=limit,
+        shard=shard,
         restart=restart,
     )
     console = err_console()
