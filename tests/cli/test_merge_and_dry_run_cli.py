@@ -81,3 +81,22 @@ def test_dry_run_counts_calls_and_calls_nothing(
     assert 0 < int(shard_lines["lm calls"]) < expected
     assert run([*args, "--shard", "3/2"]) == 2
     assert "K must be between 1 and N" in one_line_error(capsys.readouterr().err)
+
+
+def test_augment_dry_run_gives_upper_bounds_and_writes_nothing(
+    tmp_path: Path, mini_suite_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tokdrift_cli.artifacts.augment import AugmentConfig
+    from tokdrift_cli.core.suite import load_suite
+    from tokdrift_cli.stages.augment import plan_slots
+
+    out = tmp_path / "aug.jsonl"
+    args = ["augment", "--suite", str(mini_suite_path), "--factor", "3", "--output", str(out), "--dry-run"]
+    assert run(args) == 0
+    lines = dict(line.split(": ", 1) for line in capsys.readouterr().out.strip().splitlines())
+    config = AugmentConfig(suite=str(mini_suite_path), model="local", program="default", factor=3, seed=0)
+    planned = sum(len(plan_slots(case, config)) for case in load_suite(mini_suite_path).cases)
+    assert lines["generations"].startswith(f"at most {planned} ")
+    assert lines["lm calls"] == f"at most {planned}"
+    assert lines["paraphrase calls"] == "at most 0"
+    assert not list(tmp_path.iterdir())

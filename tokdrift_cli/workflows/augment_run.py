@@ -24,10 +24,18 @@ from tokdrift_cli.core.shards import parse_shard
 from tokdrift_cli.core.suite import Suite, SuiteInvalidError, check_suite_lines, default_suite_path, read_suite_bytes
 from tokdrift_cli.engines.resolve import ModelSettings, ResolvedModel, resolve_model
 from tokdrift_cli.errors import ArtifactError, CheckpointMismatchError, InputError
+from tokdrift_cli.programs.cost import CostEstimate, estimate_generations
 from tokdrift_cli.programs.loading import LoadedProgram, load_program
 from tokdrift_cli.programs.paraphrase import DspyParaphraser, Paraphrase
 from tokdrift_cli.programs.runner import DspyIRRunner
-from tokdrift_cli.stages.augment import AugmentInputs, augment_suite, reusable_units
+from tokdrift_cli.stages.augment import (
+    AugmentInputs,
+    Candidate,
+    augment_suite,
+    plan_slots,
+    reusable_units,
+    selected_cases,
+)
 from tokdrift_cli.stages.progress import AugmentProgress
 
 VERIFY_CHOICES = ("gold", "original")
@@ -159,6 +167,55 @@ def _reusable_from_summary(summary_path: Path, expected: str, restart: bool) -> 
     return reusable_units(previous)
 
 
+def augment_config(request: AugmentRequest, suite_path: Path) -> AugmentConfig:
+    return AugmentConfig(
+        suite=str(suite_path),
+        model=request.model,
+        program=request.program,
+        factor=request.factor,
+        seed=request.seed,
+        verify=request.verify,  # type: ignore[arg-type]
+        paraphrase_model=request.paraphrase_model,
+        model_paraphrases=request.model_paraphrases if request.paraphrase_model else 0,
+        temperature=request.temperature,
+        max_tokens=request.max_tokens,
+        api_base=request.api_base,
+        limit=request.limit,
+        shard=str(parse_shard(request.shard)) if request.shard else None,
+    )
+
+
+@dataclass(frozen=True)
+class AugmentPlan:
+    """What ``augment`` would do at most (--dry-run): a case stops early once it reaches the factor."""
+
+    cases: int
+    generations_max: int
+    paraphrase_calls_max: int
+    cost: CostEstimate  # of the generations, at most
+
+
+def plan_augment_command(request: AugmentRequest) -> AugmentPlan:
+    """Upper bounds of calls and tokens, from the planned candidates; no model is loaded or called."""
+    suite_path = request.suite_path or default_suite_path()
+    summary_path = request.summary_path or summary_path_for(request.output)
+    check_request(request, suite_path, summary_path)
+    suite, _ = read_suite_with_lines(suite_path)
+    _check_original_cases(suite)
+    config = augment_config(request, suite_path)
+    texts: list[str] = []
+    paraphrase_calls = 0
+    for case in selected_cases(suite, config):
+        if config.verify == "original" and config.factor > 1:
+            texts.append(case.prompt)
+        for slot in plan_slots(case, config):
+            # A model paraphrase's text is unknown before the call: the prompt stands in for its length.
+            texts.append(slot.text if isinstance(slot, Candidate) else case.prompt)
+            paraphrase_calls += 0 if isinstance(slot, Candidate) else 1
+    cost = estimate_generations(load_program(request.program).module, texts, max_tokens=request.max_tokens)
+    return AugmentPlan(len(selected_cases(suite, config)), len(texts), paraphrase_calls, cost)
+
+
 def run_augment_command(
     request: AugmentRequest,
     progress: AugmentProgress | None = None,
@@ -189,21 +246,7 @@ def run_augment_command(
     if request.paraphrase_model is not None and paraphrase_model is None:
         paraphrase_model = model
     try:
-        config = AugmentConfig(
-            suite=str(suite_path),
-            model=request.model,
-            program=request.program,
-            factor=request.factor,
-            seed=request.seed,
-            verify=request.verify,  # type: ignore[arg-type]
-            paraphrase_model=request.paraphrase_model,
-            model_paraphrases=request.model_paraphrases if request.paraphrase_model else 0,
-            temperature=request.temperature,
-            max_tokens=request.max_tokens,
-            api_base=request.api_base,
-            limit=request.limit,
-            shard=str(parse_shard(request.shard)) if request.shard else None,
-        )
+        config = augment_config(request, suite_path)
         paraphrase_id = paraphrase_model.model_id if paraphrase_model is not None else None
         expected = resume_fingerprint(
             config, suite_hash=suite.sha256, model_id=model.model_id, program_hash=loaded.program_hash,

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from tokdrift_cli.cli import options
-from tokdrift_cli.cli.console import err_console
+from tokdrift_cli.cli.console import err_console, out_console
 from tokdrift_cli.cli.progress import GenerationProgress
 from tokdrift_cli.stages.progress import AugmentProgress
 
@@ -153,6 +153,7 @@ def augment(
     limit: options.LimitOption = None,
     shard: options.ShardOption = None,
     restart: options.RestartOption = False,
+    dry_run: options.DryRunOption = False,
 ) -> None:
     """Write an augmented suite: each case's original line plus verified variants.
 
@@ -190,6 +191,18 @@ def augment(
         restart=restart,
     )
     console = err_console()
+    if dry_run:
+        from tokdrift_cli.workflows.augment_run import plan_augment_command
+
+        plan = plan_augment_command(request)
+        out = out_console()
+        out.print(f"cases: {plan.cases}", highlight=False)
+        out.print(f"generations: at most {plan.generations_max} (a case stops once it has --factor lines)", highlight=False)
+        out.print(f"lm calls: at most {plan.cost.lm_calls + plan.paraphrase_calls_max}", highlight=False)
+        out.print(f"paraphrase calls: at most {plan.paraphrase_calls_max}", highlight=False)
+        out.print(f"input tokens (estimated): at most {plan.cost.input_tokens} for the generations", highlight=False)
+        out.print(f"output tokens (estimated): {plan.cost.output_tokens_typical} typical, at most {plan.cost.output_tokens_max}", highlight=False)
+        return
     with AugmentProgressBar("generations") as progress:
         outcome = run_augment_command(request, progress)
     artifact = outcome.artifact
