@@ -29,10 +29,10 @@ def test_templated_ir_to_code_writes_a_code_baseline(
 @pytest.mark.parametrize(
     ("extra", "message"),
     [
-        (["--stage", "ir-to-code", "--dry-run"], "apply to --stage ir only"),
-        (["--stage", "end-to-end", "--repeats", "2"], "apply to --stage ir only"),
-        (["--from-baseline", "x.json"], "applies to --stage end-to-end only"),
-        (["--stage", "ir-to-code", "--code-generator", "templated", "--from-baseline", "x.json"], "only applies to"),
+        (["--stage", "ir-to-code", "--dry-run"], "--dry-run does not apply to --stage ir-to-code"),
+        (["--stage", "end-to-end", "--repeats", "2", "--workers", "2"], "--repeats, --workers do not apply to --stage end-to-end"),
+        (["--from-baseline", "x.json"], "--from-baseline does not apply to --stage ir"),
+        (["--stage", "ir-to-code", "--code-generator", "templated", "--model", "local", "--from-baseline", "x.json"], "--model, --from-baseline do not apply to --stage ir-to-code --code-generator templated"),
     ],
 )
 def test_options_of_another_stage_are_refused(
@@ -42,3 +42,14 @@ def test_options_of_another_stage_are_refused(
     args = ["baseline", "--suite", str(mini_suite_path), "--output", str(tmp_path / "o.json"), *extra]
     assert run(args) == 2
     assert message in one_line_error(capsys.readouterr().err)
+
+
+def test_settings_from_pyproject_do_not_trip_the_stage_checks(
+    tmp_path: Path, mini_suite_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A project default for the IR stage must not make every code-stage run fail.
+    (tmp_path / "pyproject.toml").write_text("[tool.tokdrift.baseline]\nrepeats = 3\nworkers = 2\n")
+    monkeypatch.chdir(tmp_path)
+    args = ["baseline", "--stage", "ir-to-code", "--code-generator", "templated", "--suite", str(mini_suite_path)]
+    assert run([*args, "--output", str(tmp_path / "c.json")]) == 0
+    capsys.readouterr()

@@ -21,6 +21,7 @@ def test_defined_function_prefers_the_ir_name_then_its_python_spelling_then_the_
     code = "def helper(x):\n    return x\n\ndef count_vowels(text):\n    return 0\n"
     assert defined_function(code, "count_vowels") == "count_vowels"
     assert defined_function(code, "countVowels") == "count_vowels"
-    assert defined_function(code, "something_else") == "helper"
+    assert defined_function(code, "something_else") == "count_vowels"  # the last one: helpers come first
+    assert defined_function(code + "\ndef pair(a, b):\n    return a\n", "other", arity=1) == "count_vowels"
     assert defined_function("x = 1\n", "f") is None
     assert defined_function("def broken(:\n", "broken") is None

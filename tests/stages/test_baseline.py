@@ -106,7 +106,9 @@ def test_accuracy_against_gold_uses_signature_fields(mini_suite_path: Path) -> N
     for case in artifact.cases:
         gold = gold_by_id[case.case_id]
         # The fake always answers `(x: int) -> int`; right only if the gold says exactly that.
-        fits = [(p.name, p.type_hint) for p in gold.signature.parameters] == [("x", "int")] and gold.signature.returns == "int"
+        fits = [(p.name, p.type_hint) for p in gold.signature.parameters] == [
+            ("x", "int")
+        ] and gold.signature.returns == "int"
         assert case.correct is fits
 
 
@@ -145,9 +147,7 @@ def test_partial_checkpoint_runs_only_the_rest(tmp_path: Path, mini_suite_path: 
     checkpoint.close()
     all_units = sum(len(p.texts()) for p in plan)
     assert engine.calls == all_units - len(first_case.texts())
-    assert not set(engine.prompts) & set(first_case.texts()) - {
-        t for p in plan[1:] for t in p.texts()
-    }
+    assert not set(engine.prompts) & set(first_case.texts()) - {t for p in plan[1:] for t in p.texts()}
 
 
 def test_failed_generations_are_recorded_and_counted(mini_suite_path: Path) -> None:
@@ -165,7 +165,10 @@ def test_original_failure_leaves_case_unmeasured(mini_suite_path: Path) -> None:
     suite = load_suite(mini_suite_path)
     first_prompt = suite.cases[0].prompt
     engine = FakeEngine(garbage_on=first_prompt[:40])
-    artifact = run_baseline(make_inputs(mini_suite_path, include_paraphrases=False, rules=["natural.noise.trailing_whitespace"]), runner_for(engine))
+    artifact = run_baseline(
+        make_inputs(mini_suite_path, include_paraphrases=False, rules=["natural.noise.trailing_whitespace"]),
+        runner_for(engine),
+    )
     first = artifact.cases[0]
     assert not first.original.ok
     assert first.robustness.n == 0 and first.robustness.rate is None
@@ -198,3 +201,17 @@ def test_parallel_workers_give_identical_results(mini_suite_path: Path) -> None:
         (c.case_id, c.robustness, [(v.text, v.robust) for v in c.variants]) for c in artifact.cases
     ]
     assert strip(serial) == strip(parallel)
+
+
+def test_provider_failures_stay_out_of_the_checkpoint_so_a_resume_retries_them(
+    tmp_path: Path, mini_suite_path: Path
+) -> None:
+    checkpoint = Checkpoint(tmp_path / "c.jsonl", kind="baseline", config_fingerprint="f", unit_model=Generation)
+    checkpoint.open()
+    flaky = FakeEngine(fail_on="add_numbers", error=RuntimeError("503 from the provider"))
+    run_baseline(make_inputs(mini_suite_path, limit=2), runner_for(flaky), checkpoint=checkpoint)
+    checkpoint.close()
+    kept = Checkpoint(tmp_path / "c.jsonl", kind="baseline", config_fingerprint="f", unit_model=Generation)
+    units = kept.peek()
+    assert units and all(unit.error_kind not in ("provider", "timeout") for unit in units.values())
+    assert not any("add_numbers" in key for key in units)

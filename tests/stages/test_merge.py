@@ -89,3 +89,16 @@ def test_a_shard_holding_other_cases_is_refused(sharded) -> None:  # type: ignor
     tampered = shards[1].artifact.model_copy(update={"cases": shards[1].artifact.cases[:-1]})
     with pytest.raises(InputError, match="does not hold the cases of shard 2/3"):
         merge_shards([shards[0], ShardFile("x.json", tampered), shards[2]], suite)
+
+
+def test_shards_from_another_checkout_merge_but_not_from_another_version(sharded) -> None:  # type: ignore[no-untyped-def]
+    whole, shards = sharded
+    suite = make_inputs(default_suite_path()).suite
+    moved = shards[1].artifact.model_copy(
+        update={"config": shards[1].artifact.config.model_copy(update={"suite": "/elsewhere/core.jsonl"})}
+    )
+    merged = merge_shards([shards[0], ShardFile("moved.json", moved), shards[2]], suite)
+    assert [c.case_id for c in merged.cases] == [c.case_id for c in whole.cases]
+    older = shards[1].artifact.model_copy(update={"tool_version": "0.0.1"})
+    with pytest.raises(InputError, match="made by tokdrift 0.0.1"):
+        merge_shards([shards[0], ShardFile("old.json", older), shards[2]], suite)

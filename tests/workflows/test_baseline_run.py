@@ -147,3 +147,16 @@ def test_dry_run_counts_what_a_checkpoint_already_holds(tmp_path: Path, mini_sui
     assert checkpoint.path.read_bytes() == before  # a dry run only reads
     assert plan_baseline_command(replace(wanted, restart=True)).reusable == 0
     assert checkpoint.path.read_bytes() == before  # not even --restart deletes anything in a dry run
+
+
+def test_shards_never_share_an_output_or_the_whole_suite_figures(finished) -> None:  # type: ignore[no-untyped-def]
+    path, artifact = finished
+    whole = resume_fingerprint(artifact.config, "local/fake", "p1")
+    shard = resume_fingerprint(artifact.config.model_copy(update={"shard": "1/2"}), "local/fake", "p1")
+    assert whole != shard
+    with pytest.raises(CheckpointMismatchError):
+        _previous_output(path, shard, restart=False)
+    from tokdrift_cli.workflows.baseline_run import _prepare
+
+    with pytest.raises(InputError, match="cannot be used with --shard"):
+        _prepare(request(shard="1/2", update_expected=True))

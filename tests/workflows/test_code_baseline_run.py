@@ -69,5 +69,19 @@ def test_from_baseline_is_checked_before_reuse(tmp_path: Path, mini_suite_path: 
     assert len(reused) == sum(1 + len(case.variants) for case in baseline.cases)
     with pytest.raises(InputError, match="another model, IR program or suite"):
         _reusable_irs(path, config, same, "other-program")
-    with pytest.raises(InputError, match="--temperature or --max-tokens"):
+    with pytest.raises(InputError, match="--temperature, --max-tokens or --seed"):
         _reusable_irs(path, config.model_copy(update={"max_tokens": 64}), same, "p1")
+
+
+def test_code_stage_shards_are_refused(tmp_path: Path, mini_suite_path: Path) -> None:
+    with pytest.raises(InputError, match="does not merge code stages"):
+        run_code_baseline_command(templated(tmp_path, mini_suite_path, shard="1/2"), ProgressSink())
+
+
+def test_settings_a_stage_does_not_use_do_not_change_its_fingerprint(tmp_path: Path, mini_suite_path: Path) -> None:
+    first = run_code_baseline_command(templated(tmp_path, mini_suite_path), ProgressSink())
+    # A project-wide temperature or IR program means nothing to templated ir-to-code.
+    again = run_code_baseline_command(
+        templated(tmp_path, mini_suite_path, temperature=0.7, program="pkg:prog", max_tokens=64), ProgressSink()
+    )
+    assert again.up_to_date and again.artifact.config == first.artifact.config

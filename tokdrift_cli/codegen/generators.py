@@ -57,17 +57,21 @@ class TemplatedCodeGenerator:
         return CodeGeneration(code=code, latency_s=time.perf_counter() - started)
 
 
-def defined_function(code: str, ir_name: str) -> str | None:
-    """Which function of ``code`` implements the IR: its own name, its Python spelling, or the first one.
+def defined_function(code: str, ir_name: str, arity: int | None = None) -> str | None:
+    """Which top-level function of ``code`` implements the IR.
 
-    None when the code does not parse or defines no function (the sandbox then reports it as not loading).
+    Its own name or its Python spelling; else the last function taking ``arity`` positional
+    parameters (helpers usually come first); else the last function. None when the code does
+    not parse or defines no function: there is no runnable code to judge.
     """
     try:
         tree = ast.parse(code)
     except (SyntaxError, ValueError):
         return None
-    names = [node.name for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
+    functions = [node for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)]
+    names = [node.name for node in functions]
     for candidate in (ir_name, python_name(ir_name, ir_name)):
         if candidate in names:
             return candidate
-    return names[0] if names else None
+    fitting = [node.name for node in functions if arity is not None and len(node.args.args) == arity]
+    return (fitting or names or [None])[-1]

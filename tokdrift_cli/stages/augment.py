@@ -75,7 +75,7 @@ from tokdrift_cli.programs.paraphrase import Paraphraser
 from tokdrift_cli.programs.runner import GeneratesIR
 from tokdrift_cli.stages.baseline import unit_key
 from tokdrift_cli.stages.progress import AugmentProgress
-from tokdrift_cli.stages.reachability import UnreachableWatch
+from tokdrift_cli.stages.reachability import UnreachableWatch, worth_keeping
 from tokdrift_cli.stages.scoring import PARAPHRASE_RULE
 
 HAND_PARAPHRASE_RULE: Final = PARAPHRASE_RULE  # "paraphrase.hand", as in baseline
@@ -312,7 +312,8 @@ class RobustTrainingDataGenerator:
 
     def _record(self, key: str, unit: AugmentUnit) -> None:
         self.done[key] = unit
-        if self.checkpoint is not None:
+        outcome = unit.generation or unit.paraphrase
+        if self.checkpoint is not None and worth_keeping(outcome.error_kind if outcome is not None else None):
             self.checkpoint.record(key, unit)
 
     def _generate(self, case_id: str, text: str) -> Generation:

@@ -20,7 +20,7 @@ from tokdrift_cli.core.suite import Suite, SuiteCase
 from tokdrift_cli.core.variants import generate_variants
 from tokdrift_cli.programs.runner import GeneratesIR
 from tokdrift_cli.stages.progress import ProgressSink
-from tokdrift_cli.stages.reachability import UnreachableWatch
+from tokdrift_cli.stages.reachability import UnreachableWatch, worth_keeping
 from tokdrift_cli.stages.scoring import PARAPHRASE_RULE, PlannedVariant, score_case, summarize
 
 
@@ -122,7 +122,7 @@ def run_baseline(
         nonlocal spent
         spent += generation.lm_calls
         done[key] = generation
-        if checkpoint is not None:
+        if checkpoint is not None and worth_keeping(generation.error_kind):
             checkpoint.record(key, generation)
         progress.advance(generation)
         remaining[case_of[key]] -= 1

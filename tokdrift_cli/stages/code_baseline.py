@@ -43,9 +43,12 @@ from tokdrift_cli.core.suite import Suite, SuiteCase
 from tokdrift_cli.programs.runner import GeneratesIR
 from tokdrift_cli.stages.baseline import plan_cases, select_cases, unit_key
 from tokdrift_cli.stages.progress import ProgressSink
+from tokdrift_cli.stages.reachability import UnreachableWatch, worth_keeping
 from tokdrift_cli.stages.scoring import family_of_rule, sensitivities
 
 _NO_IR = CodeGeneration(error="no IR to generate code from", error_kind="program")
+# Moves the progress bar for a code step that had nothing to do, without counting a call or a failure.
+_SKIPPED = CodeGeneration(code="")
 
 
 class CodeUnit(BaseModel):
@@ -158,6 +161,7 @@ class CodeBaselineRun:
         self.progress = progress or ProgressSink()
         self.limits = limits or SandboxLimits()
         self.tally = _Tally()
+        self.watch = UnreachableWatch()
 
     # ------------------------------------------------------------------ generation
 
@@ -165,7 +169,8 @@ class CodeBaselineRun:
         return self.checkpoint.get(key) if self.checkpoint is not None else None
 
     def _record(self, key: str, unit: CodeUnit) -> None:
-        if self.checkpoint is not None:
+        outcome = unit.ir_generation or unit.code
+        if self.checkpoint is not None and worth_keeping(outcome.error_kind if outcome is not None else None):
             self.checkpoint.record(key, unit)
 
     def _ir_for(self, case: SuiteCase, item: PlannedItem) -> tuple[IR | None, Generation | None]:
@@ -178,17 +183,21 @@ class CodeBaselineRun:
         if reused is not None or done is not None:
             generation = reused if reused is not None else done.ir_generation  # type: ignore[union-attr]
             self.tally.resumed += 1
+            assert generation is not None
+            self.progress.advance(generation.model_copy(update={"lm_calls": 0}))  # no call made now
         else:
             generation = self.ir_runner.generate(item.text)
             self._record(key, CodeUnit(ir_generation=generation))
             self._spent(generation.lm_calls, generation.latency_s)
-        assert generation is not None
-        self.progress.advance(generation)
+            self.watch.see(generation.ok, generation.error_kind, generation.error)
+            self.progress.advance(generation)
         return generation.ir, generation
 
-    def _code_for(self, case: SuiteCase, ir: IR | None, position: int, made: dict[str, CodeGeneration]) -> CodeGeneration | None:
-        if ir is None:  # the IR step failed: nothing to turn into code
-            self.progress.advance(_NO_IR)
+    def _code_for(
+        self, case: SuiteCase, ir: IR | None, position: int, made: dict[str, CodeGeneration]
+    ) -> CodeGeneration | None:
+        if ir is None:  # the IR step failed (already counted as failed): nothing to turn into code
+            self.progress.advance(_SKIPPED)
             return None
         # At temperature 0 the same IR gives the same code: key on the IR; otherwise on the position too.
         suffix = ir.model_dump_json() if self.config.temperature == 0 else f"{position}\x1f{ir.model_dump_json()}"
@@ -200,11 +209,13 @@ class CodeBaselineRun:
         if done is not None and done.code is not None:
             generation = done.code
             self.tally.resumed += 1
+            self.progress.advance(generation.model_copy(update={"lm_calls": 0}))  # no call made now
         else:
             generation = self.code_generator.generate(ir)
             self._record(key, CodeUnit(code=generation))
             self._spent(generation.lm_calls, generation.latency_s)
-        self.progress.advance(generation)
+            self.watch.see(generation.ok, generation.error_kind, generation.error)
+            self.progress.advance(generation)
         made[key] = generation
         return generation
 
@@ -220,14 +231,21 @@ class CodeBaselineRun:
             return calls_from_tests(case.tests), "tests"
         if original_ir is None:
             return [], "none"
-        return generate_inputs(original_ir.signature.parameters, self.config.generated_inputs, self.config.seed), "generated"
+        return generate_inputs(
+            original_ir.signature.parameters, self.config.generated_inputs, self.config.seed
+        ), "generated"
 
     def _execute(
-        self, code: CodeGeneration | None, ir_name: str, calls: Sequence[FunctionCall], runs: dict[tuple[str, str], ExecutedCode]
+        self,
+        code: CodeGeneration | None,
+        ir_name: str,
+        calls: Sequence[FunctionCall],
+        runs: dict[tuple[str, str], ExecutedCode],
+        arity: int | None = None,
     ) -> ExecutedCode | None:
         if code is None or code.code is None:
             return None
-        name = defined_function(code.code, ir_name)
+        name = defined_function(code.code, ir_name, arity)
         if name is None:
             return None
         cache_key = (code.code, name)
@@ -248,13 +266,15 @@ class CodeBaselineRun:
         original_code = self._code_for(case, original_ir, 0, made)
         calls, inputs_kind = self._calls(case, original_ir)
         ir_name = (original_ir or case.gold).signature.name
-        original_run = self._execute(original_code, ir_name, calls, runs)
+        # The tests call positionally: a function that takes as many arguments is the likely entry point.
+        arity = len(calls[0].args) if calls else None
+        original_run = self._execute(original_code, ir_name, calls, runs, arity)
         original_tests = summarise_tests(original_run, case.tests) if original_run is not None else _failed_tests(case)
         variants = []
         for position, item in enumerate(planned.variants, start=1):
             ir, ir_generation = self._ir_for(case, item)
             code = self._code_for(case, ir, position, made)
-            variant_run = self._execute(code, (ir or case.gold).signature.name, calls, runs)
+            variant_run = self._execute(code, (ir or case.gold).signature.name, calls, runs, arity)
             verdict = judge_variant(original_run, variant_run, calls)
             if original_run is not None and original_ir is not None and ir is None:
                 verdict = verdict.model_copy(update={"reason": "the variant's IR could not be generated"})
@@ -308,7 +328,7 @@ def run_code_baseline(
     """Every case of the plan, then the summary; the artifact a code-stage baseline writes."""
     started = clock()
     plan = plan_code_cases(run.inputs.suite, run.config)
-    per_case = (2 if run.config.stage is CodeStage.END_TO_END else 1)
+    per_case = 2 if run.config.stage is CodeStage.END_TO_END else 1
     run.progress.start(total=sum(per_case * (1 + len(p.variants)) for p in plan), reused=0, cases=len(plan))
     results = []
     for planned in plan:
@@ -338,8 +358,11 @@ def summarise_code_cases(
     for case in cases:
         for variant in case.variants:
             methods[variant.verdict.method] = methods.get(variant.verdict.method, 0) + 1
-    codes = [case.code for case in cases] + [v.code for case in cases for v in case.variants]
-    irs = [g for case in cases for g in [case.ir_generation, *[v.ir_generation for v in case.variants]] if g is not None]
+    # A variant whose IR failed has no code of its own: that failure is counted once, on the IR.
+    codes = [g for case in cases for g in [case.code, *(v.code for v in case.variants)] if g != _NO_IR]
+    irs = [
+        g for case in cases for g in [case.ir_generation, *[v.ir_generation for v in case.variants]] if g is not None
+    ]
     return CodeBaselineSummary(
         stage=config.stage,
         cases=len(cases),

@@ -56,6 +56,7 @@ def merge_shards(shards: Sequence[ShardFile], suite: Suite) -> BaselineArtifact:
         lm_calls=sum(s.lm_calls for s in summaries),
     )
     return BaselineArtifact(
+        tool_version=first.artifact.tool_version,
         inputs=first.artifact.inputs,
         provenance=first.artifact.provenance,
         config=first.artifact.config.model_copy(update={"shard": None}),
@@ -72,9 +73,15 @@ def _shard_of(item: ShardFile) -> Shard:
 
 def _check_same_run(shards: Sequence[ShardFile]) -> None:
     reference = shards[0]
-    expected_config = reference.artifact.config.model_dump(exclude={"shard"})
+    # The suite's path may differ between machines; its content is checked by hash (provenance).
+    expected_config = reference.artifact.config.model_dump(exclude={"shard", "suite"})
     for item in shards[1:]:
-        config = item.artifact.config.model_dump(exclude={"shard"})
+        if item.artifact.tool_version != reference.artifact.tool_version:
+            raise InputError(
+                f"{item.name} was made by tokdrift {item.artifact.tool_version}, {reference.name} by "
+                f"{reference.artifact.tool_version}; re-run the shards with one version"
+            )
+        config = item.artifact.config.model_dump(exclude={"shard", "suite"})
         differing = sorted(key for key in expected_config if config.get(key) != expected_config[key])
         if differing:
             raise InputError(

@@ -13,6 +13,13 @@ import threading
 from tokdrift_cli.errors import ModelError
 
 UNREACHABLE_AFTER = 5
+# Failures that say nothing about the prompt: a resumed run should try these again.
+TRANSIENT_ERRORS = frozenset({"provider", "timeout"})
+
+
+def worth_keeping(error_kind: str | None) -> bool:
+    """Whether a generation belongs in a checkpoint (successes and the model's own failures do)."""
+    return error_kind not in TRANSIENT_ERRORS
 
 
 class UnreachableWatch:

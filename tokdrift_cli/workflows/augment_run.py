@@ -84,11 +84,11 @@ def resume_fingerprint(
 ) -> str:
     """What must match for earlier units to be reused.
 
-    Not the suite's path (its content, by hash, counts) nor ``limit`` or
-    ``shard``, which only select cases. Settings left at their defaults are left out, so a
+    Not the suite's path (its content, by hash, counts) nor ``limit``, which
+    only selects cases. The shard counts: shards must not share a checkpoint. Settings left at their defaults are left out, so a
     setting added later does not make older checkpoints look foreign.
     """
-    settings = config.model_dump(mode="json", exclude={"suite", "limit", "shard"}, exclude_defaults=True)
+    settings = config.model_dump(mode="json", exclude={"suite", "limit"}, exclude_defaults=True)
     return fingerprint(
         {
             "config": settings,

@@ -56,10 +56,13 @@ class BaselineOutcome:
 
 
 def resume_fingerprint(config: BaselineConfig, model_id: str, program_hash: str) -> str:
-    """What must match for earlier generations to be reused (not: limit or shard, which only select cases)."""
+    """What must match for earlier generations to be reused (not: limit, which only selects cases).
+
+    The shard counts: two shards writing to the same output must not take each other's file.
+    """
     # exclude_defaults: a setting added in a later version, left at its default,
     # must not make older checkpoints and outputs look foreign.
-    settings = config.model_dump(mode="json", exclude={"limit", "shard", "fragile_threshold"}, exclude_defaults=True)
+    settings = config.model_dump(mode="json", exclude={"limit", "fragile_threshold"}, exclude_defaults=True)
     return fingerprint({"config": settings, "model_id": model_id, "program_hash": program_hash})
 
 
@@ -123,6 +126,8 @@ class _Prepared:
 
 def _prepare(request: BaselineRequest) -> _Prepared:
     """Everything a run is made of, read and checked before any model is touched."""
+    if request.shard and request.update_expected:
+        raise InputError("--update-baseline records the whole suite's figures and cannot be used with --shard")
     suite_path = request.suite_path or default_suite_path()
     suite = load_suite(suite_path)
     loaded = load_program(request.program)

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tokdrift_cli.artifacts.baseline import BaselineArtifact
 from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_path_for, fingerprint
 from tokdrift_cli.artifacts.code_baseline import CodeBaselineArtifact, CodeBaselineConfig, CodeStage
 from tokdrift_cli.artifacts.header import Provenance, input_file
-from tokdrift_cli.artifacts.io import read_artifact, write_artifact
+from tokdrift_cli.artifacts.io import read_artifact, sha256_file, write_artifact
 from tokdrift_cli.codegen.generators import GeneratesCode, TemplatedCodeGenerator
 from tokdrift_cli.core.generation import Generation
 from tokdrift_cli.core.shards import parse_shard
@@ -55,8 +55,8 @@ def _needs_model(request: CodeBaselineRequest) -> bool:
 
 
 def code_resume_fingerprint(config: CodeBaselineConfig, model_id: str | None, program_hash: str) -> str:
-    """What must match for earlier generations to be reused (not: limit or shard, which only select cases)."""
-    settings = config.model_dump(mode="json", exclude={"limit", "shard", "fragile_threshold"}, exclude_defaults=True)
+    """What must match for earlier generations to be reused (not: limit, which only selects cases)."""
+    settings = config.model_dump(mode="json", exclude={"limit", "fragile_threshold"}, exclude_defaults=True)
     return fingerprint({"config": settings, "model_id": model_id, "program_hash": program_hash})
 
 
@@ -72,14 +72,21 @@ def _reusable_irs(
 
     baseline = read_artifact(path, BaselineArtifact)
     theirs = baseline.provenance
-    if (theirs.model_id, theirs.suite_hash, theirs.program_hash) != (
+    if (theirs.model_id, theirs.model_fingerprint, theirs.suite_hash, theirs.program_hash) != (
         provenance.model_id,
+        provenance.model_fingerprint,
         provenance.suite_hash,
         ir_program_hash,
     ):
         raise InputError(f"{path} was made with another model, IR program or suite; its IRs cannot be reused")
-    if (baseline.config.temperature, baseline.config.max_tokens) != (config.temperature, config.max_tokens):
-        raise InputError(f"{path} was made with another --temperature or --max-tokens; its IRs cannot be reused")
+    if (baseline.config.temperature, baseline.config.max_tokens, baseline.config.seed) != (
+        config.temperature,
+        config.max_tokens,
+        config.seed,
+    ):
+        raise InputError(
+            f"{path} was made with another --temperature, --max-tokens or --seed; its IRs cannot be reused"
+        )
     reusable = {}
     for case in baseline.cases:
         reusable[unit_key(case.case_id, case.prompt)] = case.original
@@ -88,7 +95,31 @@ def _reusable_irs(
     return reusable
 
 
+def _relevant(request: CodeBaselineRequest) -> CodeBaselineRequest:
+    """Settings the stage does not use back at their defaults, so they cannot change the fingerprint."""
+    defaults = CodeBaselineRequest(stage=request.stage, output=request.output, suite_path=None, code_generator="lm")
+    if request.stage is CodeStage.IR_TO_CODE:  # starts from gold IRs: no IR generation
+        request = replace(
+            request,
+            program=defaults.program,
+            max_tokens=defaults.max_tokens,
+            include_paraphrases=defaults.include_paraphrases,
+        )
+        if request.code_generator == "templated":  # and no model at all
+            request = replace(
+                request,
+                model=defaults.model,
+                api_base=None,
+                temperature=defaults.temperature,
+                code_max_tokens=defaults.code_max_tokens,
+            )
+    return request
+
+
 def run_code_baseline_command(request: CodeBaselineRequest, progress: ProgressSink) -> CodeBaselineOutcome:
+    if request.shard is not None:
+        raise InputError("--shard applies to --stage ir (and augment): `tokdrift merge` does not merge code stages")
+    request = _relevant(request)
     suite_path = request.suite_path or default_suite_path()
     suite = load_suite(suite_path)
     config = CodeBaselineConfig(
@@ -134,13 +165,17 @@ def run_code_baseline_command(request: CodeBaselineRequest, progress: ProgressSi
         suite_hash=suite.sha256,
         seed=request.seed,
     )
+    # Checked first, so a wrong --from-baseline is refused even when the output is up to date.
+    reusable_irs = _reusable_irs(
+        request.from_baseline, config, provenance, ir_program.program_hash if ir_program else None
+    )
+    inputs = [input_file("suite", suite_path, suite.sha256)]
+    if request.from_baseline is not None:
+        inputs.append(input_file("ir_baseline", request.from_baseline, sha256_file(request.from_baseline)))
     expected = code_resume_fingerprint(config, provenance.model_id, provenance.program_hash or "")
     previous = _previous_code_output(request.output, expected, request.restart)
     if previous is not None and previous.config == config and previous.provenance == provenance:
         return CodeBaselineOutcome(artifact=previous, up_to_date=True)
-    reusable_irs = _reusable_irs(
-        request.from_baseline, config, provenance, ir_program.program_hash if ir_program else None
-    )
     model = resolve_model(request.model, settings, identity) if identity is not None else None
     try:
         code_generator: GeneratesCode = TemplatedCodeGenerator()
@@ -159,13 +194,11 @@ def run_code_baseline_command(request: CodeBaselineRequest, progress: ProgressSi
             checkpoint_path_for(request.output), kind="code_baseline", config_fingerprint=expected, unit_model=CodeUnit
         )
         checkpoint.open(restart=request.restart)
-        inputs = CodeBaselineInputs(
-            suite=suite, config=config, provenance=provenance, inputs=[input_file("suite", suite_path, suite.sha256)]
-        )
+        run_inputs = CodeBaselineInputs(suite=suite, config=config, provenance=provenance, inputs=inputs)
         try:
             artifact = run_code_baseline(
                 CodeBaselineRun(
-                    inputs,
+                    run_inputs,
                     code_generator,
                     ir_runner=ir_runner,
                     checkpoint=checkpoint,

@@ -15,6 +15,7 @@ from tokdrift_cli.errors import InputError
 
 if TYPE_CHECKING:
     from tokdrift_cli.workflows.baseline_run import BaselinePlan
+    from tokdrift_cli.workflows.code_baseline_run import CodeBaselineRequest
 
 
 class StageChoice(StrEnum):
@@ -39,6 +40,7 @@ class SplitChoice(StrEnum):
 
 
 def baseline(
+    ctx: typer.Context,
     output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the baseline artifact (JSON).")] = Path(
         "baseline.json"
     ),
@@ -132,7 +134,9 @@ def baseline(
     ] = CodeGeneratorChoice.LM,
     code_max_tokens: Annotated[
         int,
-        typer.Option("--code-max-tokens", min=16, help="Cap on tokens per generated function.", rich_help_panel=CODE_PANEL),
+        typer.Option(
+            "--code-max-tokens", min=16, help="Cap on tokens per generated function.", rich_help_panel=CODE_PANEL
+        ),
     ] = 200,
     from_baseline: Annotated[
         Path | None,
@@ -149,16 +153,32 @@ def baseline(
     overall, with Wilson intervals, and accuracy against the gold IRs. Finished generations
     are checkpointed beside the output: interrupt and re-run the same command to resume.
     """
+    _refuse_options_of_other_stages(ctx, stage, code_generator)
     if stage is not StageChoice.IR:
-        if dry_run or repeats != 1 or split is not None or split_from is not None or update_baseline:
-            raise InputError("--dry-run, --repeats, --split, --split-from and --update-baseline apply to --stage ir only")
-        _run_code_stage(
-            stage.value, output, suite, code_generator.value, model, api_base, program, variants, seed, temperature,
-            max_tokens, code_max_tokens, limit, fragile_threshold, paraphrases, shard, from_baseline, restart,
-        )  # fmt: skip
+        from tokdrift_cli.artifacts.code_baseline import CodeStage
+        from tokdrift_cli.workflows.code_baseline_run import CodeBaselineRequest
+
+        code_request = CodeBaselineRequest(
+            stage=CodeStage(stage.value),
+            output=output,
+            suite_path=suite,
+            code_generator=code_generator.value,
+            model=model,
+            api_base=api_base,
+            program=program,
+            variants=variants,
+            seed=seed,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            code_max_tokens=code_max_tokens,
+            limit=limit,
+            fragile_threshold=fragile_threshold,
+            include_paraphrases=paraphrases,
+            from_baseline=from_baseline,
+            restart=restart,
+        )
+        _run_code_stage(code_request)
         return
-    if from_baseline is not None:
-        raise InputError("--from-baseline applies to --stage end-to-end only")
 
     from tokdrift_cli.cli.render import baseline_table, sensitivity_table
     from tokdrift_cli.workflows.baseline_run import BaselineRequest, run_baseline_command
@@ -218,50 +238,10 @@ def print_plan(plan: BaselinePlan) -> None:
     )
 
 
-def _run_code_stage(
-    stage: str,
-    output: Path,
-    suite: Path | None,
-    code_generator: str,
-    model: str,
-    api_base: str | None,
-    program: str,
-    variants: int,
-    seed: int,
-    temperature: float,
-    max_tokens: int,
-    code_max_tokens: int,
-    limit: int | None,
-    fragile_threshold: float,
-    paraphrases: bool,
-    shard: str | None,
-    from_baseline: Path | None,
-    restart: bool,
-) -> None:
-    from tokdrift_cli.artifacts.code_baseline import CodeStage
+def _run_code_stage(request: CodeBaselineRequest) -> None:
     from tokdrift_cli.cli.render import code_baseline_table, sensitivity_table
-    from tokdrift_cli.workflows.code_baseline_run import CodeBaselineRequest, run_code_baseline_command
+    from tokdrift_cli.workflows.code_baseline_run import run_code_baseline_command
 
-    request = CodeBaselineRequest(
-        stage=CodeStage(stage),
-        output=output,
-        suite_path=suite,
-        code_generator=code_generator,
-        model=model,
-        api_base=api_base,
-        program=program,
-        variants=variants,
-        seed=seed,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        code_max_tokens=code_max_tokens,
-        limit=limit,
-        fragile_threshold=fragile_threshold,
-        include_paraphrases=paraphrases,
-        shard=shard,
-        from_baseline=from_baseline,
-        restart=restart,
-    )
     console = err_console()
     with GenerationProgress("generations") as progress:
         result = run_code_baseline_command(request, progress)
@@ -269,6 +249,39 @@ def _run_code_stage(
     console.print(code_baseline_table(artifact))
     console.print(sensitivity_table("sensitivity per family (flip rate)", artifact.summary.per_family))
     if result.up_to_date:
-        console.print(f"{output} is up to date with this config: no LM call made, file left as it was")
+        console.print(f"{request.output} is up to date with this config: no LM call made, file left as it was")
     else:
-        console.print(f"wrote {output}")
+        console.print(f"wrote {request.output}")
+
+
+# Options that mean nothing at a stage (or for a generator): refused when given, never silently ignored.
+_IR_ONLY = ("dry_run", "repeats", "split", "split_from", "update_baseline", "workers", "shard")
+_CODE_ONLY = ("code_generator", "code_max_tokens", "from_baseline")
+_IR_GENERATION = ("program", "max_tokens", "paraphrases")
+_MODEL = ("model", "api_base", "temperature", "code_max_tokens")
+
+
+def _refuse_options_of_other_stages(ctx: typer.Context, stage: StageChoice, generator: CodeGeneratorChoice) -> None:
+    """Refuse options given on the command line or in the environment that this stage would ignore."""
+    from typer._click.core import ParameterSource
+
+    irrelevant = list(_CODE_ONLY) if stage is StageChoice.IR else list(_IR_ONLY)
+    if stage is StageChoice.IR_TO_CODE:
+        irrelevant += _IR_GENERATION
+        if generator is CodeGeneratorChoice.TEMPLATED:
+            irrelevant += _MODEL
+    if stage is not StageChoice.END_TO_END:
+        irrelevant.append("from_baseline")
+    given = [
+        name
+        for name in dict.fromkeys(irrelevant)
+        if ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+    ]
+    if given:
+        flags = ", ".join("--" + name.replace("_", "-") for name in given)
+        where = f"--stage {stage.value}" + (
+            " --code-generator templated"
+            if generator is CodeGeneratorChoice.TEMPLATED and stage is StageChoice.IR_TO_CODE
+            else ""
+        )
+        raise InputError(f"{flags} {'does' if len(given) == 1 else 'do'} not apply to {where}")
