@@ -6,7 +6,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from tokdrift_cli.engines.llama_engine import LlamaCppEngine, render_completion_prompt
+from tokdrift_cli.engines.llama_engine import DEFAULT_MAX_TOKENS, LlamaCppEngine, render_completion_prompt
 
 
 @dataclass(frozen=True)
@@ -16,6 +16,7 @@ class RecordedCall:
     temperature: float
     max_tokens: int
     seed: int
+    stop: list[str] | None
 
 
 class RecordingEngine(LlamaCppEngine):
@@ -36,8 +37,9 @@ class RecordingEngine(LlamaCppEngine):
                 prompt=render_completion_prompt(self._messages(request)),
                 schema=json.dumps(response_format.get("schema", {"type": "object"})),
                 temperature=float(getattr(config, "temperature", 0.0) or 0.0),
-                max_tokens=int(getattr(config, "max_tokens", None) or 384),
+                max_tokens=int(getattr(config, "max_tokens", None) or DEFAULT_MAX_TOKENS),
                 seed=self.seed if getattr(config, "seed", None) is None else int(config.seed),
+                stop=list(getattr(config, "stop", ()) or ()) or None,
             )
         )
         return Response(

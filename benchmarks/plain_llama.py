@@ -38,6 +38,7 @@ def main() -> None:
             temperature=call["temperature"],
             max_tokens=call["max_tokens"],
             seed=call["seed"],
+            stop=call["stop"],
         )
         answers.append(result["choices"][0]["text"])
     with open(sys.argv[2], "w") as handle:
