@@ -152,6 +152,10 @@ def baseline(
     Measures robustness (does a variant give an equivalent IR?) per prompt, per rule and
     overall, with Wilson intervals, and accuracy against the gold IRs. Finished generations
     are checkpointed beside the output: interrupt and re-run the same command to resume.
+
+    With --stage ir-to-code (IR variants -> code) or end-to-end (prompt variants -> IR -> code)
+    it measures the robustness of the generated code instead: equal syntax trees, or the same
+    results when both functions run in a sandbox, and whether the code passes the case's tests.
     """
     _refuse_options_of_other_stages(ctx, stage, code_generator)
     if stage is not StageChoice.IR:
@@ -262,9 +266,10 @@ _MODEL = ("model", "api_base", "temperature", "code_max_tokens")
 
 
 def _refuse_options_of_other_stages(ctx: typer.Context, stage: StageChoice, generator: CodeGeneratorChoice) -> None:
-    """Refuse options given on the command line or in the environment that this stage would ignore."""
-    from typer._click.core import ParameterSource
+    """Refuse options typed on the command line that this stage would ignore.
 
+    Settings from the environment or pyproject.toml are project-wide and may serve another stage.
+    """
     irrelevant = list(_CODE_ONLY) if stage is StageChoice.IR else list(_IR_ONLY)
     if stage is StageChoice.IR_TO_CODE:
         irrelevant += _IR_GENERATION
@@ -275,7 +280,7 @@ def _refuse_options_of_other_stages(ctx: typer.Context, stage: StageChoice, gene
     given = [
         name
         for name in dict.fromkeys(irrelevant)
-        if ctx.get_parameter_source(name) in (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT)
+        if getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"
     ]
     if given:
         flags = ", ".join("--" + name.replace("_", "-") for name in given)
