@@ -97,7 +97,12 @@ def test_same_ir_is_turned_into_code_once_at_temperature_zero(mini_suite_path: P
     coder = CasingSensitiveCoder()
     progress = CountingProgress()
     run = make_run(
-        mini_suite_path, coder, stage=CodeStage.END_TO_END, ir_runner=runner_for(FakeEngine()), limit=1, progress=progress
+        mini_suite_path,
+        coder,
+        stage=CodeStage.END_TO_END,
+        ir_runner=runner_for(FakeEngine()),
+        limit=1,
+        progress=progress,
     )
     artifact = run_code_baseline(run)
     assert progress.advanced == progress.total  # a reused IR still moves the bar
@@ -157,3 +162,29 @@ def test_a_checkpoint_lets_a_rerun_skip_every_generation(tmp_path: Path, mini_su
     assert coder.calls == []
     assert second.summary.lm_calls == 0 and second.summary.resumed_generations > 0
     assert second.cases == first.cases
+
+
+def test_a_finished_smaller_run_is_reused_for_a_larger_one(mini_suite_path: Path) -> None:
+    from tokdrift_cli.stages.code_baseline import reusable_code_units
+
+    engine = FakeEngine()
+    first_coder = CasingSensitiveCoder()
+    first = run_code_baseline(
+        make_run(mini_suite_path, first_coder, CodeStage.END_TO_END, ir_runner=runner_for(engine), limit=1)
+    )
+    calls_after_first = engine.calls
+    coder = CasingSensitiveCoder()
+    larger = run_code_baseline(
+        make_run(
+            mini_suite_path,
+            coder,
+            CodeStage.END_TO_END,
+            ir_runner=runner_for(engine),
+            reusable_units=reusable_code_units(first),
+        )
+    )
+    assert larger.cases[0] == first.cases[0]
+    new_irs = sum(1 + len(case.variants) for case in larger.cases[1:])
+    assert engine.calls - calls_after_first == new_irs  # the first case's IRs were not asked again
+    assert len(coder.calls) == larger.summary.lm_calls - new_irs  # nor its code
+    assert not set(coder.calls) & set(first_coder.calls)

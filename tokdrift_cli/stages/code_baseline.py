@@ -60,6 +60,31 @@ class CodeUnit(BaseModel):
     code: CodeGeneration | None = None
 
 
+def ir_unit_key(case_id: str, text: str) -> str:
+    return "ir\x1f" + unit_key(case_id, text)
+
+
+def code_unit_key(case_id: str, ir: IR, position: int, temperature: float) -> str:
+    """At temperature 0 the same IR gives the same code: key on the IR; otherwise on its position too."""
+    suffix = ir.model_dump_json() if temperature == 0 else f"{position}\x1f{ir.model_dump_json()}"
+    return f"code\x1f{case_id}\x1f{suffix}"
+
+
+def reusable_code_units(artifact: CodeBaselineArtifact) -> dict[str, CodeUnit]:
+    """The generations of a finished run, keyed as the checkpoint keys them (e.g. for a larger --limit)."""
+    temperature = artifact.config.temperature
+    units: dict[str, CodeUnit] = {}
+    for case in artifact.cases:
+        items = [(0, case.prompt, case.ir, case.ir_generation, case.code)]
+        items += [(n, v.text, v.ir, v.ir_generation, v.code) for n, v in enumerate(case.variants, start=1)]
+        for position, text, ir, ir_generation, code in items:
+            if ir_generation is not None and text is not None and worth_keeping(ir_generation.error_kind):
+                units[ir_unit_key(case.case_id, text)] = CodeUnit(ir_generation=ir_generation)
+            if ir is not None and code != _NO_IR and worth_keeping(code.error_kind):
+                units[code_unit_key(case.case_id, ir, position, temperature)] = CodeUnit(code=code)
+    return units
+
+
 @dataclass(frozen=True)
 class PlannedItem:
     """The original or one variant of a case: a prompt text (end-to-end) or an IR (ir-to-code)."""
@@ -147,6 +172,7 @@ class CodeBaselineRun:
         ir_runner: GeneratesIR | None = None,
         checkpoint: Checkpoint[CodeUnit] | None = None,
         reusable_irs: Mapping[str, Generation] | None = None,
+        reusable_units: Mapping[str, CodeUnit] | None = None,
         progress: ProgressSink | None = None,
         limits: SandboxLimits | None = None,
     ):
@@ -158,6 +184,7 @@ class CodeBaselineRun:
         self.ir_runner = ir_runner
         self.checkpoint = checkpoint
         self.reusable_irs = dict(reusable_irs or {})
+        self.reusable_units = dict(reusable_units or {})
         self.progress = progress or ProgressSink()
         self.limits = limits or SandboxLimits()
         self.tally = _Tally()
@@ -166,7 +193,8 @@ class CodeBaselineRun:
     # ------------------------------------------------------------------ generation
 
     def _done(self, key: str) -> CodeUnit | None:
-        return self.checkpoint.get(key) if self.checkpoint is not None else None
+        found = self.checkpoint.get(key) if self.checkpoint is not None else None
+        return found or self.reusable_units.get(key)
 
     def _record(self, key: str, unit: CodeUnit) -> None:
         outcome = unit.ir_generation or unit.code
@@ -177,7 +205,7 @@ class CodeBaselineRun:
         if item.ir is not None:
             return item.ir, None
         assert item.text is not None and self.ir_runner is not None
-        key = "ir\x1f" + unit_key(case.id, item.text)
+        key = ir_unit_key(case.id, item.text)
         reused = self.reusable_irs.get(unit_key(case.id, item.text))
         done = self._done(key)
         if reused is not None or done is not None:
@@ -199,9 +227,7 @@ class CodeBaselineRun:
         if ir is None:  # the IR step failed (already counted as failed): nothing to turn into code
             self.progress.advance(_SKIPPED)
             return None
-        # At temperature 0 the same IR gives the same code: key on the IR; otherwise on the position too.
-        suffix = ir.model_dump_json() if self.config.temperature == 0 else f"{position}\x1f{ir.model_dump_json()}"
-        key = f"code\x1f{case.id}\x1f{suffix}"
+        key = code_unit_key(case.id, ir, position, self.config.temperature)
         if key in made:  # the same IR again in this case: same code, no call
             self.progress.advance(made[key].model_copy(update={"lm_calls": 0}))
             return made[key]

@@ -16,7 +16,13 @@ from tokdrift_cli.core.shards import parse_shard
 from tokdrift_cli.core.suite import default_suite_path, load_suite
 from tokdrift_cli.engines.resolve import ModelSettings, identify_model, resolve_model
 from tokdrift_cli.errors import ArtifactError, CheckpointMismatchError, InputError
-from tokdrift_cli.stages.code_baseline import CodeBaselineInputs, CodeBaselineRun, CodeUnit, run_code_baseline
+from tokdrift_cli.stages.code_baseline import (
+    CodeBaselineInputs,
+    CodeBaselineRun,
+    CodeUnit,
+    reusable_code_units,
+    run_code_baseline,
+)
 from tokdrift_cli.stages.progress import ProgressSink
 
 TEMPLATED_HASH = "templated-v1"
@@ -203,6 +209,7 @@ def run_code_baseline_command(request: CodeBaselineRequest, progress: ProgressSi
                     ir_runner=ir_runner,
                     checkpoint=checkpoint,
                     reusable_irs=reusable_irs,
+                    reusable_units=reusable_code_units(previous) if previous is not None else None,
                     progress=progress,
                 )
             )
