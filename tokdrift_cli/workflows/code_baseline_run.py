@@ -12,7 +12,6 @@ from tokdrift_cli.artifacts.header import Provenance, input_file
 from tokdrift_cli.artifacts.io import read_artifact, sha256_file, write_artifact
 from tokdrift_cli.codegen.generators import GeneratesCode, TemplatedCodeGenerator
 from tokdrift_cli.core.generation import Generation
-from tokdrift_cli.core.shards import parse_shard
 from tokdrift_cli.core.suite import default_suite_path, load_suite
 from tokdrift_cli.engines.resolve import ModelSettings, identify_model, resolve_model
 from tokdrift_cli.errors import ArtifactError, CheckpointMismatchError, InputError
@@ -142,7 +141,6 @@ def run_code_baseline_command(request: CodeBaselineRequest, progress: ProgressSi
         api_base=request.api_base,
         include_paraphrases=request.include_paraphrases,
         limit=request.limit,
-        shard=str(parse_shard(request.shard)) if request.shard else None,
         fragile_threshold=request.fragile_threshold,
     )
     settings = ModelSettings(
