@@ -10,28 +10,17 @@ from __future__ import annotations
 
 import ast
 import time
-from typing import Literal, Protocol
-
-from pydantic import BaseModel, ConfigDict
+from typing import Protocol
 
 from tokdrift_cli.codegen.templated import python_name, render_function
+from tokdrift_cli.core.generation import CallRecord
 from tokdrift_cli.core.ir import IR
 
-CodeErrorKind = Literal["parse", "timeout", "provider", "program"]
 
-
-class CodeGeneration(BaseModel):
+class CodeGeneration(CallRecord):
     """One call of a code generator on one IR: the source, or why there is none."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
     code: str | None = None
-    error: str | None = None
-    error_kind: CodeErrorKind | None = None
-    latency_s: float = 0.0
-    lm_calls: int = 0
-    input_tokens: int = 0
-    output_tokens: int = 0
 
     @property
     def ok(self) -> bool:

@@ -11,19 +11,24 @@ from tokdrift_cli.core.ir import IR
 ErrorKind = Literal["parse", "timeout", "provider", "program"]
 
 
-class Generation(BaseModel):
-    """One call of the generator on one prompt text: what came back, or why nothing did."""
+class CallRecord(BaseModel):
+    """What every recorded generator call keeps, whatever it produces: why it failed, and what it cost."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    ir: IR | None = None
-    raw: str | None = None
     error: str | None = None
     error_kind: ErrorKind | None = None
     latency_s: float = 0.0
     lm_calls: int = 0
     input_tokens: int = 0
     output_tokens: int = 0
+
+
+class Generation(CallRecord):
+    """One call of the IR generator on one prompt text: what came back, or why nothing did."""
+
+    ir: IR | None = None
+    raw: str | None = None
 
     @property
     def ok(self) -> bool:
