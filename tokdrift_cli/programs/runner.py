@@ -10,14 +10,18 @@ from __future__ import annotations
 import re
 import threading
 import time
-from typing import Any, Protocol
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Generic, Protocol, TypeVar
 
-from tokdrift_cli.core.generation import Generation
+from tokdrift_cli.core.generation import CallRecord, Generation
 from tokdrift_cli.programs.compact_adapter import CompactJSONAdapter
 from tokdrift_cli.programs.ir_generator import prediction_ir
 
 _SECRET_PATTERN = re.compile(r"(sk-[A-Za-z0-9_-]{8,}|(?i:bearer)\s+[A-Za-z0-9._-]{8,}|(?i:api[_-]?key)\W+\S+)")
 MAX_ERROR_CHARS = 300
+
+T = TypeVar("T")
 
 
 class GeneratesIR(Protocol):
@@ -72,46 +76,67 @@ def make_call_counter(meter: CallMeter) -> Any:
     return _Counter()
 
 
-class DspyIRRunner:
-    """Calls a DSPy program with a given LM under the JSON adapter."""
+@dataclass(frozen=True)
+class CallOutcome(Generic[T]):
+    """One program call: the extracted value (None if it failed), its bookkeeping, and the error if any."""
 
-    def __init__(self, program: Any, lm: Any):
+    value: T | None
+    record: CallRecord
+    error: BaseException | None = None
 
-        self.program = program
+
+class DspyCaller:
+    """Runs one DSPy program call under the compact adapter, counting LM calls and tokens; never raises.
+
+    A failure (unparseable answer, provider error, a bug in a user's program) comes back as a
+    scrubbed, classified record: a suite of hundreds of calls must not die on call 97.
+    """
+
+    def __init__(self, lm: Any):
         self.lm = lm
         self.adapter = CompactJSONAdapter()
         self.meter = CallMeter()
         self.callback = make_call_counter(self.meter)
 
-    def generate(self, text: str) -> Generation:
+    def call(self, invoke: Callable[[], Any], extract: Callable[[Any], T]) -> CallOutcome[T]:
+        """``invoke()`` runs the program; ``extract(prediction)`` pulls the value out (its errors count too)."""
         import dspy
 
         self.meter.reset()
         started = time.perf_counter()
-        raw: str | None = None
         try:
             with dspy.context(lm=self.lm, adapter=self.adapter, callbacks=[self.callback], track_usage=True):
-                prediction = self.program(request=text)
-                ir = prediction_ir(prediction)
+                prediction = invoke()
+                value = extract(prediction)
                 usage = usage_of(prediction)
-        except Exception as error:  # noqa: BLE001 - recorded per generation by design, see module docstring
-            calls = self.meter.calls
-            raw = getattr(error, "lm_response", None)
-            return Generation(
-                raw=raw if isinstance(raw, str) else None,
+        except Exception as error:  # noqa: BLE001 - recorded per call by design, see the docstring
+            record = CallRecord(
                 error=scrub(f"{type(error).__name__}: {error}"),
                 error_kind=classify_error(error),  # type: ignore[arg-type]
                 latency_s=time.perf_counter() - started,
-                lm_calls=calls,
+                lm_calls=self.meter.calls,
             )
-        calls = self.meter.calls
-        return Generation(
-            ir=ir,
+            return CallOutcome(value=None, record=record, error=error)
+        record = CallRecord(
             latency_s=time.perf_counter() - started,
-            lm_calls=calls,
+            lm_calls=self.meter.calls,
             input_tokens=usage[0],
             output_tokens=usage[1],
         )
+        return CallOutcome(value=value, record=record)
+
+
+class DspyIRRunner:
+    """Calls a DSPy IR program with a given LM under the JSON adapter."""
+
+    def __init__(self, program: Any, lm: Any):
+        self.program = program
+        self.caller = DspyCaller(lm)
+
+    def generate(self, text: str) -> Generation:
+        outcome = self.caller.call(lambda: self.program(request=text), prediction_ir)
+        raw = getattr(outcome.error, "lm_response", None)
+        return Generation(ir=outcome.value, raw=raw if isinstance(raw, str) else None, **dict(outcome.record))
 
 
 def usage_of(prediction: Any) -> tuple[int, int]:
