@@ -14,6 +14,9 @@ from tokdrift_cli.cli.progress import GenerationProgress
 from tokdrift_cli.errors import InputError
 
 if TYPE_CHECKING:
+    from rich.table import Table
+
+    from tokdrift_cli.artifacts.baseline import GroupSensitivity
     from tokdrift_cli.workflows.baseline_run import BaselinePlan
     from tokdrift_cli.workflows.code_baseline_run import CodeBaselineRequest
 
@@ -184,7 +187,7 @@ def baseline(
         _run_code_stage(code_request)
         return
 
-    from tokdrift_cli.cli.render import baseline_table, sensitivity_table
+    from tokdrift_cli.cli.render import baseline_table
     from tokdrift_cli.workflows.baseline_run import BaselineRequest, run_baseline_command
 
     request = BaselineRequest(
@@ -208,7 +211,6 @@ def baseline(
         restart=restart,
         shard=shard,
     )
-    console = err_console()
     if dry_run:
         from tokdrift_cli.workflows.baseline_run import plan_baseline_command
 
@@ -216,13 +218,8 @@ def baseline(
         return
     with GenerationProgress("generations") as progress:
         result = run_baseline_command(request, progress)
-    artifact = result.artifact
-    console.print(baseline_table(artifact))
-    console.print(sensitivity_table("sensitivity per family (flip rate)", artifact.summary.per_family))
-    if result.up_to_date:
-        console.print(f"{output} is up to date with this config: no LM call made, file left as it was")
-    else:
-        console.print(f"wrote {output}" + (f" and {result.expected_path}" if result.expected_path else ""))
+    written = f"wrote {output}" + (f" and {result.expected_path}" if result.expected_path else "")
+    _print_summary(baseline_table(result.artifact), result.artifact.summary.per_family, output, result.up_to_date, written)
 
 
 def print_plan(plan: BaselinePlan) -> None:
@@ -243,19 +240,29 @@ def print_plan(plan: BaselinePlan) -> None:
 
 
 def _run_code_stage(request: CodeBaselineRequest) -> None:
-    from tokdrift_cli.cli.render import code_baseline_table, sensitivity_table
+    from tokdrift_cli.cli.render import code_baseline_table
     from tokdrift_cli.workflows.code_baseline_run import run_code_baseline_command
 
-    console = err_console()
     with GenerationProgress("generations") as progress:
         result = run_code_baseline_command(request, progress)
-    artifact = result.artifact
-    console.print(code_baseline_table(artifact))
-    console.print(sensitivity_table("sensitivity per family (flip rate)", artifact.summary.per_family))
-    if result.up_to_date:
-        console.print(f"{request.output} is up to date with this config: no LM call made, file left as it was")
+    summary = result.artifact.summary
+    table = code_baseline_table(result.artifact)
+    _print_summary(table, summary.per_family, request.output, result.up_to_date, f"wrote {request.output}")
+
+
+def _print_summary(
+    table: Table, per_family: list[GroupSensitivity], output: Path, up_to_date: bool, written: str
+) -> None:
+    """The run's table, its flip rate per family, and what happened to the output file."""
+    from tokdrift_cli.cli.render import sensitivity_table
+
+    console = err_console()
+    console.print(table)
+    console.print(sensitivity_table("sensitivity per family (flip rate)", per_family))
+    if up_to_date:
+        console.print(f"{output} is up to date with this config: no LM call made, file left as it was")
     else:
-        console.print(f"wrote {request.output}")
+        console.print(written)
 
 
 # Options that mean nothing at a stage (or for a generator): refused when given, never silently ignored.
