@@ -267,3 +267,20 @@ def test_fingerprint_ignores_dict_key_order(first: object, second: object) -> No
 )
 def test_fingerprint_tells_configs_apart(first: object, second: object) -> None:
     assert fingerprint(first) != fingerprint(second)
+
+
+def test_checkpoint_beside_keeps_units_when_the_run_fails_and_goes_once_it_finishes(tmp_path: Path) -> None:
+    from tokdrift_cli.artifacts.checkpoint import checkpoint_beside, checkpoint_path_for
+    from tokdrift_cli.core.generation import Generation
+
+    output = tmp_path / "out.json"
+    with pytest.raises(KeyboardInterrupt):
+        with checkpoint_beside(output, kind="k", fingerprint="f", unit_model=Generation) as checkpoint:
+            checkpoint.record("a", Generation(lm_calls=1))
+            raise KeyboardInterrupt
+    path = checkpoint_path_for(output)
+    assert path.exists()
+    with checkpoint_beside(output, kind="k", fingerprint="f", unit_model=Generation) as resumed:
+        assert set(resumed.units) == {"a"}
+        output.write_text("{}")
+    assert not path.exists() and output.exists()

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Generic, TypeVar
 
@@ -120,3 +122,21 @@ def _parse_line(line: bytes) -> Any:
         return orjson.loads(line)
     except orjson.JSONDecodeError:
         return None
+
+
+@contextmanager
+def checkpoint_beside(
+    output: Path, *, kind: str, fingerprint: str, unit_model: type[UnitT], restart: bool = False
+) -> Iterator[Checkpoint[UnitT]]:
+    """The checkpoint of a run writing ``output``: opened (resumed, or afresh with ``restart``), closed
+    however the run ends, and removed only when the block finishes, i.e. after the output is written."""
+    checkpoint = Checkpoint(
+        checkpoint_path_for(output), kind=kind, config_fingerprint=fingerprint, unit_model=unit_model
+    )
+    checkpoint.open(restart=restart)
+    try:
+        yield checkpoint
+    except BaseException:
+        checkpoint.close()  # interrupted or failed: finished units stay for the next run
+        raise
+    checkpoint.discard()

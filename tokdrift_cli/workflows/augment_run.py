@@ -17,7 +17,7 @@ from pathlib import Path
 import orjson
 
 from tokdrift_cli.artifacts.augment import AugmentConfig, AugmentSummaryArtifact, AugmentUnit
-from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_path_for, fingerprint
+from tokdrift_cli.artifacts.checkpoint import checkpoint_beside, checkpoint_path_for, fingerprint
 from tokdrift_cli.artifacts.header import Provenance, input_file
 from tokdrift_cli.artifacts.io import read_artifact, write_artifact, write_bytes_atomic
 from tokdrift_cli.core.shards import parse_shard
@@ -85,8 +85,9 @@ def resume_fingerprint(
     """What must match for earlier units to be reused.
 
     Not the suite's path (its content, by hash, counts) nor ``limit``, which
-    only selects cases. The shard counts: shards must not share a checkpoint. Settings left at their defaults are left out, so a
-    setting added later does not make older checkpoints look foreign.
+    only selects cases; the shard counts (shards must not share a checkpoint).
+    Settings left at their defaults are left out, so a setting added later
+    does not make older checkpoints look foreign.
     """
     settings = config.model_dump(mode="json", exclude={"suite", "limit"}, exclude_defaults=True)
     return fingerprint(
@@ -253,10 +254,6 @@ def run_augment_command(
             paraphrase_model_id=paraphrase_id,
         )
         reusable = _reusable_from_summary(summary_path, expected, request.restart)
-        checkpoint = Checkpoint(
-            checkpoint_path_for(request.output), kind="augment", config_fingerprint=expected, unit_model=AugmentUnit
-        )
-        checkpoint.open(restart=request.restart)
         inputs = AugmentInputs(
             suite=suite,
             config=config,
@@ -273,7 +270,9 @@ def run_augment_command(
             original_lines=original_lines,
         )
         paraphraser = DspyParaphraser(paraphrase_model.lm, seed=request.seed) if paraphrase_model else None
-        try:
+        with checkpoint_beside(
+            request.output, kind="augment", fingerprint=expected, unit_model=AugmentUnit, restart=request.restart
+        ) as checkpoint:
             result = augment_suite(
                 inputs,
                 DspyIRRunner(loaded.module, model.lm),
@@ -283,15 +282,12 @@ def run_augment_command(
                 workers=request.workers,
                 progress=progress,
             )
-        finally:
-            checkpoint.close()
-        data = result.jsonl()
-        write_bytes_atomic(request.output, data)
-        artifact = result.artifact.model_copy(
-            update={"output_path": str(request.output), "output_sha256": hashlib.sha256(data).hexdigest()}
-        )
-        write_artifact(summary_path, artifact)
-        checkpoint.discard()
+            data = result.jsonl()
+            write_bytes_atomic(request.output, data)
+            artifact = result.artifact.model_copy(
+                update={"output_path": str(request.output), "output_sha256": hashlib.sha256(data).hexdigest()}
+            )
+            write_artifact(summary_path, artifact)
     finally:
         model.close()
         if separate_paraphraser and paraphrase_model is not None:

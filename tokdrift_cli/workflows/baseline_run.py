@@ -8,7 +8,7 @@ from pathlib import Path
 import orjson
 
 from tokdrift_cli.artifacts.baseline import BaselineArtifact, BaselineConfig
-from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_path_for, fingerprint
+from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_beside, checkpoint_path_for, fingerprint
 from tokdrift_cli.artifacts.header import Provenance, input_file
 from tokdrift_cli.artifacts.io import read_artifact, write_artifact, write_bytes_atomic
 from tokdrift_cli.core.generation import Generation
@@ -201,30 +201,24 @@ def run_baseline_command(request: BaselineRequest, progress: ProgressSink) -> Ba
         return BaselineOutcome(artifact=previous, expected_path=_maybe_expected(request, previous), up_to_date=True)
     model = resolve_model(request.model, prepared.settings, identity)
     try:
-        reusable = _reusable_generations(previous)
-        checkpoint = Checkpoint(
-            checkpoint_path_for(request.output), kind="baseline", config_fingerprint=expected, unit_model=Generation
-        )
-        checkpoint.open(restart=request.restart)
         inputs = BaselineInputs(
             suite=suite,
             config=config,
             provenance=provenance,
             inputs=[input_file("suite", suite_path, suite.sha256)],
         )
-        try:
+        with checkpoint_beside(
+            request.output, kind="baseline", fingerprint=expected, unit_model=Generation, restart=request.restart
+        ) as checkpoint:
             artifact = run_baseline(
                 inputs,
                 DspyIRRunner(loaded.module, model.lm),
                 checkpoint=checkpoint,
-                reusable=reusable,
+                reusable=_reusable_generations(previous),
                 workers=request.workers,
                 progress=progress,
             )
-        finally:
-            checkpoint.close()
-        write_artifact(request.output, artifact)
-        checkpoint.discard()
+            write_artifact(request.output, artifact)
     finally:
         model.close()
     return BaselineOutcome(artifact=artifact, expected_path=_maybe_expected(request, artifact))

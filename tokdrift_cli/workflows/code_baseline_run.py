@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tokdrift_cli.artifacts.baseline import BaselineArtifact
-from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_path_for, fingerprint
+from tokdrift_cli.artifacts.checkpoint import checkpoint_beside, fingerprint
 from tokdrift_cli.artifacts.code_baseline import CodeBaselineArtifact, CodeBaselineConfig, CodeStage
 from tokdrift_cli.artifacts.header import Provenance, input_file
 from tokdrift_cli.artifacts.io import read_artifact, sha256_file, write_artifact
@@ -194,12 +194,10 @@ def run_code_baseline_command(request: CodeBaselineRequest, progress: ProgressSi
 
             assert model is not None
             ir_runner = DspyIRRunner(ir_program.module, model.lm)
-        checkpoint = Checkpoint(
-            checkpoint_path_for(request.output), kind="code_baseline", config_fingerprint=expected, unit_model=CodeUnit
-        )
-        checkpoint.open(restart=request.restart)
         run_inputs = CodeBaselineInputs(suite=suite, config=config, provenance=provenance, inputs=inputs)
-        try:
+        with checkpoint_beside(
+            request.output, kind="code_baseline", fingerprint=expected, unit_model=CodeUnit, restart=request.restart
+        ) as checkpoint:
             artifact = run_code_baseline(
                 CodeBaselineRun(
                     run_inputs,
@@ -211,10 +209,7 @@ def run_code_baseline_command(request: CodeBaselineRequest, progress: ProgressSi
                     progress=progress,
                 )
             )
-        finally:
-            checkpoint.close()
-        write_artifact(request.output, artifact)
-        checkpoint.discard()
+            write_artifact(request.output, artifact)
     finally:
         if model is not None:
             model.close()
