@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 
 from rich.console import Console
@@ -16,3 +17,9 @@ def err_console() -> Console:
 @lru_cache(maxsize=1)
 def out_console() -> Console:
     return Console(highlight=False, soft_wrap=True)
+
+
+def print_fields(fields: Sequence[tuple[str, object]]) -> None:
+    """``name: value`` lines on stdout (the --dry-run format, easy for a script to read)."""
+    for name, value in fields:
+        out_console().print(f"{name}: {value}", highlight=False, markup=False)

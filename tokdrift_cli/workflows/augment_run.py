@@ -206,7 +206,8 @@ def plan_augment_command(request: AugmentRequest) -> AugmentPlan:
     config = augment_config(request, suite_path)
     texts: list[str] = []
     paraphrase_calls = 0
-    for case in selected_cases(suite, config):
+    cases = selected_cases(suite, config)
+    for case in cases:
         if config.verify == "original" and config.factor > 1:
             texts.append(case.prompt)
         for slot in plan_slots(case, config):
@@ -214,7 +215,7 @@ def plan_augment_command(request: AugmentRequest) -> AugmentPlan:
             texts.append(slot.text if isinstance(slot, Candidate) else case.prompt)
             paraphrase_calls += 0 if isinstance(slot, Candidate) else 1
     cost = estimate_generations(load_program(request.program).module, texts, max_tokens=request.max_tokens)
-    return AugmentPlan(len(selected_cases(suite, config)), len(texts), paraphrase_calls, cost)
+    return AugmentPlan(len(cases), len(texts), paraphrase_calls, cost)
 
 
 def run_augment_command(

@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from tokdrift_cli.cli import options
-from tokdrift_cli.cli.console import err_console, out_console
+from tokdrift_cli.cli.console import err_console, print_fields
 from tokdrift_cli.cli.progress import GenerationProgress
 from tokdrift_cli.stages.progress import AugmentProgress
 
@@ -195,13 +195,17 @@ def augment(
         from tokdrift_cli.workflows.augment_run import plan_augment_command
 
         plan = plan_augment_command(request)
-        out = out_console()
-        out.print(f"cases: {plan.cases}", highlight=False)
-        out.print(f"generations: at most {plan.generations_max} (a case stops once it has --factor lines)", highlight=False)
-        out.print(f"lm calls: at most {plan.cost.lm_calls + plan.paraphrase_calls_max}", highlight=False)
-        out.print(f"paraphrase calls: at most {plan.paraphrase_calls_max}", highlight=False)
-        out.print(f"input tokens (estimated): at most {plan.cost.input_tokens} for the generations", highlight=False)
-        out.print(f"output tokens (estimated): {plan.cost.output_tokens_typical} typical, at most {plan.cost.output_tokens_max}", highlight=False)
+        cost = plan.cost
+        print_fields(
+            [
+                ("cases", plan.cases),
+                ("generations", f"at most {plan.generations_max} (a case stops once it has --factor lines)"),
+                ("lm calls", f"at most {cost.lm_calls + plan.paraphrase_calls_max}"),
+                ("paraphrase calls", f"at most {plan.paraphrase_calls_max}"),
+                ("input tokens (estimated)", f"at most {cost.input_tokens} for the generations"),
+                ("output tokens (estimated)", f"{cost.output_tokens_typical} typical, at most {cost.output_tokens_max}"),
+            ]
+        )
         return
     with AugmentProgressBar("generations") as progress:
         outcome = run_augment_command(request, progress)

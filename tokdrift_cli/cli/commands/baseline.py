@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from tokdrift_cli.cli import options
-from tokdrift_cli.cli.console import err_console, out_console
+from tokdrift_cli.cli.console import err_console, print_fields
 from tokdrift_cli.cli.progress import GenerationProgress
 from tokdrift_cli.errors import InputError
 
@@ -219,23 +219,25 @@ def baseline(
     with GenerationProgress("generations") as progress:
         result = run_baseline_command(request, progress)
     written = f"wrote {output}" + (f" and {result.expected_path}" if result.expected_path else "")
-    _print_summary(baseline_table(result.artifact), result.artifact.summary.per_family, output, result.up_to_date, written)
+    _print_summary(
+        baseline_table(result.artifact), result.artifact.summary.per_family, output, result.up_to_date, written
+    )
 
 
 def print_plan(plan: BaselinePlan) -> None:
     """The --dry-run figures, one per line on stdout (what a script or a person budgets with)."""
     cost = plan.cost
-    console = out_console()
-    console.print(f"cases: {plan.cases}", highlight=False)
-    console.print(
-        f"generations: {plan.generations} ({plan.reusable} already done, {plan.generations - plan.reusable} to run)",
-        highlight=False,
-    )
-    console.print(f"lm calls: {cost.lm_calls}", highlight=False)
-    console.print(f"input tokens (estimated): {cost.input_tokens}", highlight=False)
-    console.print(
-        f"output tokens (estimated): {cost.output_tokens_typical} typical, at most {cost.output_tokens_max}",
-        highlight=False,
+    print_fields(
+        [
+            ("cases", plan.cases),
+            (
+                "generations",
+                f"{plan.generations} ({plan.reusable} already done, {plan.generations - plan.reusable} to run)",
+            ),
+            ("lm calls", cost.lm_calls),
+            ("input tokens (estimated)", cost.input_tokens),
+            ("output tokens (estimated)", f"{cost.output_tokens_typical} typical, at most {cost.output_tokens_max}"),
+        ]
     )
 
 
