@@ -11,6 +11,7 @@ import pytest
 from tests.fakes import FakeEngine
 from tests.stages.test_baseline import make_inputs, runner_for
 from tests.stages.test_optimize import run_fake_optimize
+from tokdrift_cli.artifacts.baseline import BaselineArtifact
 from tokdrift_cli.artifacts.header import Provenance
 from tokdrift_cli.artifacts.io import write_artifact
 from tokdrift_cli.core.suite import default_suite_path, load_suite
@@ -18,12 +19,10 @@ from tokdrift_cli.errors import CheckpointMismatchError, InputError
 from tokdrift_cli.stages.baseline import run_baseline, unit_key
 from tokdrift_cli.workflows.baseline_run import (
     BaselineRequest,
-    _previous_output,
-    _reusable_generations,
     _selected_cases,
     expected_results,
-    resume_fingerprint,
 )
+from tokdrift_cli.workflows.resume import previous_output, resume_fingerprint, reusable_generations
 
 
 def request(**overrides: object) -> BaselineRequest:
@@ -59,7 +58,7 @@ def finished(tmp_path: Path, mini_suite_path: Path):  # type: ignore[no-untyped-
 def test_finished_output_is_reused_whole(finished) -> None:  # type: ignore[no-untyped-def]
     path, artifact = finished
     expected = resume_fingerprint(artifact.config, "local/fake", "p1")
-    reusable = _reusable_generations(_previous_output(path, expected, restart=False))
+    reusable = reusable_generations(previous_output(path, BaselineArtifact, expected, restart=False))
     for case in artifact.cases:
         assert reusable[unit_key(case.case_id, case.prompt)] == case.original
         for variant in case.variants:
@@ -70,8 +69,8 @@ def test_other_config_is_refused_unless_restart(finished) -> None:  # type: igno
     path, artifact = finished
     other = resume_fingerprint(artifact.config.model_copy(update={"seed": 9}), "local/fake", "p1")
     with pytest.raises(CheckpointMismatchError, match="different config"):
-        _previous_output(path, other, restart=False)
-    assert _previous_output(path, other, restart=True) is None
+        previous_output(path, BaselineArtifact, other, restart=False)
+    assert previous_output(path, BaselineArtifact, other, restart=True) is None
     assert path.exists()  # refusing never deletes
 
 
@@ -155,7 +154,7 @@ def test_shards_never_share_an_output_or_the_whole_suite_figures(finished) -> No
     shard = resume_fingerprint(artifact.config.model_copy(update={"shard": "1/2"}), "local/fake", "p1")
     assert whole != shard
     with pytest.raises(CheckpointMismatchError):
-        _previous_output(path, shard, restart=False)
+        previous_output(path, BaselineArtifact, shard, restart=False)
     from tokdrift_cli.workflows.baseline_run import _prepare
 
     with pytest.raises(InputError, match="cannot be used with --shard"):

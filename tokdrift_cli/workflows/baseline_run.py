@@ -8,19 +8,20 @@ from pathlib import Path
 import orjson
 
 from tokdrift_cli.artifacts.baseline import BaselineArtifact, BaselineConfig
-from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_beside, checkpoint_path_for, fingerprint
+from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_beside, checkpoint_path_for
 from tokdrift_cli.artifacts.header import Provenance, input_file
 from tokdrift_cli.artifacts.io import read_artifact, write_artifact, write_bytes_atomic
 from tokdrift_cli.core.generation import Generation
 from tokdrift_cli.core.shards import parse_shard
 from tokdrift_cli.core.suite import Suite, default_suite_path, load_suite
 from tokdrift_cli.engines.resolve import ModelSettings, identify_model, resolve_model
-from tokdrift_cli.errors import ArtifactError, CheckpointMismatchError, InputError
+from tokdrift_cli.errors import InputError
 from tokdrift_cli.programs.cost import CostEstimate, estimate_generations
 from tokdrift_cli.programs.loading import LoadedProgram, load_program
 from tokdrift_cli.programs.runner import DspyIRRunner
-from tokdrift_cli.stages.baseline import BaselineInputs, plan_cases, run_baseline, unit_key
+from tokdrift_cli.stages.baseline import BaselineInputs, plan_cases, run_baseline
 from tokdrift_cli.stages.progress import ProgressSink
+from tokdrift_cli.workflows.resume import previous_output, resume_fingerprint, reusable_generations
 
 EXPECTED_RESULTS_PATH = Path("baselines/expected_results.json")
 
@@ -53,45 +54,6 @@ class BaselineOutcome:
     artifact: BaselineArtifact
     expected_path: Path | None
     up_to_date: bool = False
-
-
-def resume_fingerprint(config: BaselineConfig, model_id: str, program_hash: str) -> str:
-    """What must match for earlier generations to be reused (not: limit, which only selects cases).
-
-    The shard counts: two shards writing to the same output must not take each other's file.
-    """
-    # exclude_defaults: a setting added in a later version, left at its default,
-    # must not make older checkpoints and outputs look foreign.
-    settings = config.model_dump(mode="json", exclude={"limit", "fragile_threshold"}, exclude_defaults=True)
-    return fingerprint({"config": settings, "model_id": model_id, "program_hash": program_hash})
-
-
-def _previous_output(output: Path, expected: str, restart: bool) -> BaselineArtifact | None:
-    """A finished artifact at ``output`` made with the same config (refuses one made otherwise)."""
-    if restart or not output.exists():
-        return None
-    try:
-        previous = read_artifact(output, BaselineArtifact)
-    except ArtifactError as error:
-        raise InputError(f"{error}; choose another --output or pass --restart to overwrite it") from None
-    found = resume_fingerprint(previous.config, previous.provenance.model_id or "", previous.provenance.program_hash or "")
-    if found != expected:
-        raise CheckpointMismatchError(
-            f"{output} holds a baseline made with a different config; choose another --output "
-            "or pass --restart to overwrite it"
-        )
-    return previous
-
-
-def _reusable_generations(previous: BaselineArtifact | None) -> dict[str, Generation]:
-    if previous is None:
-        return {}
-    reusable = {}
-    for case in previous.cases:
-        reusable[unit_key(case.case_id, case.prompt)] = case.original
-        for variant in case.variants:
-            reusable[unit_key(case.case_id, variant.text)] = variant.generation
-    return reusable
 
 
 def _selected_cases(request: BaselineRequest, suite_hash: str) -> tuple[str | None, list[str] | None]:
@@ -169,7 +131,7 @@ def plan_baseline_command(request: BaselineRequest) -> BaselinePlan:
     prepared = _prepare(request)
     identity = identify_model(request.model, prepared.settings)
     expected = resume_fingerprint(prepared.config, identity.model_id, prepared.program.program_hash)
-    done = _reusable_generations(_previous_output(request.output, expected, request.restart))
+    done = reusable_generations(previous_output(request.output, BaselineArtifact, expected, request.restart))
     if not request.restart:
         checkpoint = Checkpoint(
             checkpoint_path_for(request.output), kind="baseline", config_fingerprint=expected, unit_model=Generation
@@ -194,7 +156,7 @@ def run_baseline_command(request: BaselineRequest, progress: ProgressSink) -> Ba
         seed=request.seed,
     )
     expected = resume_fingerprint(config, identity.model_id, loaded.program_hash)
-    previous = _previous_output(request.output, expected, request.restart)
+    previous = previous_output(request.output, BaselineArtifact, expected, request.restart)
     if previous is not None and previous.config == config and previous.provenance == provenance:
         # Finished with exactly this config: nothing to do (the model is not even loaded),
         # and rewriting would replace the measured wall time and call count with a replay's.
@@ -214,7 +176,7 @@ def run_baseline_command(request: BaselineRequest, progress: ProgressSink) -> Ba
                 inputs,
                 DspyIRRunner(loaded.module, model.lm),
                 checkpoint=checkpoint,
-                reusable=_reusable_generations(previous),
+                reusable=reusable_generations(previous),
                 workers=request.workers,
                 progress=progress,
             )

@@ -6,7 +6,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from tokdrift_cli.artifacts.baseline import BaselineArtifact
-from tokdrift_cli.artifacts.checkpoint import checkpoint_beside, fingerprint
+from tokdrift_cli.artifacts.checkpoint import checkpoint_beside
 from tokdrift_cli.artifacts.code_baseline import CodeBaselineArtifact, CodeBaselineConfig, CodeStage
 from tokdrift_cli.artifacts.header import Provenance, input_file
 from tokdrift_cli.artifacts.io import read_artifact, sha256_file, write_artifact
@@ -14,7 +14,7 @@ from tokdrift_cli.codegen.generators import GeneratesCode, TemplatedCodeGenerato
 from tokdrift_cli.core.generation import Generation
 from tokdrift_cli.core.suite import default_suite_path, load_suite
 from tokdrift_cli.engines.resolve import ModelSettings, identify_model, resolve_model
-from tokdrift_cli.errors import ArtifactError, CheckpointMismatchError, InputError
+from tokdrift_cli.errors import InputError
 from tokdrift_cli.stages.code_baseline import (
     CodeBaselineInputs,
     CodeBaselineRun,
@@ -23,6 +23,7 @@ from tokdrift_cli.stages.code_baseline import (
     run_code_baseline,
 )
 from tokdrift_cli.stages.progress import ProgressSink
+from tokdrift_cli.workflows.resume import previous_output, resume_fingerprint, reusable_generations
 
 TEMPLATED_HASH = "templated-v1"
 
@@ -59,12 +60,6 @@ def _needs_model(request: CodeBaselineRequest) -> bool:
     return request.code_generator == "lm" or request.stage is CodeStage.END_TO_END
 
 
-def code_resume_fingerprint(config: CodeBaselineConfig, model_id: str | None, program_hash: str) -> str:
-    """What must match for earlier generations to be reused (not: limit, which only selects cases)."""
-    settings = config.model_dump(mode="json", exclude={"limit", "fragile_threshold"}, exclude_defaults=True)
-    return fingerprint({"config": settings, "model_id": model_id, "program_hash": program_hash})
-
-
 def _reusable_irs(
     path: Path | None, config: CodeBaselineConfig, provenance: Provenance, ir_program_hash: str | None
 ) -> dict[str, Generation]:
@@ -73,8 +68,6 @@ def _reusable_irs(
         return {}
     if config.stage is not CodeStage.END_TO_END:
         raise InputError("--from-baseline only applies to --stage end-to-end (ir-to-code starts from gold IRs)")
-    from tokdrift_cli.stages.baseline import unit_key
-
     baseline = read_artifact(path, BaselineArtifact)
     theirs = baseline.provenance
     if (theirs.model_id, theirs.model_fingerprint, theirs.suite_hash, theirs.program_hash) != (
@@ -92,12 +85,7 @@ def _reusable_irs(
         raise InputError(
             f"{path} was made with another --temperature, --max-tokens or --seed; its IRs cannot be reused"
         )
-    reusable = {}
-    for case in baseline.cases:
-        reusable[unit_key(case.case_id, case.prompt)] = case.original
-        for variant in case.variants:
-            reusable[unit_key(case.case_id, variant.text)] = variant.generation
-    return reusable
+    return reusable_generations(baseline)
 
 
 def _relevant(request: CodeBaselineRequest) -> CodeBaselineRequest:
@@ -176,8 +164,8 @@ def run_code_baseline_command(request: CodeBaselineRequest, progress: ProgressSi
     inputs = [input_file("suite", suite_path, suite.sha256)]
     if request.from_baseline is not None:
         inputs.append(input_file("ir_baseline", request.from_baseline, sha256_file(request.from_baseline)))
-    expected = code_resume_fingerprint(config, provenance.model_id, provenance.program_hash or "")
-    previous = _previous_code_output(request.output, expected, request.restart)
+    expected = resume_fingerprint(config, provenance.model_id, provenance.program_hash or "")
+    previous = previous_output(request.output, CodeBaselineArtifact, expected, request.restart)
     if previous is not None and previous.config == config and previous.provenance == provenance:
         return CodeBaselineOutcome(artifact=previous, up_to_date=True)
     model = resolve_model(request.model, settings, identity) if identity is not None else None
@@ -214,22 +202,3 @@ def run_code_baseline_command(request: CodeBaselineRequest, progress: ProgressSi
         if model is not None:
             model.close()
     return CodeBaselineOutcome(artifact=artifact)
-
-
-def _previous_code_output(output: Path, expected: str, restart: bool) -> CodeBaselineArtifact | None:
-    """A finished code baseline at ``output`` made with the same config (refuses one made otherwise)."""
-    if restart or not output.exists():
-        return None
-    try:
-        previous = read_artifact(output, CodeBaselineArtifact)
-    except ArtifactError as error:
-        raise InputError(f"{error}; choose another --output or pass --restart to overwrite it") from None
-    found = code_resume_fingerprint(
-        previous.config, previous.provenance.model_id, previous.provenance.program_hash or ""
-    )
-    if found != expected:
-        raise CheckpointMismatchError(
-            f"{output} holds a code baseline made with a different config; choose another --output "
-            "or pass --restart to overwrite it"
-        )
-    return previous
