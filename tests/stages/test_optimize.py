@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 
 import dspy
 import pytest
@@ -121,38 +122,120 @@ def test_optimize_runs_the_same_adapter_as_baseline() -> None:
 
 
 class _FixedGenerator(dspy.Module):
-    """Answers every request with the same IR: right for some gold IRs, wrong for others."""
+    """Answers every request with the same IR, except requests that name a prompt it gets wrong."""
 
-    def __init__(self, answer: IR) -> None:
+    def __init__(self, answer: IR, wrong_on: tuple[str, ...] = ()) -> None:
         super().__init__()
         self.answer = answer
+        self.wrong_on = wrong_on
+        self.predictor = dspy.Predict("request -> spec")
+        self.seen: list[str] = []
 
     def forward(self, request: str) -> dspy.Prediction:
+        self.seen.append(request)
+        if any(marker in request for marker in self.wrong_on):
+            return dspy.Prediction(ir=ir(name="wrong"))
         return dspy.Prediction(ir=self.answer)
 
 
-class _Candidate:
-    def __init__(self, answer: IR) -> None:
-        self.generator = _FixedGenerator(answer)
+def candidate_program(answer: IR, wrong_on: tuple[str, ...] = (), demo_requests: tuple[str, ...] = ()):  # type: ignore[no-untyped-def]
+    from tokdrift_cli.programs.robust import RobustIRGenerator
+
+    generator = _FixedGenerator(answer, wrong_on)
+    generator.predictor.demos = [dspy.Example(request=text, spec="s") for text in demo_requests]
+    return RobustIRGenerator(generator)  # type: ignore[arg-type]
 
 
-class _Compiled(_Candidate):
-    def __init__(self, candidates: list[dict[str, object]]) -> None:
-        super().__init__(ir(name="compiled"))
-        self.candidate_programs = candidates
+def selection_examples(count: int) -> list[dspy.Example]:
+    return [
+        dspy.Example(request=f"prompt {i}", variants=[f"variant {i}"], gold=ir(name="f"), prompt_id=f"p{i}")
+        for i in range(count)
+    ]
 
 
-def test_select_candidate_keeps_accuracy() -> None:
-    from tokdrift_cli.stages.optimize import select_candidate
+def test_choose_candidate_passes_over_a_candidate_that_loses_accuracy() -> None:
+    from tokdrift_cli.stages.candidate_selection import Candidate, choose_candidate, text_to_base
 
-    devset = [dspy.Example(request="r1", gold=ir(name="f")), dspy.Example(request="r2", gold=ir(name="f"))]
-    stable_but_wrong = _Candidate(ir(name="g"))
-    accurate = _Candidate(ir(name="f"))
-    compiled = _Compiled([{"score": 90.0, "program": stable_but_wrong}, {"score": 60.0, "program": accurate}])
-    program, score, accuracy = select_candidate(compiled, devset, floor=1.0)
-    assert program is accurate and score == 0.6 and accuracy == 1.0
-    # No floor: the metric alone decides.
-    assert select_candidate(compiled, devset, floor=None)[0] is compiled
-    # Nobody meets the floor: the most accurate wins.
-    only_wrong = _Compiled([{"score": 90.0, "program": stable_but_wrong}])
-    assert select_candidate(only_wrong, devset, floor=1.0)[2] == 0.0
+    selection = selection_examples(4)
+    base = candidate_program(ir(name="f"), wrong_on=("variant 1", "variant 3"))  # right on all 4, drifts on 2
+    # Consistently wrong on prompt 2: a larger metric gain, but one prompt less accurate.
+    stable_but_wrong = Candidate("stable", candidate_program(ir(name="f"), wrong_on=("prompt 2", "variant 2")), 0.9)
+    accurate = Candidate("accurate", candidate_program(ir(name="f"), wrong_on=("variant 1",)), 0.6)
+    program, records = choose_candidate(
+        [stable_but_wrong, accurate], base, selection, text_to_base(selection), keep_accuracy=True
+    )
+    assert program is accurate.program
+    by_label = {record.label: record for record in records}
+    assert (by_label["stable"].accurate, by_label["stable"].base_accurate) == (3, 4)
+    assert not by_label["stable"].eligible
+    assert by_label["stable"].gain > by_label["accurate"].gain > 0
+    assert [record.label for record in records if record.chosen] == ["accurate"]
+    # On the metric alone, the less accurate candidate would have won.
+    program, _ = choose_candidate(
+        [stable_but_wrong, accurate], base, selection, text_to_base(selection), keep_accuracy=False
+    )
+    assert program is stable_but_wrong.program
+
+
+def test_choose_candidate_keeps_the_base_program_when_every_candidate_loses_accuracy() -> None:
+    from tokdrift_cli.stages.candidate_selection import BASE_LABEL, Candidate, choose_candidate, text_to_base
+
+    selection = selection_examples(3)
+    base = candidate_program(ir(name="f"), wrong_on=("variant 0",))
+    # Perfectly consistent, but wrong on a request the base program gets right.
+    worse = Candidate("worse", candidate_program(ir(name="f"), wrong_on=("prompt 1", "variant 1")), 0.9)
+    program, records = choose_candidate([worse], base, selection, text_to_base(selection), keep_accuracy=True)
+    assert program is base
+    assert records[0].label == BASE_LABEL and records[0].chosen
+    assert not records[1].eligible
+    # --metric-only: its consistency gain outweighs the lost prompt on the metric, so it wins.
+    program, records = choose_candidate([worse], base, selection, text_to_base(selection), keep_accuracy=False)
+    assert program is worse.program and records[1].gain > 0
+
+
+def test_a_candidate_is_not_scored_on_the_prompts_its_demos_came_from() -> None:
+    from tokdrift_cli.stages.candidate_selection import Candidate, choose_candidate, text_to_base
+
+    selection = selection_examples(3)
+    base = candidate_program(ir(name="f"), wrong_on=("prompt 2", "variant 1"))
+    # Its demo is made from prompt 2's metric variant: prompt 2 is left out of its selection prompts.
+    memorising = candidate_program(ir(name="f"), demo_requests=("variant 2",))
+    program, records = choose_candidate(
+        [Candidate("memorising", memorising, 0.8)], base, selection, text_to_base(selection), keep_accuracy=True
+    )
+    record = records[1]
+    assert record.prompts == 2 and record.accurate == 2 and record.base_accurate == 2
+    assert "prompt 2" not in memorising.generator.seen and program is memorising
+
+
+def test_a_failing_candidate_scores_zero() -> None:
+    from tokdrift_cli.stages.candidate_selection import evaluate_prompts
+
+    class Broken(dspy.Module):
+        def forward(self, request: str, variants: list[str]) -> dspy.Prediction:
+            raise RuntimeError("model gone")
+
+    outcomes = evaluate_prompts(Broken(), selection_examples(2))  # type: ignore[arg-type]
+    assert {key: (o.score, o.accurate) for key, o in outcomes.items()} == {"p0": (0.0, False), "p1": (0.0, False)}
+
+
+def test_dspy_candidates_keep_those_that_beat_the_base_on_dev() -> None:
+    from tokdrift_cli.stages.candidate_selection import dspy_candidates
+
+    good, poor = candidate_program(ir()), candidate_program(ir())
+
+    compiled = SimpleNamespace(
+        candidate_programs=[{"score": 70.0, "seed": 2, "program": good}, {"score": 20.0, "seed": -3, "program": poor}]
+    )
+    chosen = dspy_candidates(compiled, 0.3, dev_score=lambda program: 0.0)
+    assert [(c.label, c.dev_score) for c in chosen] == [("random-search seed 2", 0.7)]
+    single = dspy_candidates(good, 0.3, dev_score=lambda program: 0.55)
+    assert single[0].program is good and single[0].dev_score == 0.55
+
+
+def test_optimize_records_the_selection_in_the_artifact() -> None:
+    artifact = run_fake_optimize(FakeEngine())
+    selection = artifact.scores.selection
+    assert selection[0].label == "base program" and selection[0].prompts == artifact.scores.selection_prompts
+    assert artifact.scores.selection_prompts == len(artifact.split.train) + len(artifact.split.dev)
+    assert sum(record.chosen for record in selection) == 1

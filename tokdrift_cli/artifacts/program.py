@@ -5,7 +5,8 @@ beside our header. The signature hash guards loading: DSPy's ``load_state``
 into a program of another shape succeeds silently, so we check first.
 
 Schema history:
-  1 - first version.
+  1 - first version; ``scores.selection`` and ``scores.selection_prompts``
+      were added later with defaults, so older files still read.
 """
 
 from __future__ import annotations
@@ -36,6 +37,26 @@ class OptimizeConfig(BaseModel):
     split_fractions: tuple[float, float, float]
 
 
+class CandidateRecord(BaseModel):
+    """One program considered at selection, against the base program on the same prompts."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: str
+    dev_score: float | None  # the optimizer's own dev score (None for the base program)
+    prompts: int  # train and dev prompts scored: all but those its demos came from
+    score: float  # mean robustness-aware metric on those prompts
+    base_score: float  # the base program's mean on the same prompts
+    accurate: int  # prompts whose IR matches gold on the signature
+    base_accurate: int
+    eligible: bool  # no less accurate than the base program (or --metric-only)
+    chosen: bool = False
+
+    @property
+    def gain(self) -> float:
+        return self.score - self.base_score
+
+
 class ProgramScores(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -48,6 +69,9 @@ class ProgramScores(BaseModel):
     optimized_dev_accuracy: float | None = None
     accuracy_floor: float | None = None
     candidates_evaluated: int | None = None
+    # Train and dev prompts the candidates were re-scored on, and the verdicts.
+    selection_prompts: int | None = None
+    selection: list[CandidateRecord] = []
 
 
 class ProgramArtifact(Artifact):

@@ -2,13 +2,15 @@
 
 The split is by base prompt; the optimizer sees only train and dev prompts
 and their variants. Test prompts are left for ``baseline --program`` and
-``validate``.
+``validate``. The DSPy optimizer proposes candidates ranked on dev; the
+final choice is made on train and dev prompts together
+(:mod:`tokdrift_cli.stages.candidate_selection`).
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +28,7 @@ from tokdrift_cli.programs.ir_generator import IRGenerator, prediction_ir, to_dr
 from tokdrift_cli.programs.loading import program_hash
 from tokdrift_cli.programs.program_file import signature_hash
 from tokdrift_cli.programs.robust import DEMO_THRESHOLD, METRIC_NAME, RobustIRGenerator, robustness_metric
+from tokdrift_cli.stages.candidate_selection import choose_candidate, demo_bases, dspy_candidates, text_to_base
 
 
 @dataclass(frozen=True)
@@ -48,14 +51,14 @@ class OptimizeModels:
 
 
 def make_examples(cases: Sequence[SuiteCase], *, metric_variants: int, seed: int) -> list[dspy.Example]:
-    """One example per case: the request, some variants for the metric, and the gold spec."""
+    """One example per case: the request, some variants for the metric, the gold spec and the base prompt id."""
     examples = []
     for case in cases:
         variants = [v.text for v in generate_variants(case.prompt, count=metric_variants, seed=seed)]
         examples.append(
-            dspy.Example(request=case.prompt, variants=variants, spec=to_draft(case.gold), gold=case.gold).with_inputs(
-                "request", "variants"
-            )
+            dspy.Example(
+                request=case.prompt, variants=variants, spec=to_draft(case.gold), gold=case.gold, prompt_id=case.base_case_id
+            ).with_inputs("request", "variants")
         )
     return examples
 
@@ -139,31 +142,6 @@ def signature_accuracy(program: RobustIRGenerator, devset: list[dspy.Example]) -
     return right / len(devset)
 
 
-def select_candidate(
-    compiled: Any, devset: list[dspy.Example], floor: float | None
-) -> tuple[RobustIRGenerator, float, float | None]:
-    """The best-scoring candidate whose dev accuracy is at least ``floor`` (the base program's).
-
-    Robustness-aware scores reward stable output; on a small model the most
-    stable demo set can cost accuracy. With a floor, a candidate that loses
-    accuracy on dev is passed over for the next best that does not; if every
-    candidate loses some, the most accurate one is taken. Returns the program,
-    its metric score (0-1) and its dev accuracy.
-    """
-    candidates = getattr(compiled, "candidate_programs", None)
-    if floor is None or not candidates:
-        return compiled, float("nan"), None
-    scored = []
-    for candidate in candidates:  # already sorted by score, best first
-        accuracy = signature_accuracy(candidate["program"], devset)
-        score = float(candidate["score"]) / 100.0
-        if accuracy >= floor:
-            return candidate["program"], score, accuracy
-        scored.append((accuracy, score, candidate["program"]))
-    accuracy, score, program = max(scored, key=lambda item: (item[0], item[1]))
-    return program, score, accuracy
-
-
 def _clean_demos(generator: IRGenerator) -> None:
     """Keep only the signature's fields in each demo (drop gold IRs and variant lists)."""
     for predictor in generator.predictors():
@@ -173,7 +151,13 @@ def _clean_demos(generator: IRGenerator) -> None:
         ]
 
 
-def optimize_program(inputs: OptimizeInputs, models: OptimizeModels) -> ProgramArtifact:
+def optimize_program(
+    inputs: OptimizeInputs, models: OptimizeModels, on_selection_prompt: Callable[[int, int], None] | None = None
+) -> ProgramArtifact:
+    """Compile candidates with the DSPy optimizer, then choose one on train and dev prompts.
+
+    ``on_selection_prompt(done, total)`` reports the re-scoring of candidates.
+    """
     started = time.perf_counter()
     config = inputs.config
     train_ids, dev_ids = set(inputs.split.train), set(inputs.split.dev)
@@ -183,6 +167,9 @@ def optimize_program(inputs: OptimizeInputs, models: OptimizeModels) -> ProgramA
         raise InputError("the split leaves no train or no dev prompts; use a larger suite")
     trainset = make_examples(train_cases, metric_variants=config.metric_variants, seed=config.seed)
     devset = make_examples(dev_cases, metric_variants=config.metric_variants, seed=config.seed)
+    # Selection prompts: the suite's own train prompts (not augmented lines) and dev.
+    train_originals = [case for case in inputs.suite_cases if case.id in train_ids]
+    selection = make_examples(train_originals, metric_variants=config.metric_variants, seed=config.seed) + devset
     teacher = RobustIRGenerator(inputs.base_program.deepcopy())
     student = RobustIRGenerator(inputs.base_program.deepcopy())
     # The same adapter as `baseline`: compact prompt, schema-constrained answer.
@@ -191,13 +178,26 @@ def optimize_program(inputs: OptimizeInputs, models: OptimizeModels) -> ProgramA
         baseline_accuracy = signature_accuracy(teacher, devset)
         optimizer = _optimizer(config, models.prompt_lm)
         compiled = _compile(optimizer, config, student, teacher, trainset, devset)
-        candidates = getattr(compiled, "candidate_programs", None)
-        floor = baseline_accuracy if config.keep_accuracy else None
-        compiled, _, optimized_accuracy = select_candidate(compiled, devset, floor)
-        optimized_dev = _evaluate(compiled, devset, config.max_errors)
-        if optimized_accuracy is None:
-            optimized_accuracy = signature_accuracy(compiled, devset)
-    generator: IRGenerator = compiled.generator
+        candidates = dspy_candidates(compiled, baseline_dev, lambda program: _evaluate(program, devset, config.max_errors))
+        excluded = {candidate.label: demo_bases(candidate.program, text_to_base(trainset)) for candidate in candidates}
+        total = len(selection) + sum(
+            sum(1 for example in selection if example.prompt_id not in excluded[candidate.label]) for candidate in candidates
+        )
+        done = 0
+
+        def on_prompt() -> None:
+            nonlocal done
+            done += 1
+            if on_selection_prompt is not None:
+                on_selection_prompt(done, total)
+
+        chosen, records = choose_candidate(
+            candidates, teacher, selection, text_to_base(trainset), keep_accuracy=config.keep_accuracy,
+            on_prompt=on_prompt,
+        )
+        optimized_dev = _evaluate(chosen, devset, config.max_errors)
+        optimized_accuracy = signature_accuracy(chosen, devset)
+    generator: IRGenerator = chosen.generator.deepcopy()
     _clean_demos(generator)
     return ProgramArtifact(
         inputs=inputs.inputs,
@@ -212,8 +212,10 @@ def optimize_program(inputs: OptimizeInputs, models: OptimizeModels) -> ProgramA
             optimized_dev=optimized_dev,
             baseline_dev_accuracy=baseline_accuracy,
             optimized_dev_accuracy=optimized_accuracy,
-            accuracy_floor=floor,
-            candidates_evaluated=len(candidates) if candidates is not None else None,
+            accuracy_floor=baseline_accuracy if config.keep_accuracy else None,
+            candidates_evaluated=len(getattr(compiled, "candidate_programs", None) or [compiled]),
+            selection_prompts=len(selection),
+            selection=records,
         ),
         lm_calls=int(models.call_counter()),
         cached_calls=0,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -81,7 +82,9 @@ def suite_split(cases: Any, seed: int, dev_share: float = 0.2) -> Split:
         raise InputError(f"--dev-share {dev_share}: {error}") from None
 
 
-def run_optimize_command(request: OptimizeRequest) -> ProgramArtifact:
+def run_optimize_command(
+    request: OptimizeRequest, on_selection_prompt: Callable[[int, int], None] | None = None
+) -> ProgramArtifact:
     import dspy
 
     suite_path = request.suite_path or default_suite_path()
@@ -136,6 +139,7 @@ def run_optimize_command(request: OptimizeRequest) -> ProgramArtifact:
                 ),
                 OptimizeModels(task_lm=task.lm, prompt_lm=prompt.lm if prompt else None,
                                call_counter=lambda: counter.count),
+                on_selection_prompt,
             )
     finally:
         task.close()

@@ -60,8 +60,9 @@ def optimize(
         bool,
         typer.Option(
             "--keep-accuracy/--metric-only",
-            help="Pick the best candidate whose dev accuracy is at least the base program's "
-            "(default), or the best on the metric alone.",
+            help="Candidates that beat the base program on dev are re-scored on every train and dev prompt "
+            "their demos were not made from; keep only those at least as accurate there as the base program "
+            "(default), or choose on the metric alone. The base program is kept if none qualifies.",
         ),
     ] = True,
     dev_share: Annotated[
@@ -83,7 +84,11 @@ def optimize(
     from tokdrift_cli.workflows.optimize_run import OptimizeRequest, run_optimize_command
 
     console = err_console()
-    with console.status("optimizing (DSPy prints its own progress below)…"):
+    with console.status("optimizing (DSPy prints its own progress below)…") as status:
+
+        def on_selection_prompt(done: int, total: int) -> None:
+            status.update(f"re-scoring candidates on train and dev prompts: {done}/{total}")
+
         artifact = run_optimize_command(
             OptimizeRequest(
                 output=output, suite_path=suite, trainset_path=trainset, optimizer=optimizer.value, model=model,
@@ -91,7 +96,8 @@ def optimize(
                 metric_variants=metric_variants, max_bootstrapped_demos=max_bootstrapped_demos,
                 max_labeled_demos=max_labeled_demos, candidates=candidates, max_errors=max_errors,
                 max_tokens=max_tokens, keep_accuracy=keep_accuracy, dev_share=dev_share, restart=restart,
-            )
+            ),
+            on_selection_prompt,
         )
     scores = artifact.scores
     accuracy = ""
@@ -102,4 +108,13 @@ def optimize(
         f"split train {len(artifact.split.train)} / dev {len(artifact.split.dev)} / test {len(artifact.split.test)}; "
         f"{artifact.lm_calls} LM calls (+{artifact.cached_calls} from cache); {artifact.wall_time_s:.0f} s"
     )
+    for record in scores.selection:
+        mark = "chosen" if record.chosen else ("eligible" if record.eligible else "less accurate")
+        console.print(
+            f"  {record.label}: {record.prompts} prompts, accurate {record.accurate} (base {record.base_accurate}), "
+            f"metric {record.score:.3f} (base {record.base_score:.3f}) - {mark}",
+            markup=False,
+        )
+    if any(record.chosen and record.dev_score is None for record in scores.selection):
+        console.print("no candidate beat the base program without losing accuracy: the file holds the base program")
     console.print(f"wrote {output}; measure it with: tokdrift baseline --program {output} --output after.json")

@@ -1,0 +1,156 @@
+"""Choose among an optimizer's candidate programs on more prompts than dev alone.
+
+Why: DSPy ranks candidates on the dev split, which on the 45-prompt core suite
+holds 9 prompts. That cannot see a candidate whose demos make a small model
+copy their types (a ``list[list[int]]`` return, a dropped parameter) and lose
+one prompt in ten elsewhere. So every candidate that beats the base program
+on dev is scored again on all train and dev prompts, *except* the prompts its
+own demos were made from: a demo of the very prompt is an answer key, not a
+sign that the program generalises.
+
+The comparison is paired: each candidate meets the base program on exactly
+its own selection prompts. With ``keep_accuracy`` a candidate must be at
+least as accurate as the base program there (signature accuracy, the
+figure ``baseline`` reports); among those, the largest gain on the
+robustness-aware metric wins. The base program is always eligible, so when
+no candidate earns its place, the base program is kept and the artifact says
+so rather than shipping a regression.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import dspy
+
+from tokdrift_cli.artifacts.program import CandidateRecord
+from tokdrift_cli.core.equivalence import match_gold
+from tokdrift_cli.programs.robust import RobustIRGenerator, robustness_metric
+
+BASE_LABEL = "base program"
+
+
+@dataclass(frozen=True)
+class PromptOutcome:
+    """One selection prompt under one program."""
+
+    score: float  # the robustness-aware metric, 0-1
+    accurate: bool  # the request's IR matches gold on the signature
+
+
+@dataclass(frozen=True)
+class Candidate:
+    label: str
+    program: RobustIRGenerator
+    dev_score: float | None  # the optimizer's own dev score, 0-1
+
+
+def evaluate_prompts(
+    program: RobustIRGenerator, examples: Sequence[dspy.Example], on_prompt: Callable[[], None] | None = None
+) -> dict[str, PromptOutcome]:
+    """Score ``program`` on each example, keyed by the example's base prompt id."""
+    outcomes: dict[str, PromptOutcome] = {}
+    for example in examples:
+        try:
+            prediction = program(request=example.request, variants=example.variants)
+        except Exception:  # noqa: BLE001 - a failed generation scores 0 and is not accurate
+            outcomes[example.prompt_id] = PromptOutcome(score=0.0, accurate=False)
+        else:
+            outcomes[example.prompt_id] = PromptOutcome(
+                score=robustness_metric(example, prediction),
+                accurate=match_gold(prediction.ir, example.gold).equivalent,
+            )
+        if on_prompt is not None:
+            on_prompt()
+    return outcomes
+
+
+def text_to_base(examples: Iterable[dspy.Example]) -> dict[str, str]:
+    """Every text the optimizer saw (requests and their metric variants) -> its base prompt id."""
+    mapping: dict[str, str] = {}
+    for example in examples:
+        for text in [example.request, *example.variants]:
+            mapping[text] = example.prompt_id
+    return mapping
+
+
+def demo_bases(program: RobustIRGenerator, bases_by_text: Mapping[str, str]) -> set[str]:
+    """The base prompts a program's demos were made from (demos from elsewhere are ignored)."""
+    bases: set[str] = set()
+    for predictor in program.generator.predictors():
+        for demo in predictor.demos:
+            base = demo.get("prompt_id") or bases_by_text.get(demo.get("request", ""))
+            if base:
+                bases.add(base)
+    return bases
+
+
+def _mean(values: Sequence[float]) -> float:
+    return sum(values) / len(values) if values else 0.0
+
+
+def choose_candidate(
+    candidates: Sequence[Candidate],
+    base: RobustIRGenerator,
+    selection: Sequence[dspy.Example],
+    bases_by_text: Mapping[str, str],
+    *,
+    keep_accuracy: bool,
+    on_prompt: Callable[[], None] | None = None,
+) -> tuple[RobustIRGenerator, list[CandidateRecord]]:
+    """The chosen program and one record per program considered (the base program first)."""
+    base_outcomes = evaluate_prompts(base, selection, on_prompt)
+    records = [
+        CandidateRecord(
+            label=BASE_LABEL, dev_score=None, prompts=len(base_outcomes),
+            score=_mean([o.score for o in base_outcomes.values()]),
+            base_score=_mean([o.score for o in base_outcomes.values()]),
+            accurate=sum(o.accurate for o in base_outcomes.values()),
+            base_accurate=sum(o.accurate for o in base_outcomes.values()),
+            eligible=True,
+        )
+    ]
+    programs: list[RobustIRGenerator] = [base]
+    for candidate in candidates:
+        excluded = demo_bases(candidate.program, bases_by_text)
+        prompts = [example for example in selection if example.prompt_id not in excluded]
+        outcomes = evaluate_prompts(candidate.program, prompts, on_prompt)
+        paired_base = [base_outcomes[example.prompt_id] for example in prompts]
+        accurate = sum(o.accurate for o in outcomes.values())
+        base_accurate = sum(o.accurate for o in paired_base)
+        records.append(
+            CandidateRecord(
+                label=candidate.label, dev_score=candidate.dev_score, prompts=len(prompts),
+                score=_mean([o.score for o in outcomes.values()]),
+                base_score=_mean([o.score for o in paired_base]),
+                accurate=accurate, base_accurate=base_accurate,
+                eligible=accurate >= base_accurate or not keep_accuracy,
+            )
+        )
+        programs.append(candidate.program)
+    best = max(
+        (index for index, record in enumerate(records) if record.eligible),
+        key=lambda index: (records[index].gain, records[index].accurate - records[index].base_accurate),
+    )
+    records[best] = records[best].model_copy(update={"chosen": True})
+    return programs[best], records
+
+
+def dspy_candidates(compiled: Any, baseline_dev: float, dev_score: Callable[[Any], float]) -> list[Candidate]:
+    """The optimizer's candidates that beat the base program on dev, best first.
+
+    Random search leaves every candidate on the compiled program; the other
+    optimizers return one program, scored on dev here.
+    """
+    ranked = getattr(compiled, "candidate_programs", None)
+    if not ranked:
+        return [Candidate(label="optimized", program=compiled, dev_score=dev_score(compiled))]
+    chosen = []
+    for entry in ranked:
+        score = float(entry["score"]) / 100.0
+        if score > baseline_dev:
+            chosen.append(Candidate(label=f"random-search seed {entry['seed']}", program=entry["program"],
+                                    dev_score=score))
+    return chosen
