@@ -239,3 +239,14 @@ def test_optimize_records_the_selection_in_the_artifact() -> None:
     assert selection[0].label == "base program" and selection[0].prompts == artifact.scores.selection_prompts
     assert artifact.scores.selection_prompts == len(artifact.split.train) + len(artifact.split.dev)
     assert sum(record.chosen for record in selection) == 1
+
+
+def test_mipro_without_optuna_says_how_to_install_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "optuna" else real_find_spec(name, *a))
+    engine = FakeEngine()
+    with pytest.raises(InputError, match=r"tokdrift\[mipro\]"):
+        run_fake_optimize(engine, optimizer="mipro")
+    assert engine.calls == 0  # refused before any model call

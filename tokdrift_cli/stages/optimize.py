@@ -9,6 +9,7 @@ final choice is made on train and dev prompts together
 
 from __future__ import annotations
 
+import importlib.util
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -79,10 +80,10 @@ def _optimizer(config: OptimizeConfig, prompt_lm: Any | None) -> Any:
     if prompt_lm is None and config.optimizer in ("copro", "gepa"):
         raise InputError(f"--optimizer {config.optimizer} proposes instructions: give it a --prompt-model")
     if config.optimizer == "mipro":
-        try:
-            from dspy.teleprompt import MIPROv2
-        except ImportError:  # pragma: no cover - depends on the optuna extra
-            raise InputError("--optimizer mipro needs optuna: pip install optuna") from None
+        if importlib.util.find_spec("optuna") is None:
+            raise InputError("--optimizer mipro needs optuna: pip install 'tokdrift[mipro]'")
+        from dspy.teleprompt import MIPROv2
+
         return MIPROv2(
             metric=robustness_metric,
             prompt_model=prompt_lm,
@@ -174,9 +175,9 @@ def optimize_program(
     student = RobustIRGenerator(inputs.base_program.deepcopy())
     # The same adapter as `baseline`: compact prompt, schema-constrained answer.
     with dspy.context(lm=models.task_lm, adapter=CompactJSONAdapter()):
+        optimizer = _optimizer(config, models.prompt_lm)  # refuses a missing proposer before any model call
         baseline_dev = _evaluate(teacher, devset, config.max_errors)
         baseline_accuracy = signature_accuracy(teacher, devset)
-        optimizer = _optimizer(config, models.prompt_lm)
         compiled = _compile(optimizer, config, student, teacher, trainset, devset)
         candidates = dspy_candidates(compiled, baseline_dev, lambda program: _evaluate(program, devset, config.max_errors))
         excluded = {candidate.label: demo_bases(candidate.program, text_to_base(trainset)) for candidate in candidates}
