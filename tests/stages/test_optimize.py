@@ -200,9 +200,12 @@ def test_a_candidate_is_not_scored_on_the_prompts_its_demos_came_from() -> None:
     base = candidate_program(ir(name="f"), wrong_on=("prompt 2", "variant 1"))
     # Its demo is made from prompt 2's metric variant: prompt 2 is left out of its selection prompts.
     memorising = candidate_program(ir(name="f"), demo_requests=("variant 2",))
+    progress: list[tuple[int, int]] = []
     program, records = choose_candidate(
-        [Candidate("memorising", memorising, 0.8)], base, selection, text_to_base(selection), keep_accuracy=True
+        [Candidate("memorising", memorising, 0.8)], base, selection, text_to_base(selection), keep_accuracy=True,
+        on_prompt=lambda done, total: progress.append((done, total)),
     )
+    assert progress == [(done, 5) for done in range(1, 6)]  # 3 prompts for the base program, 2 for the candidate
     record = records[1]
     assert record.prompts == 2 and record.accurate == 2 and record.base_accurate == 2
     assert "prompt 2" not in memorising.generator.seen and program is memorising

@@ -48,7 +48,7 @@ class Candidate:
 
 
 def evaluate_prompts(
-    program: RobustIRGenerator, examples: Sequence[dspy.Example], on_prompt: Callable[[], None] | None = None
+    program: RobustIRGenerator, examples: Sequence[dspy.Example], on_prompt: Callable[[], None] = lambda: None
 ) -> dict[str, PromptOutcome]:
     """Score ``program`` on each example, keyed by the example's base prompt id."""
     outcomes: dict[str, PromptOutcome] = {}
@@ -62,8 +62,7 @@ def evaluate_prompts(
                 score=robustness_metric(example, prediction),
                 accurate=match_gold(prediction.ir, example.gold).equivalent,
             )
-        if on_prompt is not None:
-            on_prompt()
+        on_prompt()
     return outcomes
 
 
@@ -98,37 +97,32 @@ def choose_candidate(
     bases_by_text: Mapping[str, str],
     *,
     keep_accuracy: bool,
-    on_prompt: Callable[[], None] | None = None,
+    on_prompt: Callable[[int, int], None] | None = None,
 ) -> tuple[RobustIRGenerator, list[CandidateRecord]]:
-    """The chosen program and one record per program considered (the base program first)."""
-    base_outcomes = evaluate_prompts(base, selection, on_prompt)
-    records = [
-        CandidateRecord(
-            label=BASE_LABEL, dev_score=None, prompts=len(base_outcomes),
-            score=_mean([o.score for o in base_outcomes.values()]),
-            base_score=_mean([o.score for o in base_outcomes.values()]),
-            accurate=sum(o.accurate for o in base_outcomes.values()),
-            base_accurate=sum(o.accurate for o in base_outcomes.values()),
-            eligible=True,
-        )
+    """The chosen program and one record per program considered (the base program first).
+
+    ``on_prompt(done, total)`` is called after each prompt scored.
+    """
+    prompts_of = [
+        [example for example in selection if example.prompt_id not in demo_bases(candidate.program, bases_by_text)]
+        for candidate in candidates
     ]
-    programs: list[RobustIRGenerator] = [base]
-    for candidate in candidates:
-        excluded = demo_bases(candidate.program, bases_by_text)
-        prompts = [example for example in selection if example.prompt_id not in excluded]
-        outcomes = evaluate_prompts(candidate.program, prompts, on_prompt)
+    total = len(selection) + sum(len(prompts) for prompts in prompts_of)
+    done = 0
+
+    def advance() -> None:
+        nonlocal done
+        done += 1
+        if on_prompt is not None:
+            on_prompt(done, total)
+
+    base_outcomes = evaluate_prompts(base, selection, advance)
+    base_record = _record(BASE_LABEL, None, list(base_outcomes.values()), list(base_outcomes.values()), keep_accuracy)
+    records, programs = [base_record], [base]
+    for candidate, prompts in zip(candidates, prompts_of, strict=True):
+        outcomes = evaluate_prompts(candidate.program, prompts, advance)
         paired_base = [base_outcomes[example.prompt_id] for example in prompts]
-        accurate = sum(o.accurate for o in outcomes.values())
-        base_accurate = sum(o.accurate for o in paired_base)
-        records.append(
-            CandidateRecord(
-                label=candidate.label, dev_score=candidate.dev_score, prompts=len(prompts),
-                score=_mean([o.score for o in outcomes.values()]),
-                base_score=_mean([o.score for o in paired_base]),
-                accurate=accurate, base_accurate=base_accurate,
-                eligible=accurate >= base_accurate or not keep_accuracy,
-            )
-        )
+        records.append(_record(candidate.label, candidate.dev_score, list(outcomes.values()), paired_base, keep_accuracy))
         programs.append(candidate.program)
     best = max(
         (index for index, record in enumerate(records) if record.eligible),
@@ -136,6 +130,18 @@ def choose_candidate(
     )
     records[best] = records[best].model_copy(update={"chosen": True})
     return programs[best], records
+
+
+def _record(
+    label: str, dev_score: float | None, outcomes: list[PromptOutcome], base: list[PromptOutcome], keep_accuracy: bool
+) -> CandidateRecord:
+    accurate = sum(outcome.accurate for outcome in outcomes)
+    base_accurate = sum(outcome.accurate for outcome in base)
+    return CandidateRecord(
+        label=label, dev_score=dev_score, prompts=len(outcomes),
+        score=_mean([outcome.score for outcome in outcomes]), base_score=_mean([outcome.score for outcome in base]),
+        accurate=accurate, base_accurate=base_accurate, eligible=accurate >= base_accurate or not keep_accuracy,
+    )
 
 
 def dspy_candidates(compiled: Any, baseline_dev: float, dev_score: Callable[[Any], float]) -> list[Candidate]:

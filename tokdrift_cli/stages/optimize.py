@@ -29,7 +29,7 @@ from tokdrift_cli.programs.ir_generator import IRGenerator, prediction_ir, to_dr
 from tokdrift_cli.programs.loading import program_hash
 from tokdrift_cli.programs.program_file import signature_hash
 from tokdrift_cli.programs.robust import DEMO_THRESHOLD, METRIC_NAME, RobustIRGenerator, robustness_metric
-from tokdrift_cli.stages.candidate_selection import choose_candidate, demo_bases, dspy_candidates, text_to_base
+from tokdrift_cli.stages.candidate_selection import choose_candidate, dspy_candidates, text_to_base
 
 
 @dataclass(frozen=True)
@@ -180,21 +180,9 @@ def optimize_program(
         baseline_accuracy = signature_accuracy(teacher, devset)
         compiled = _compile(optimizer, config, student, teacher, trainset, devset)
         candidates = dspy_candidates(compiled, baseline_dev, lambda program: _evaluate(program, devset, config.max_errors))
-        excluded = {candidate.label: demo_bases(candidate.program, text_to_base(trainset)) for candidate in candidates}
-        total = len(selection) + sum(
-            sum(1 for example in selection if example.prompt_id not in excluded[candidate.label]) for candidate in candidates
-        )
-        done = 0
-
-        def on_prompt() -> None:
-            nonlocal done
-            done += 1
-            if on_selection_prompt is not None:
-                on_selection_prompt(done, total)
-
         chosen, records = choose_candidate(
             candidates, teacher, selection, text_to_base(trainset), keep_accuracy=config.keep_accuracy,
-            on_prompt=on_prompt,
+            on_prompt=on_selection_prompt,
         )
         optimized_dev = _evaluate(chosen, devset, config.max_errors)
         optimized_accuracy = signature_accuracy(chosen, devset)
