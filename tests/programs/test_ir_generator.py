@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from types import SimpleNamespace
 from typing import Any
 
@@ -319,3 +320,26 @@ def test_prediction_ir_validates_an_ir_dict() -> None:
 def test_prediction_ir_without_ir_or_spec_is_a_type_error(prediction: Any) -> None:
     with pytest.raises(TypeError, match="neither an `ir` \\(IR\\) nor a `spec` \\(SpecDraft\\)"):
         prediction_ir(prediction)
+
+
+def test_a_spec_pickles_the_same_in_every_process() -> None:
+    """DSPy seeds its choice of bootstrapped demos with the demos' pickle: it must not vary with hash seeds."""
+    import subprocess
+    import sys
+
+    script = (
+        "import pickle, hashlib\n"
+        "from tokdrift_cli.programs.ir_generator import SpecDraft\n"
+        "draft = SpecDraft(signature='f(x: int) -> int', summary='s', effects=['raises ValueError'], assertions=[])\n"
+        "again = pickle.loads(pickle.dumps(draft))\n"
+        "assert again == draft and again.model_fields_set == draft.model_fields_set\n"
+        "print(hashlib.sha256(pickle.dumps(draft)).hexdigest())\n"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", script], env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True, text=True,
+            check=True,
+        ).stdout
+        for seed in ("1", "2", "3")
+    }
+    assert len(digests) == 1

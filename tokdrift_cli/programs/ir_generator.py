@@ -50,6 +50,18 @@ class SpecDraft(BaseModel):
         parse_signature(value)
         return value
 
+    # DSPy's BootstrapFewShot picks among a prompt's traces with a random
+    # generator seeded by the pickle of the demos. Pydantic pickles the set of
+    # fields that were set, whose order follows Python's per-process string
+    # hashing, so the same run chose other demos in another process and an
+    # interrupted optimize could not replay its cache. Sorted, it is stable.
+    def __getstate__(self) -> dict[Any, Any]:
+        state = super().__getstate__()
+        return {**state, "__pydantic_fields_set__": tuple(sorted(state["__pydantic_fields_set__"]))}
+
+    def __setstate__(self, state: dict[Any, Any]) -> None:
+        super().__setstate__({**state, "__pydantic_fields_set__": set(state["__pydantic_fields_set__"])})
+
 
 def parse_signature(text: str) -> FunctionSignature:
     """``name(a: int, b: str) -> bool`` as a :class:`FunctionSignature` (ValueError if not Python)."""
