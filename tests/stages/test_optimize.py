@@ -253,3 +253,41 @@ def test_mipro_without_optuna_says_how_to_install_it(monkeypatch: pytest.MonkeyP
     with pytest.raises(InputError, match=r"tokdrift\[mipro\]"):
         run_fake_optimize(engine, optimizer="mipro")
     assert engine.calls == 0  # refused before any model call
+
+
+def test_with_base_demos_puts_the_base_demos_last_and_leaves_the_candidate_alone() -> None:
+    from tokdrift_cli.stages.candidate_selection import Candidate, with_base_demos
+
+    base = candidate_program(ir(), demo_requests=("base one", "base two"))
+    candidate = Candidate("seed 1", candidate_program(ir(), demo_requests=("mine",)), 0.5)
+    extended = with_base_demos(candidate, base)
+    assert [demo.request for demo in extended.program.generator.predictor.demos] == ["mine", "base one", "base two"]
+    assert [demo.request for demo in candidate.program.generator.predictor.demos] == ["mine"]
+    assert extended.label == "seed 1 + base demos" and extended.dev_score == 0.5
+
+
+def test_keep_base_demos_offers_every_candidate_with_the_hand_written_demos_last(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tokdrift_cli.programs.ir_generator import DEFAULT_DEMOS
+    from tokdrift_cli.stages import optimize
+    from tokdrift_cli.stages.candidate_selection import Candidate
+
+    offered: list[Candidate] = []
+
+    def fake_candidates(compiled, baseline_dev, dev_score):  # type: ignore[no-untyped-def]
+        labeled = next(entry["program"] for entry in compiled.candidate_programs if entry["seed"] == -2)
+        return [Candidate("random-search seed -2", labeled, 0.9)]  # gold demos from the train split
+
+    def take_first(candidates, base, selection, bases_by_text, **_):  # type: ignore[no-untyped-def]
+        offered.extend(candidates)
+        return candidates[0].program, []
+
+    monkeypatch.setattr(optimize, "dspy_candidates", fake_candidates)
+    monkeypatch.setattr(optimize, "choose_candidate", take_first)
+    artifact = run_fake_optimize(FakeEngine(), keep_base_demos=True)
+    assert [candidate.label for candidate in offered] == ["random-search seed -2 + base demos"]
+    demos = [demo["request"] for demo in artifact.state["generate"]["demos"]]
+    assert len(demos) > len(DEFAULT_DEMOS)
+    assert demos[-len(DEFAULT_DEMOS):] == [demo.request for demo in DEFAULT_DEMOS]
+    assert artifact.config.keep_base_demos

@@ -34,6 +34,9 @@ class OptimizeConfig(BaseModel):
     candidates: int
     max_errors: int
     keep_accuracy: bool = True
+    # Candidates keep the base program's demos after their own (default False
+    # in files written before the option existed).
+    keep_base_demos: bool = False
     split_fractions: tuple[float, float, float]
 
 

@@ -29,7 +29,12 @@ from tokdrift_cli.programs.ir_generator import IRGenerator, prediction_ir, to_dr
 from tokdrift_cli.programs.loading import program_hash
 from tokdrift_cli.programs.program_file import signature_hash
 from tokdrift_cli.programs.robust import DEMO_THRESHOLD, METRIC_NAME, RobustIRGenerator, robustness_metric
-from tokdrift_cli.stages.candidate_selection import choose_candidate, dspy_candidates, text_to_base
+from tokdrift_cli.stages.candidate_selection import (
+    choose_candidate,
+    dspy_candidates,
+    text_to_base,
+    with_base_demos,
+)
 
 
 @dataclass(frozen=True)
@@ -180,6 +185,8 @@ def optimize_program(
         baseline_accuracy = signature_accuracy(teacher, devset)
         compiled = _compile(optimizer, config, student, teacher, trainset, devset)
         candidates = dspy_candidates(compiled, baseline_dev, lambda program: _evaluate(program, devset, config.max_errors))
+        if config.keep_base_demos:
+            candidates = [with_base_demos(candidate, teacher) for candidate in candidates]
         chosen, records = choose_candidate(
             candidates, teacher, selection, text_to_base(trainset), keep_accuracy=config.keep_accuracy,
             on_prompt=on_selection_prompt,

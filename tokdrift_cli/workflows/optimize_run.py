@@ -45,6 +45,7 @@ class OptimizeRequest:
     max_errors: int
     max_tokens: int
     keep_accuracy: bool = True
+    keep_base_demos: bool = False
     dev_share: float = 0.2
     restart: bool = False
 
@@ -109,6 +110,7 @@ def run_optimize_command(
         candidates=request.candidates,
         max_errors=request.max_errors,
         keep_accuracy=request.keep_accuracy,
+        keep_base_demos=request.keep_base_demos,
         split_fractions=split.fractions,
     )
     cache_dir = cache_dir_for(request.output)

@@ -65,6 +65,14 @@ def optimize(
             "(default), or choose on the metric alone. The base program is kept if none qualifies.",
         ),
     ] = True,
+    keep_base_demos: Annotated[
+        bool,
+        typer.Option(
+            "--keep-base-demos/--replace-base-demos",
+            help="Give every candidate the base program's demos after its own (they stay closest to the request), "
+            "or let the optimizer's demos replace them (DSPy's own behaviour).",
+        ),
+    ] = False,
     dev_share: Annotated[
         float,
         typer.Option(
@@ -95,7 +103,8 @@ def optimize(
                 prompt_model=prompt_model, api_base=api_base, program=program, seed=seed,
                 metric_variants=metric_variants, max_bootstrapped_demos=max_bootstrapped_demos,
                 max_labeled_demos=max_labeled_demos, candidates=candidates, max_errors=max_errors,
-                max_tokens=max_tokens, keep_accuracy=keep_accuracy, dev_share=dev_share, restart=restart,
+                max_tokens=max_tokens, keep_accuracy=keep_accuracy, keep_base_demos=keep_base_demos,
+                dev_share=dev_share, restart=restart,
             ),
             on_selection_prompt,
         )
