@@ -90,3 +90,30 @@ def test_committed_code_verdicts_recompute_from_the_stored_code(path: Path) -> N
             assert verdict.equivalent == variant.verdict.equivalent, (case.case_id, variant.rule_ids)
             checked += 1
     assert checked > 0
+
+
+PROGRAMS = sorted(BASELINES.glob("program_*.json"))
+
+
+@pytest.mark.parametrize("path", PROGRAMS, ids=[path.name for path in PROGRAMS])
+def test_committed_programs_never_saw_a_test_prompt(path: Path) -> None:
+    """No demo of a committed program is a test-split function, and the chosen candidate is the best eligible one."""
+    from tokdrift_cli.artifacts.program import ProgramArtifact
+    from tokdrift_cli.programs.ir_generator import parse_signature
+
+    artifact = read_artifact(path, ProgramArtifact)
+    suite = {case.id: case for case in load_suite(default_suite_path()).cases}
+    test_names = {suite[case_id].gold.signature.name.lower().replace("_", "") for case_id in artifact.split.test}
+    demos = [demo for predictor in artifact.state.values() for demo in predictor["demos"]]
+    assert demos
+    for demo in demos:
+        name = parse_signature(demo["spec"]["signature"]).name.lower().replace("_", "")
+        assert name not in test_names, f"{path.name}: a demo specifies test function {name}"
+    selection = artifact.scores.selection
+    if selection:
+        chosen = [record for record in selection if record.chosen]
+        assert len(chosen) == 1 and chosen[0].eligible
+        assert chosen[0].gain == max(record.gain for record in selection if record.eligible)
+        for record in selection:
+            if artifact.config.keep_accuracy:
+                assert record.eligible == (record.accurate >= record.base_accurate)
