@@ -5,8 +5,9 @@ beside our header. The signature hash guards loading: DSPy's ``load_state``
 into a program of another shape succeeds silently, so we check first.
 
 Schema history:
-  1 - first version; ``scores.selection`` and ``scores.selection_prompts``
-      were added later with defaults, so older files still read.
+  1 - first version; ``config.keep_base_demos``, ``scores.selection`` and
+      ``scores.selection_prompts`` were added later with defaults, so older
+      files still read.
 """
 
 from __future__ import annotations

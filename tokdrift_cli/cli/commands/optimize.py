@@ -124,6 +124,8 @@ def optimize(
             f"metric {record.score:.3f} (base {record.base_score:.3f}) - {mark}",
             markup=False,
         )
-    if any(record.chosen and record.dev_score is None for record in scores.selection):
+    from tokdrift_cli.stages.candidate_selection import BASE_LABEL
+
+    if any(record.chosen and record.label == BASE_LABEL for record in scores.selection):
         console.print("no candidate beat the base program without losing accuracy: the file holds the base program")
     console.print(f"wrote {output}; measure it with: tokdrift baseline --program {output} --output after.json")
