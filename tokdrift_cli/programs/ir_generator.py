@@ -15,7 +15,6 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from tokdrift_cli.core.ir import IR, Assertion, Effect, FunctionSignature, Intent, Parameter
 
-
 # A Python-like signature line: small models have seen millions of these and
 # write them far more reliably than nested parameter objects. The pattern is
 # a grammar on the local engine, so it spells out the shape (every parameter
