@@ -33,3 +33,10 @@ def test_optimize_prints_every_candidates_selection_and_writes_them(
         assert f"{record.label}: {record.prompts} prompts, accurate {record.accurate}" in err
     chosen = next(record for record in artifact.scores.selection if record.chosen)
     assert ("the file holds the base program" in err) == (chosen.label == "base program")
+
+
+def test_base_demos_first_needs_keep_base_demos(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    output = tmp_path / "never.json"
+    assert run(["optimize", "--base-demos-first", "--output", str(output)]) == 2
+    assert "--keep-base-demos" in capsys.readouterr().err
+    assert not output.exists()

@@ -264,6 +264,9 @@ def test_with_base_demos_puts_the_base_demos_last_and_leaves_the_candidate_alone
     assert [demo.request for demo in extended.program.generator.predictor.demos] == ["mine", "base one", "base two"]
     assert [demo.request for demo in candidate.program.generator.predictor.demos] == ["mine"]
     assert extended.label == "seed 1 + base demos" and extended.dev_score == 0.5
+    first = with_base_demos(candidate, base, first=True)
+    assert [demo.request for demo in first.program.generator.predictor.demos] == ["base one", "base two", "mine"]
+    assert first.label == "base demos + seed 1"
 
 
 def test_keep_base_demos_offers_every_candidate_with_the_hand_written_demos_last(

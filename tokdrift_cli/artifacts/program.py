@@ -5,9 +5,9 @@ beside our header. The signature hash guards loading: DSPy's ``load_state``
 into a program of another shape succeeds silently, so we check first.
 
 Schema history:
-  1 - first version; ``config.keep_base_demos``, ``scores.selection`` and
-      ``scores.selection_prompts`` were added later with defaults, so older
-      files still read.
+  1 - first version; ``config.keep_base_demos``, ``config.base_demos_first``,
+      ``scores.selection`` and ``scores.selection_prompts`` were added later
+      with defaults, so older files still read.
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ class OptimizeConfig(BaseModel):
     # Candidates keep the base program's demos after their own (default False
     # in files written before the option existed).
     keep_base_demos: bool = False
+    base_demos_first: bool = False  # with keep_base_demos: before the candidate's demos, not after
     split_fractions: tuple[float, float, float]
 
 

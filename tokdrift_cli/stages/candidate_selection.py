@@ -144,17 +144,19 @@ def _record(
     )
 
 
-def with_base_demos(candidate: Candidate, base: RobustIRGenerator) -> Candidate:
-    """The candidate's demos followed by the base program's, which stay closest to the request.
+def with_base_demos(candidate: Candidate, base: RobustIRGenerator, *, first: bool = False) -> Candidate:
+    """The candidate's demos with the base program's, after them (closest to the request) or before.
 
-    Why: on a small model the last demos weigh most, and hand-written demos
-    chosen for varied types keep its signatures right while the optimizer's
-    demos teach what to leave out of effects and assertions.
+    Why: on a small model the last demos weigh most. Hand-written demos chosen
+    for varied types keep its signatures right, while the optimizer's demos
+    teach what to leave out of effects and assertions; which should come last
+    is an empirical question, so both orders can be tried.
     """
     program = candidate.program.deepcopy()
     for mine, theirs in zip(program.generator.predictors(), base.generator.predictors(), strict=True):
-        mine.demos = [*mine.demos, *theirs.demos]
-    return Candidate(label=f"{candidate.label} + base demos", program=program, dev_score=candidate.dev_score)
+        mine.demos = [*theirs.demos, *mine.demos] if first else [*mine.demos, *theirs.demos]
+    label = f"base demos + {candidate.label}" if first else f"{candidate.label} + base demos"
+    return Candidate(label=label, program=program, dev_score=candidate.dev_score)
 
 
 def dspy_candidates(compiled: Any, baseline_dev: float, dev_score: Callable[[Any], float]) -> list[Candidate]:

@@ -186,7 +186,7 @@ def optimize_program(
         compiled = _compile(optimizer, config, student, teacher, trainset, devset)
         candidates = dspy_candidates(compiled, baseline_dev, lambda program: _evaluate(program, devset, config.max_errors))
         if config.keep_base_demos:
-            candidates = [with_base_demos(candidate, teacher) for candidate in candidates]
+            candidates = [with_base_demos(c, teacher, first=config.base_demos_first) for c in candidates]
         chosen, records = choose_candidate(
             candidates, teacher, selection, text_to_base(trainset), keep_accuracy=config.keep_accuracy,
             on_prompt=on_selection_prompt,

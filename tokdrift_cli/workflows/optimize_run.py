@@ -46,6 +46,7 @@ class OptimizeRequest:
     max_tokens: int
     keep_accuracy: bool = True
     keep_base_demos: bool = False
+    base_demos_first: bool = False
     dev_share: float = 0.2
     restart: bool = False
 
@@ -111,6 +112,7 @@ def run_optimize_command(
         max_errors=request.max_errors,
         keep_accuracy=request.keep_accuracy,
         keep_base_demos=request.keep_base_demos,
+        base_demos_first=request.base_demos_first,
         split_fractions=split.fractions,
     )
     cache_dir = cache_dir_for(request.output)

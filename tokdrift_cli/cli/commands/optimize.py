@@ -73,6 +73,14 @@ def optimize(
             "or let the optimizer's demos replace them (DSPy's own behaviour).",
         ),
     ] = False,
+    base_demos_first: Annotated[
+        bool,
+        typer.Option(
+            "--base-demos-first",
+            help="With --keep-base-demos: put the base program's demos before the candidate's, so the optimizer's "
+            "demos are closest to the request.",
+        ),
+    ] = False,
     dev_share: Annotated[
         float,
         typer.Option(
@@ -89,7 +97,11 @@ def optimize(
     discounted when its variants drift. The split is by base prompt; test prompts are never shown
     to the optimizer. Interrupt and re-run: finished LM calls come back from the cache beside the output.
     """
+    from tokdrift_cli.errors import InputError
     from tokdrift_cli.workflows.optimize_run import OptimizeRequest, run_optimize_command
+
+    if base_demos_first and not keep_base_demos:
+        raise InputError("--base-demos-first orders the base program's demos: give --keep-base-demos too")
 
     console = err_console()
     with console.status("optimizing (DSPy prints its own progress below)…") as status:
@@ -104,6 +116,7 @@ def optimize(
                 metric_variants=metric_variants, max_bootstrapped_demos=max_bootstrapped_demos,
                 max_labeled_demos=max_labeled_demos, candidates=candidates, max_errors=max_errors,
                 max_tokens=max_tokens, keep_accuracy=keep_accuracy, keep_base_demos=keep_base_demos,
+                base_demos_first=base_demos_first,
                 dev_share=dev_share, restart=restart,
             ),
             on_selection_prompt,
