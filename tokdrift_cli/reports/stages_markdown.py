@@ -73,37 +73,36 @@ def stage_row(name: str, artifact: StageArtifact) -> StageRow:
     """The comparable figures of one artifact: accuracy vs gold for the IR stage, tests passed for code."""
     if isinstance(artifact, BaselineArtifact):
         ir_summary = artifact.summary
-        return StageRow(
-            name=name,
-            stage=IR_STAGE,
-            generator=f"IR program {md.code(artifact.config.program, in_table=True)}",
-            model_id=artifact.provenance.model_id,
-            cases=ir_summary.cases,
-            variants=ir_summary.variants,
-            robustness=ir_summary.robustness,
-            correctness=ir_summary.accuracy,
-            robust_correctness=ir_summary.robust_accuracy,
-            fragile=len(ir_summary.fragile_cases),
-            measured=ir_summary.cases - len(ir_summary.unmeasured_cases),
-            fragile_threshold=ir_summary.fragile_threshold,
-            lm_calls=ir_summary.lm_calls,
-            wall_time_s=ir_summary.wall_time_s,
-            per_family=ir_summary.per_family,
+        return _row(
+            name, IR_STAGE, f"IR program {md.code(artifact.config.program, in_table=True)}", artifact,
+            correctness=ir_summary.accuracy, robust_correctness=ir_summary.robust_accuracy,
         )
     summary, config = artifact.summary, artifact.config
     generator = f"{config.code_generator} code generator"
     if summary.stage is CodeStage.END_TO_END:
         generator += f", IR program {md.code(config.program, in_table=True)}"
+    return _row(
+        name, summary.stage.value, generator, artifact,
+        correctness=summary.pass_rate, robust_correctness=summary.robust_pass_rate,
+    )
+
+
+def _row(
+    name: str, stage: str, generator: str, artifact: StageArtifact, *,
+    correctness: RateEstimate, robust_correctness: RateEstimate,
+) -> StageRow:
+    """The figures both stages' summaries spell the same way, plus the stage's own notion of correct."""
+    summary = artifact.summary
     return StageRow(
         name=name,
-        stage=summary.stage.value,
+        stage=stage,
         generator=generator,
         model_id=artifact.provenance.model_id,
         cases=summary.cases,
         variants=summary.variants,
         robustness=summary.robustness,
-        correctness=summary.pass_rate,
-        robust_correctness=summary.robust_pass_rate,
+        correctness=correctness,
+        robust_correctness=robust_correctness,
         fragile=len(summary.fragile_cases),
         measured=summary.cases - len(summary.unmeasured_cases),
         fragile_threshold=summary.fragile_threshold,
