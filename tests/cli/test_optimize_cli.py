@@ -23,11 +23,12 @@ def test_optimize_prints_every_candidates_selection_and_writes_them(
     output = tmp_path / "program.json"
     with _stub_server().serving(delay=0.0) as (url, _handler):
         code = run(["optimize", "--model", "openai/stub", "--api-base", url, "--suite", str(suite),
-                    "--candidates", "1", "--metric-variants", "1", "--keep-base-demos", "--output", str(output)])
+                    "--candidates", "1", "--metric-variants", "1", "--keep-base-demos", "--demo-pool", "missed",
+                    "--output", str(output)])
     err = capsys.readouterr().err
     assert code == 0, err
     artifact = read_artifact(output, ProgramArtifact)
-    assert artifact.config.keep_base_demos
+    assert artifact.config.keep_base_demos and artifact.config.demo_pool == "missed"
     assert artifact.scores.selection and artifact.scores.selection[0].label == "base program"
     for record in artifact.scores.selection:
         assert f"{record.label}: {record.prompts} prompts, accurate {record.accurate}" in err
@@ -40,3 +41,13 @@ def test_base_demos_first_needs_keep_base_demos(tmp_path: Path, capsys: pytest.C
     assert run(["optimize", "--base-demos-first", "--output", str(output)]) == 2
     assert "--keep-base-demos" in capsys.readouterr().err
     assert not output.exists()
+
+
+def test_candidate_lines_say_how_many_prompts_were_lost_and_gained() -> None:
+    from tokdrift_cli.artifacts.program import CandidateRecord
+    from tokdrift_cli.cli.commands.optimize import _flips
+
+    values = dict(prompts=25, score=0.5, base_score=0.3, accurate=16, base_accurate=15, eligible=True)
+    assert _flips(CandidateRecord(label="seed 2", dev_score=0.6, lost=1, gained=2, **values)) == "; lost 1 / gained 2"
+    assert _flips(CandidateRecord(label="base program", dev_score=None, lost=0, gained=0, **values)) == ""
+    assert _flips(CandidateRecord(label="seed 2", dev_score=0.6, **values)) == ""  # a file from before the counts

@@ -294,3 +294,59 @@ def test_keep_base_demos_offers_every_candidate_with_the_hand_written_demos_last
     assert len(demos) > len(DEFAULT_DEMOS)
     assert demos[-len(DEFAULT_DEMOS):] == [demo.request for demo in DEFAULT_DEMOS]
     assert artifact.config.keep_base_demos
+
+
+def test_selection_records_count_prompts_lost_and_gained_against_the_base_program() -> None:
+    from tokdrift_cli.stages.candidate_selection import Candidate, choose_candidate, text_to_base
+
+    selection = selection_examples(4)
+    base = candidate_program(ir(name="f"), wrong_on=("prompt 3",))
+    # Wrong on prompt 0 (which the base gets right), right on prompt 3 (which it gets wrong): same accuracy.
+    swapping = Candidate("swapping", candidate_program(ir(name="f"), wrong_on=("prompt 0",)), 0.7)
+    _, records = choose_candidate([swapping], base, selection, text_to_base(selection), keep_accuracy=True)
+    record = records[1]
+    assert (record.accurate, record.base_accurate, record.lost, record.gained) == (3, 3, 1, 1)
+    assert record.eligible  # net accuracy held: the floor is on the count, and the swap is recorded
+
+
+class _GoldEngine(FakeEngine):
+    """Answers every suite request with its gold spec, except the prompts it is told to miss."""
+
+    def __init__(self, miss: set[str]) -> None:
+        super().__init__()
+        from tokdrift_cli.programs.ir_generator import to_draft
+
+        suite = load_suite(default_suite_path())
+        self.gold = [(case.prompt, to_draft(case.gold).model_dump_json()) for case in suite.cases if case.id not in miss]
+
+    def answer(self, prompt: str) -> str:
+        return next((spec for request, spec in self.gold if request in prompt), super().answer(prompt))
+
+
+def test_missed_demo_pool_hands_the_optimizer_only_the_train_prompts_the_base_gets_wrong(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from tokdrift_cli.stages import optimize
+
+    suite = load_suite(default_suite_path())
+    split = split_by_base_prompt([(c.id, c.category) for c in suite.cases], seed=0)
+    missed = set(split.train[:3])
+    pools: list[set[str]] = []
+    real_compile = optimize._compile
+
+    def spy(optimizer, config, student, teacher, trainset, devset):  # type: ignore[no-untyped-def]
+        pools.append({example.prompt_id for example in trainset})
+        return real_compile(optimizer, config, student, teacher, trainset, devset)
+
+    monkeypatch.setattr(optimize, "_compile", spy)
+    artifact = run_fake_optimize(_GoldEngine(missed), demo_pool="missed")
+    assert pools == [missed]
+    assert artifact.config.demo_pool == "missed"
+    # The default pool is every train prompt.
+    run_fake_optimize(_GoldEngine(missed))
+    assert pools[1] == set(split.train)
+
+
+def test_missed_demo_pool_refuses_when_the_base_program_misses_nothing() -> None:
+    with pytest.raises(InputError, match="every train prompt right"):
+        run_fake_optimize(_GoldEngine(set()), demo_pool="missed")

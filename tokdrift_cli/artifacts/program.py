@@ -6,8 +6,9 @@ into a program of another shape succeeds silently, so we check first.
 
 Schema history:
   1 - first version; ``config.keep_base_demos``, ``config.base_demos_first``,
-      ``scores.selection`` and ``scores.selection_prompts`` were added later
-      with defaults, so older files still read.
+      ``config.demo_pool``, ``scores.selection``, ``scores.selection_prompts``
+      and the selection records' ``lost``/``gained`` were added later with
+      defaults, so older files still read.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ class OptimizeConfig(BaseModel):
     # in files written before the option existed).
     keep_base_demos: bool = False
     base_demos_first: bool = False  # with keep_base_demos: before the candidate's demos, not after
+    # "missed": the optimizer drew its demos only from train prompts the base
+    # program gets wrong on the signature; "all": from every train prompt.
+    demo_pool: Literal["all", "missed"] = "all"
     split_fractions: tuple[float, float, float]
 
 
@@ -54,6 +58,10 @@ class CandidateRecord(BaseModel):
     base_score: float  # the base program's mean on the same prompts
     accurate: int  # prompts whose IR matches gold on the signature
     base_accurate: int
+    # Prompts the base program gets right and this one wrong, and the reverse
+    # (None in files written before they were recorded).
+    lost: int | None = None
+    gained: int | None = None
     eligible: bool  # no less accurate than the base program (or --metric-only)
     chosen: bool = False
 

@@ -137,10 +137,13 @@ def _record(
 ) -> CandidateRecord:
     accurate = sum(outcome.accurate for outcome in outcomes)
     base_accurate = sum(outcome.accurate for outcome in base)
+    lost = sum(theirs.accurate and not mine.accurate for mine, theirs in zip(outcomes, base, strict=True))
+    gained = sum(mine.accurate and not theirs.accurate for mine, theirs in zip(outcomes, base, strict=True))
     return CandidateRecord(
         label=label, dev_score=dev_score, prompts=len(outcomes),
         score=_mean([outcome.score for outcome in outcomes]), base_score=_mean([outcome.score for outcome in base]),
-        accurate=accurate, base_accurate=base_accurate, eligible=accurate >= base_accurate or not keep_accuracy,
+        accurate=accurate, base_accurate=base_accurate, lost=lost, gained=gained,
+        eligible=accurate >= base_accurate or not keep_accuracy,
     )
 
 

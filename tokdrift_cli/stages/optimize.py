@@ -132,20 +132,38 @@ def _evaluate(program: RobustIRGenerator, devset: list[dspy.Example], max_errors
     return float(score) / 100.0 if float(score) > 1.0 else float(score)
 
 
+def signature_matches(program: RobustIRGenerator, example: dspy.Example) -> bool:
+    """Does the program's IR for the example's request match gold on the signature?"""
+    try:
+        ir = prediction_ir(program.generator(request=example.request))
+    except Exception:  # noqa: BLE001 - a failed generation is simply not accurate
+        return False
+    return match_gold(ir, example.gold).equivalent
+
+
 def signature_accuracy(program: RobustIRGenerator, devset: list[dspy.Example]) -> float:
     """Share of dev requests whose IR matches gold on the signature (the `baseline` accuracy).
 
     The requests are the ones the metric already ran, so with the answer cache
     this costs no new model call.
     """
-    right = 0
-    for example in devset:
-        try:
-            ir = prediction_ir(program.generator(request=example.request))
-        except Exception:  # noqa: BLE001, S112 - a failed generation is simply not accurate
-            continue
-        right += 1 if match_gold(ir, example.gold).equivalent else 0
-    return right / len(devset)
+    return sum(signature_matches(program, example) for example in devset) / len(devset)
+
+
+def missed_examples(program: RobustIRGenerator, trainset: list[dspy.Example]) -> list[dspy.Example]:
+    """The train examples whose signature the program gets wrong: the demo pool of ``--demo-pool missed``.
+
+    Why: DSPy bootstraps demos from what the program already gets right, and
+    labeled demos at random. A small model repeats the types it has seen, so
+    gold demos of the patterns it misses (an ``int | None`` return, a
+    validator returning its input) are the ones that can teach it something.
+    The teacher fails these prompts, so the optimizer's demos from this pool
+    are gold (labeled) ones.
+    """
+    missed = [example for example in trainset if not signature_matches(program, example)]
+    if not missed:
+        raise InputError("--demo-pool missed: the base program gets every train prompt right; use --demo-pool all")
+    return missed
 
 
 def _clean_demos(generator: IRGenerator) -> None:
@@ -183,6 +201,8 @@ def optimize_program(
         optimizer = _optimizer(config, models.prompt_lm)  # refuses a missing proposer before any model call
         baseline_dev = _evaluate(teacher, devset, config.max_errors)
         baseline_accuracy = signature_accuracy(teacher, devset)
+        if config.demo_pool == "missed":
+            trainset = missed_examples(teacher, trainset)
         compiled = _compile(optimizer, config, student, teacher, trainset, devset)
         candidates = dspy_candidates(compiled, baseline_dev, lambda program: _evaluate(program, devset, config.max_errors))
         if config.keep_base_demos:

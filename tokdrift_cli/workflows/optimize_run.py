@@ -47,6 +47,7 @@ class OptimizeRequest:
     keep_accuracy: bool = True
     keep_base_demos: bool = False
     base_demos_first: bool = False
+    demo_pool: str = "all"
     dev_share: float = 0.2
     restart: bool = False
 
@@ -113,6 +114,7 @@ def run_optimize_command(
         keep_accuracy=request.keep_accuracy,
         keep_base_demos=request.keep_base_demos,
         base_demos_first=request.base_demos_first,
+        demo_pool=request.demo_pool,  # type: ignore[arg-type]
         split_fractions=split.fractions,
     )
     cache_dir = cache_dir_for(request.output)

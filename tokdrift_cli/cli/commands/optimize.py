@@ -8,8 +8,14 @@ from typing import Annotated
 
 import typer
 
+from tokdrift_cli.artifacts.program import CandidateRecord
 from tokdrift_cli.cli import options
 from tokdrift_cli.cli.console import err_console
+
+
+class DemoPool(StrEnum):
+    ALL = "all"
+    MISSED = "missed"
 
 
 class OptimizerChoice(StrEnum):
@@ -81,6 +87,14 @@ def optimize(
             "demos are closest to the request.",
         ),
     ] = False,
+    demo_pool: Annotated[
+        DemoPool,
+        typer.Option(
+            "--demo-pool",
+            help="Train prompts the optimizer may draw demos from: all, or only those the base program gets "
+            "wrong on the signature (missed), so the demos show the patterns it misses.",
+        ),
+    ] = DemoPool.ALL,
     dev_share: Annotated[
         float,
         typer.Option(
@@ -116,7 +130,7 @@ def optimize(
                 metric_variants=metric_variants, max_bootstrapped_demos=max_bootstrapped_demos,
                 max_labeled_demos=max_labeled_demos, candidates=candidates, max_errors=max_errors,
                 max_tokens=max_tokens, keep_accuracy=keep_accuracy, keep_base_demos=keep_base_demos,
-                base_demos_first=base_demos_first,
+                base_demos_first=base_demos_first, demo_pool=demo_pool.value,
                 dev_share=dev_share, restart=restart,
             ),
             on_selection_prompt,
@@ -133,8 +147,8 @@ def optimize(
     for record in scores.selection:
         mark = "chosen" if record.chosen else ("eligible" if record.eligible else "less accurate")
         console.print(
-            f"  {record.label}: {record.prompts} prompts, accurate {record.accurate} (base {record.base_accurate}), "
-            f"metric {record.score:.3f} (base {record.base_score:.3f}) - {mark}",
+            f"  {record.label}: {record.prompts} prompts, accurate {record.accurate} (base {record.base_accurate}"
+            f"{_flips(record)}), metric {record.score:.3f} (base {record.base_score:.3f}) - {mark}",
             markup=False,
         )
     from tokdrift_cli.stages.candidate_selection import BASE_LABEL
@@ -142,3 +156,10 @@ def optimize(
     if any(record.chosen and record.label == BASE_LABEL for record in scores.selection):
         console.print("no candidate beat the base program without losing accuracy: the file holds the base program")
     console.print(f"wrote {output}; measure it with: tokdrift baseline --program {output} --output after.json")
+
+
+def _flips(record: CandidateRecord) -> str:
+    """'; lost 1 / gained 2': prompts the base program got right and this one not, and the reverse."""
+    if record.lost is None or record.gained is None or record.dev_score is None:  # the base program itself
+        return ""
+    return f"; lost {record.lost} / gained {record.gained}"
