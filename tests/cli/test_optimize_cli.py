@@ -47,7 +47,7 @@ def test_candidate_lines_say_how_many_prompts_were_lost_and_gained() -> None:
     from tokdrift_cli.artifacts.program import CandidateRecord
     from tokdrift_cli.cli.commands.optimize import _flips
 
-    values = dict(prompts=25, score=0.5, base_score=0.3, accurate=16, base_accurate=15, eligible=True)
+    values = {"prompts": 25, "score": 0.5, "base_score": 0.3, "accurate": 16, "base_accurate": 15, "eligible": True}
     assert _flips(CandidateRecord(label="seed 2", dev_score=0.6, lost=1, gained=2, **values)) == "; lost 1 / gained 2"
     assert _flips(CandidateRecord(label="base program", dev_score=None, lost=0, gained=0, **values)) == ""
     assert _flips(CandidateRecord(label="seed 2", dev_score=0.6, **values)) == ""  # a file from before the counts
