@@ -43,11 +43,15 @@ def test_base_demos_first_needs_keep_base_demos(tmp_path: Path, capsys: pytest.C
     assert not output.exists()
 
 
-def test_candidate_lines_say_how_many_prompts_were_lost_and_gained() -> None:
+def test_candidate_lines_say_how_many_prompts_were_lost_and_gained_and_the_inputs_accuracy() -> None:
     from tokdrift_cli.artifacts.program import CandidateRecord
-    from tokdrift_cli.cli.commands.optimize import _flips
+    from tokdrift_cli.cli.commands.optimize import _flips, _inputs
 
     values = {"prompts": 25, "score": 0.5, "base_score": 0.3, "accurate": 16, "base_accurate": 15, "eligible": True}
     assert _flips(CandidateRecord(label="seed 2", dev_score=0.6, lost=1, gained=2, **values)) == "; lost 1 / gained 2"
     assert _flips(CandidateRecord(label="base program", dev_score=None, lost=0, gained=0, **values)) == ""
     assert _flips(CandidateRecord(label="seed 2", dev_score=0.6, **values)) == ""  # a file from before the counts
+    counted = CandidateRecord(label="seed 2", dev_score=0.6, inputs=75, inputs_accurate=48, base_inputs_accurate=45,
+                              **values)
+    assert _inputs(counted) == ", inputs 48/75 (base 45)"
+    assert _inputs(CandidateRecord(label="seed 2", dev_score=0.6, **values)) == ""

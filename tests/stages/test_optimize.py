@@ -350,3 +350,17 @@ def test_missed_demo_pool_hands_the_optimizer_only_the_train_prompts_the_base_ge
 def test_missed_demo_pool_refuses_when_the_base_program_misses_nothing() -> None:
     with pytest.raises(InputError, match="every train prompt right"):
         run_fake_optimize(_GoldEngine(set()), demo_pool="missed")
+
+
+def test_a_candidate_less_accurate_on_the_variants_is_passed_over() -> None:
+    from tokdrift_cli.stages.candidate_selection import Candidate, choose_candidate, text_to_base
+
+    selection = selection_examples(3)
+    base = candidate_program(ir(name="f"))
+    # Right on every request, wrong on one variant: the requests alone cannot tell it from the base program.
+    drifting = Candidate("drifting", candidate_program(ir(name="f"), wrong_on=("variant 1",)), 0.9)
+    program, records = choose_candidate([drifting], base, selection, text_to_base(selection), keep_accuracy=True)
+    record = records[1]
+    assert (record.accurate, record.base_accurate) == (3, 3)
+    assert (record.inputs, record.inputs_accurate, record.base_inputs_accurate) == (6, 5, 6)
+    assert not record.eligible and program is base

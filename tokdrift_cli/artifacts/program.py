@@ -7,8 +7,8 @@ into a program of another shape succeeds silently, so we check first.
 Schema history:
   1 - first version; ``config.keep_base_demos``, ``config.base_demos_first``,
       ``config.demo_pool``, ``scores.selection``, ``scores.selection_prompts``
-      and the selection records' ``lost``/``gained`` were added later with
-      defaults, so older files still read.
+      and the selection records' ``lost``/``gained``/``inputs*`` were added
+      later with defaults, so older files still read.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ class OptimizeConfig(BaseModel):
 
     suite: str
     trainset: str | None
-    optimizer: Literal["bootstrap", "mipro", "copro", "gepa"]
+    optimizer: Literal["bootstrap", "gold-demos", "mipro", "copro", "gepa"]
     model: str
     prompt_model: str | None
     seed: int
@@ -62,7 +62,11 @@ class CandidateRecord(BaseModel):
     # (None in files written before they were recorded).
     lost: int | None = None
     gained: int | None = None
-    eligible: bool  # no less accurate than the base program (or --metric-only)
+    # The same on every input: the requests and their metric variants.
+    inputs: int | None = None
+    inputs_accurate: int | None = None
+    base_inputs_accurate: int | None = None
+    eligible: bool  # no less accurate than the base program on requests and inputs (or --metric-only)
     chosen: bool = False
 
     @property

@@ -11,8 +11,10 @@ sign that the program generalises.
 The comparison is paired: each candidate meets the base program on exactly
 its own selection prompts. With ``keep_accuracy`` a candidate must be at
 least as accurate as the base program there (signature accuracy, the
-figure ``baseline`` reports); among those, the largest gain on the
-robustness-aware metric wins. The base program is always eligible, so when
+figure ``baseline`` reports), both on the requests and on all inputs (the
+requests and their metric variants, which share the request's gold: three
+times the evidence of the requests alone); among those, the largest gain
+on the robustness-aware metric wins. The base program is always eligible, so when
 no candidate earns its place, the base program is kept and the artifact says
 so rather than shipping a regression.
 """
@@ -38,6 +40,10 @@ class PromptOutcome:
 
     score: float  # the robustness-aware metric, 0-1
     accurate: bool  # the request's IR matches gold on the signature
+    # The request and its metric variants (they share the request's gold):
+    # how many there were and how many match gold on the signature.
+    inputs: int = 1
+    inputs_accurate: int = 0
 
 
 @dataclass(frozen=True)
@@ -53,14 +59,19 @@ def evaluate_prompts(
     """Score ``program`` on each example, keyed by the example's base prompt id."""
     outcomes: dict[str, PromptOutcome] = {}
     for example in examples:
+        inputs = 1 + len(example.variants)
         try:
             prediction = program(request=example.request, variants=example.variants)
         except Exception:  # noqa: BLE001 - a failed generation scores 0 and is not accurate
-            outcomes[example.prompt_id] = PromptOutcome(score=0.0, accurate=False)
+            outcomes[example.prompt_id] = PromptOutcome(score=0.0, accurate=False, inputs=inputs)
         else:
+            matches = [
+                ir is not None and match_gold(ir, example.gold).equivalent
+                for ir in [prediction.ir, *prediction.variant_irs]
+            ]
             outcomes[example.prompt_id] = PromptOutcome(
-                score=robustness_metric(example, prediction),
-                accurate=match_gold(prediction.ir, example.gold).equivalent,
+                score=robustness_metric(example, prediction), accurate=matches[0], inputs=inputs,
+                inputs_accurate=sum(matches),
             )
         on_prompt()
     return outcomes
@@ -139,11 +150,15 @@ def _record(
     base_accurate = sum(outcome.accurate for outcome in base)
     lost = sum(theirs.accurate and not mine.accurate for mine, theirs in zip(outcomes, base, strict=True))
     gained = sum(mine.accurate and not theirs.accurate for mine, theirs in zip(outcomes, base, strict=True))
+    inputs_accurate = sum(outcome.inputs_accurate for outcome in outcomes)
+    base_inputs_accurate = sum(outcome.inputs_accurate for outcome in base)
     return CandidateRecord(
         label=label, dev_score=dev_score, prompts=len(outcomes),
         score=_mean([outcome.score for outcome in outcomes]), base_score=_mean([outcome.score for outcome in base]),
         accurate=accurate, base_accurate=base_accurate, lost=lost, gained=gained,
-        eligible=accurate >= base_accurate or not keep_accuracy,
+        inputs=sum(outcome.inputs for outcome in outcomes), inputs_accurate=inputs_accurate,
+        base_inputs_accurate=base_inputs_accurate,
+        eligible=not keep_accuracy or (accurate >= base_accurate and inputs_accurate >= base_inputs_accurate),
     )
 
 
@@ -175,6 +190,7 @@ def dspy_candidates(compiled: Any, baseline_dev: float, dev_score: Callable[[Any
     for entry in ranked:
         score = float(entry["score"]) / 100.0
         if score > baseline_dev:
-            chosen.append(Candidate(label=f"random-search seed {entry['seed']}", program=entry["program"],
+            label = entry.get("label", f"random-search seed {entry['seed']}")
+            chosen.append(Candidate(label=label, program=entry["program"],
                                     dev_score=score))
     return chosen

@@ -35,6 +35,7 @@ from tokdrift_cli.stages.candidate_selection import (
     text_to_base,
     with_base_demos,
 )
+from tokdrift_cli.stages.gold_demo_search import GoldDemoSearch
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,8 @@ def make_examples(cases: Sequence[SuiteCase], *, metric_variants: int, seed: int
 def _optimizer(config: OptimizeConfig, prompt_lm: Any | None) -> Any:
     from dspy.teleprompt import BootstrapFewShotWithRandomSearch
 
+    if config.optimizer == "gold-demos":
+        return GoldDemoSearch(k=config.max_labeled_demos, candidates=config.candidates, seed=config.seed)
     if config.optimizer == "bootstrap":
         return BootstrapFewShotWithRandomSearch(
             metric=robustness_metric,
@@ -116,6 +119,9 @@ def _compile(optimizer: Any, config: OptimizeConfig, student: RobustIRGenerator,
              trainset: list[dspy.Example], devset: list[dspy.Example]) -> Any:
     if config.optimizer == "bootstrap":
         return optimizer.compile(student, teacher=teacher, trainset=trainset, valset=devset)
+    if config.optimizer == "gold-demos":
+        return optimizer.compile(student, trainset=trainset,
+                                 dev_score=lambda program: _evaluate(program, devset, config.max_errors))
     if config.optimizer == "mipro":
         return optimizer.compile(student, trainset=trainset, valset=devset, requires_permission_to_run=False)
     if config.optimizer == "copro":

@@ -20,6 +20,7 @@ class DemoPool(StrEnum):
 
 class OptimizerChoice(StrEnum):
     BOOTSTRAP = "bootstrap"
+    GOLD_DEMOS = "gold-demos"
     MIPRO = "mipro"
     COPRO = "copro"
     GEPA = "gepa"
@@ -38,7 +39,8 @@ def optimize(
         OptimizerChoice,
         typer.Option(
             "--optimizer",
-            help="bootstrap = BootstrapFewShotWithRandomSearch (needs no proposer); mipro = MIPROv2; "
+            help="bootstrap = BootstrapFewShotWithRandomSearch (needs no proposer); gold-demos = random search "
+            "over sets of --max-labeled-demos gold demos from the train split (needs no proposer); mipro = MIPROv2; "
             "copro and gepa need --prompt-model.",
         ),
     ] = OptimizerChoice.BOOTSTRAP,
@@ -57,7 +59,8 @@ def optimize(
     max_bootstrapped_demos: Annotated[int, typer.Option("--max-bootstrapped-demos", min=0, max=16)] = 3,
     max_labeled_demos: Annotated[int, typer.Option("--max-labeled-demos", min=0, max=16)] = 4,
     candidates: Annotated[
-        int, typer.Option("--candidates", min=1, max=64, help="Random-search candidate programs (bootstrap).")
+        int, typer.Option("--candidates", min=1, max=64,
+                          help="Random-search candidate programs (bootstrap, gold-demos).")
     ] = 4,
     max_errors: Annotated[
         int, typer.Option("--max-errors", min=1, help="Failed generations tolerated per evaluation before DSPy aborts.")
@@ -148,7 +151,7 @@ def optimize(
         mark = "chosen" if record.chosen else ("eligible" if record.eligible else "less accurate")
         console.print(
             f"  {record.label}: {record.prompts} prompts, accurate {record.accurate} (base {record.base_accurate}"
-            f"{_flips(record)}), metric {record.score:.3f} (base {record.base_score:.3f}) - {mark}",
+            f"{_flips(record)}){_inputs(record)}, metric {record.score:.3f} (base {record.base_score:.3f}) - {mark}",
             markup=False,
         )
     from tokdrift_cli.stages.candidate_selection import BASE_LABEL
@@ -163,3 +166,10 @@ def _flips(record: CandidateRecord) -> str:
     if record.lost is None or record.gained is None or record.dev_score is None:  # the base program itself
         return ""
     return f"; lost {record.lost} / gained {record.gained}"
+
+
+def _inputs(record: CandidateRecord) -> str:
+    """', inputs 48/75 (base 45)': signature accuracy on the requests and their metric variants."""
+    if record.inputs is None or record.inputs_accurate is None or record.base_inputs_accurate is None:
+        return ""
+    return f", inputs {record.inputs_accurate}/{record.inputs} (base {record.base_inputs_accurate})"
