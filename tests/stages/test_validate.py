@@ -229,6 +229,16 @@ def test_accuracy_drop_fails_and_flips_are_tested_exactly() -> None:
     assert validation.summary.exit_code == 1
 
 
+def test_input_accuracy_counts_the_request_and_every_variant_against_gold() -> None:
+    # Fragile before: "please" variants gain an assertion, which leaves the signature right.
+    # After: the wrong parameter type on two prompts, on the request and on each of its 3 variants.
+    validation = check(fragile_run(), make_baseline((), NAMES[:2]))
+    before, after = validation.before, validation.after
+    assert before is not None and before.input_accuracy is not None and after.input_accuracy is not None
+    assert (before.input_accuracy.successes, before.input_accuracy.n) == (32, 32)
+    assert (after.input_accuracy.successes, after.input_accuracy.n) == (24, 32)
+
+
 def test_accuracy_drop_exactly_at_the_limit_passes() -> None:
     after = make_baseline((), NAMES[:2])  # two of eight wrong: a drop of exactly 1/4
     validation = check(fragile_run(), after, max_accuracy_drop=0.25)

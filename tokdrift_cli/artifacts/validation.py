@@ -106,6 +106,11 @@ class SideSummary(_Frozen):
     mean_prompt_robustness: float | None
     accuracy: RateEstimate
     robust_accuracy: RateEstimate
+    # Every input against gold: the requests and their variants, which share
+    # the request's gold (None in files written before it was recorded). More
+    # evidence than the requests alone, but a prompt's inputs are not
+    # independent, so its Wilson interval is narrower than it should be.
+    input_accuracy: RateEstimate | None = None
     median_latency_s: float | None
     latency_n: int  # generations with lm_calls > 0 that the median is taken over
     fragile_cases: list[str]

@@ -83,8 +83,8 @@ def _points(value: float | None) -> str:
     return "n/a" if value is None else f"{value * 100:+.1f} pp"
 
 
-def _rate_change(before: RateEstimate | None, after: RateEstimate) -> str:
-    if before is None or before.rate is None or after.rate is None:
+def _rate_change(before: RateEstimate | None, after: RateEstimate | None) -> str:
+    if before is None or after is None or before.rate is None or after.rate is None:
         return "n/a"
     return _points(after.rate - before.rate)
 
@@ -130,6 +130,12 @@ def before_after_table(validation: ValidationArtifact) -> Lines:
             _rate(before.accuracy if before else None),
             _rate(after.accuracy),
             _rate_change(before.accuracy if before else None, after.accuracy),
+        ),
+        (
+            "Accuracy over every input (original and variants each against gold)",
+            _rate(before.input_accuracy if before else None),
+            _rate(after.input_accuracy),
+            _rate_change(before.input_accuracy if before else None, after.input_accuracy),
         ),
         (
             "Robust accuracy (original and every variant match gold)",

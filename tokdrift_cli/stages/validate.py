@@ -76,7 +76,7 @@ from tokdrift_cli.artifacts.validation import (
     ValidationSummary,
     WilcoxonResult,
 )
-from tokdrift_cli.core.stats import median, wilson
+from tokdrift_cli.core.stats import RateEstimate, median, wilson
 from tokdrift_cli.errors import ExitCode, InputError
 
 __all__ = ["GateSettings", "validate_baselines"]
@@ -300,6 +300,7 @@ def _side(cases: Sequence[CaseResult], artifact: BaselineArtifact, confidence: f
         mean_prompt_robustness=float(sum(rates, Fraction(0)) / len(rates)) if rates else None,
         accuracy=wilson(sum(1 for case in cases if case.correct), len(cases), confidence),
         robust_accuracy=wilson(sum(1 for case in cases if case.robust_correct), len(cases), confidence),
+        input_accuracy=_input_accuracy(cases, confidence),
         median_latency_s=median(timed),
         latency_n=len(timed),
         fragile_cases=[case.case_id for case in measured if _fragile(case, threshold)],
@@ -307,6 +308,19 @@ def _side(cases: Sequence[CaseResult], artifact: BaselineArtifact, confidence: f
         program=artifact.config.program,
         program_hash=artifact.provenance.program_hash,
     )
+
+
+def _input_accuracy(cases: Sequence[CaseResult], confidence: float) -> RateEstimate:
+    """Requests and variants matching gold, over every input of the prompts that have a gold IR."""
+    right = total = 0
+    for case in cases:
+        if case.correct is None:  # no gold for this prompt
+            continue
+        right += int(case.correct) + sum(
+            1 for variant in case.variants if variant.versus_gold is not None and variant.versus_gold.equivalent
+        )
+        total += 1 + len(case.variants)
+    return wilson(right, total, confidence)
 
 
 # --- statistics ------------------------------------------------------------------------------------
