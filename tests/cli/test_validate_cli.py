@@ -267,3 +267,14 @@ def test_report_refuses_analysis_options_for_a_validation(tmp_path: Path, capsys
     code = run(["report", str(tmp_path / "validation.json"), "--html", str(tmp_path / "r.html")])
     assert code == 2
     assert "--html" in one_line_error(capsys.readouterr().err)
+
+
+def test_accuracy_on_inputs_is_recorded_and_reported(tmp_path: Path, improvement: tuple[str, str]) -> None:
+    before, after = improvement
+    code, validation = validate(tmp_path, "--before", before, "--after", after, "--fail-under", "0.9",
+                                "--accuracy-on", "inputs")
+    assert code == 0 and validation is not None
+    assert validation.config.gates.accuracy_on == "inputs"
+    accuracy = next(item for item in validation.gates if item.name == "accuracy")
+    assert accuracy.n == 32 and "inputs (requests and variants)" in accuracy.explanation
+    assert "max accuracy drop 0.02 (over every input)" in render_improvement_report(validation)

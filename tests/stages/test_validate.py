@@ -239,6 +239,23 @@ def test_input_accuracy_counts_the_request_and_every_variant_against_gold() -> N
     assert (after.input_accuracy.successes, after.input_accuracy.n) == (24, 32)
 
 
+def _one_request_wrong(artifact: BaselineArtifact) -> BaselineArtifact:
+    """The first prompt's request judged wrong; its variants stay right."""
+    first = artifact.cases[0].model_copy(update={"correct": False})
+    return artifact.model_copy(update={"cases": [first, *artifact.cases[1:]]})
+
+
+def test_accuracy_gate_on_every_input_weighs_one_flipped_request_as_one_input() -> None:
+    before, after = robust_run(), _one_request_wrong(robust_run())
+    on_requests = gate(check(before, after, max_accuracy_drop=0.05), "accuracy")
+    assert on_requests.status == "failed" and on_requests.value == 0.125 and on_requests.n == 8
+    on_inputs = gate(check(before, after, max_accuracy_drop=0.05, accuracy_on="inputs"), "accuracy")
+    assert on_inputs.status == "passed" and on_inputs.value == 1 / 32 and on_inputs.n == 32
+    assert "n=32 inputs (requests and variants)" in on_inputs.explanation
+    # A 1/32 drop is still a drop: the default 2-point limit catches it.
+    assert gate(check(before, after, accuracy_on="inputs"), "accuracy").status == "failed"
+
+
 def test_accuracy_drop_exactly_at_the_limit_passes() -> None:
     after = make_baseline((), NAMES[:2])  # two of eight wrong: a drop of exactly 1/4
     validation = check(fragile_run(), after, max_accuracy_drop=0.25)

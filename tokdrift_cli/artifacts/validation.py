@@ -40,7 +40,11 @@ class GateSettings(_Frozen):
       that straddles the threshold is inconclusive).
     * ``alpha`` - one-sided paired Wilcoxon p must be < alpha (needs a before).
       Intervals are two-sided at ``1 - alpha`` (0.95 when alpha is None).
-    * ``max_accuracy_drop`` - before accuracy - after accuracy must be <= this (absolute).
+    * ``max_accuracy_drop`` - before accuracy - after accuracy must be <= this (absolute),
+      on the requests (``accuracy_on="requests"``: one per prompt) or on every
+      input (``"inputs"``: each request and each variant against the prompt's
+      gold, several times the evidence; with 18 prompts one flipped request is
+      5.6 points, so a 2-point limit on requests allows no flip at all).
     * ``max_latency_increase`` - after median latency / before median - 1 must be <= this.
     * ``min_fixed`` - an improvement claim (a before is given and the mean
       per-prompt difference is > 0) must fix at least min(min_fixed, fragile
@@ -51,6 +55,7 @@ class GateSettings(_Frozen):
     gate_on: Literal["mean", "lower-bound"] = "mean"
     alpha: float | None = Field(default=0.05, gt=0.0, lt=1.0)
     max_accuracy_drop: float | None = Field(default=0.02, ge=0.0, le=1.0)
+    accuracy_on: Literal["requests", "inputs"] = "requests"
     max_latency_increase: float | None = Field(default=0.20, ge=0.0)
     min_fixed: int | None = Field(default=3, ge=0)
     fragile_threshold: float = Field(default=0.9, ge=0.0, le=1.0)

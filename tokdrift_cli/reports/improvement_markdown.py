@@ -366,7 +366,8 @@ def _method(validation: ValidationArtifact) -> Lines:
         "- The bootstrap resamples prompts (pairs) with replacement and reports the percentile interval of the "
         "mean difference; the accuracy test is an exact binomial test on the prompts whose correctness flipped.",
         f"- Gates: fail-under {exact(gates.fail_under)} on the {gates.gate_on.replace('-', ' ')}, alpha {alpha}, "
-        f"max accuracy drop {exact(gates.max_accuracy_drop)}, max latency increase "
+        f"max accuracy drop {exact(gates.max_accuracy_drop)}"
+        f"{' (over every input)' if gates.accuracy_on == 'inputs' else ''}, max latency increase "
         f"{exact(gates.max_latency_increase)}, min fixed {gates.min_fixed if gates.min_fixed is not None else 'off'} "
         "(only when a before is given and the mean difference is positive; capped at the number of prompts fragile "
         "before). Any failed gate exits 1, else any inconclusive gate exits 3, else 0.",

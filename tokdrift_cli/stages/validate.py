@@ -575,20 +575,23 @@ def _accuracy_gate(before: SideSummary | None, after: SideSummary, settings: Gat
         return GateResult(name="accuracy", status="skipped", explanation="switched off (max-accuracy-drop off)")
     if before is None:
         return GateResult(name="accuracy", status="skipped", threshold=limit, explanation="needs --before")
-    if before.accuracy.n == 0 or after.accuracy.n == 0:
+    on_inputs = settings.accuracy_on == "inputs"
+    old, new = (before.input_accuracy, after.input_accuracy) if on_inputs else (before.accuracy, after.accuracy)
+    if old is None or new is None or old.n == 0 or new.n == 0:
         return GateResult(
             name="accuracy", status="inconclusive", threshold=limit, n=0, explanation="no cases to measure accuracy on"
         )
-    drop = Fraction(before.accuracy.successes, before.accuracy.n) - Fraction(after.accuracy.successes, after.accuracy.n)
+    drop = Fraction(old.successes, old.n) - Fraction(new.successes, new.n)
     passed = drop <= _exact(limit)
+    counted = f"{new.n} inputs (requests and variants)" if on_inputs else f"{new.n} prompts"
     return GateResult(
         name="accuracy",
         status="passed" if passed else "failed",
         value=float(drop),
         threshold=limit,
-        n=after.accuracy.n,
+        n=new.n,
         explanation=f"accuracy drop {float(drop)} {'<=' if passed else '>'} max-accuracy-drop {limit} "
-        f"(accuracy {before.accuracy.rate} -> {after.accuracy.rate}, n={after.accuracy.n} prompts)",
+        f"(accuracy {old.rate} -> {new.rate}, n={counted})",
     )
 
 

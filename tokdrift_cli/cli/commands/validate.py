@@ -30,6 +30,11 @@ class ValidateFormat(StrEnum):
     MARKDOWN = "markdown"
 
 
+class AccuracyOn(StrEnum):
+    REQUESTS = "requests"
+    INPUTS = "inputs"
+
+
 class GateOn(StrEnum):
     MEAN = "mean"
     LOWER_BOUND = "lower-bound"
@@ -110,6 +115,16 @@ def validate(
             rich_help_panel=GATES_PANEL,
         ),
     ] = 0.02,
+    accuracy_on: Annotated[
+        AccuracyOn,
+        typer.Option(
+            "--accuracy-on",
+            help="Measure the accuracy drop on the requests (one per prompt) or on every input (each request "
+            "and variant against the prompt's gold: more evidence, so one flipped prompt is not 5.6 points "
+            "of 18).",
+            rich_help_panel=GATES_PANEL,
+        ),
+    ] = AccuracyOn.REQUESTS,
     max_latency_increase: Annotated[
         float | None,
         typer.Option(
@@ -176,6 +191,7 @@ def validate(
         gate_on=gate_on.value,  # type: ignore[arg-type]
         alpha=alpha,
         max_accuracy_drop=max_accuracy_drop,
+        accuracy_on=accuracy_on.value,  # type: ignore[arg-type]
         max_latency_increase=max_latency_increase,
         min_fixed=min_fixed,
         fragile_threshold=fragile_threshold,
