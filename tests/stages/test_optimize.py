@@ -364,3 +364,21 @@ def test_a_candidate_less_accurate_on_the_variants_is_passed_over() -> None:
     assert (record.accurate, record.base_accurate) == (3, 3)
     assert (record.inputs, record.inputs_accurate, record.base_inputs_accurate) == (6, 5, 6)
     assert not record.eligible and program is base
+
+
+def test_a_proposer_answer_that_cannot_be_parsed_is_a_model_error_not_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from dspy.utils.exceptions import AdapterParseError
+
+    from tokdrift_cli.errors import ModelError
+    from tokdrift_cli.stages import optimize
+
+    def proposer_fails(*args: object) -> None:
+        raise AdapterParseError("CompactJSONAdapter", dspy.Signature("a -> proposed_instruction"), "1,2,4,5,8",
+                                message="the answer is not valid JSON")
+
+    monkeypatch.setattr(optimize, "_compile", proposer_fails)
+    with pytest.raises(ModelError, match=r"--optimizer bootstrap stopped: an answer of local/fake could not be parsed "
+                                         r"\(the answer is not valid JSON\); .*--prompt-model"):
+        run_fake_optimize(FakeEngine())

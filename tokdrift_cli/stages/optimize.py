@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import dspy
+from dspy.utils.exceptions import AdapterParseError
 
 from tokdrift_cli.artifacts.header import InputFile, Provenance
 from tokdrift_cli.artifacts.program import OptimizeConfig, ProgramArtifact, ProgramScores
@@ -23,7 +24,7 @@ from tokdrift_cli.core.equivalence import match_gold
 from tokdrift_cli.core.splits import Split
 from tokdrift_cli.core.suite import SuiteCase
 from tokdrift_cli.core.variants import generate_variants
-from tokdrift_cli.errors import InputError
+from tokdrift_cli.errors import InputError, ModelError
 from tokdrift_cli.programs.compact_adapter import CompactJSONAdapter
 from tokdrift_cli.programs.ir_generator import IRGenerator, prediction_ir, to_draft
 from tokdrift_cli.programs.loading import program_hash
@@ -209,7 +210,15 @@ def optimize_program(
         baseline_accuracy = signature_accuracy(teacher, devset)
         if config.demo_pool == "missed":
             trainset = missed_examples(teacher, trainset)
-        compiled = _compile(optimizer, config, student, teacher, trainset, devset)
+        try:
+            compiled = _compile(optimizer, config, student, teacher, trainset, devset)
+        except AdapterParseError as error:  # DSPy evaluations absorb these; a proposer's does not
+            proposer = config.prompt_model or config.model
+            first_line = str(error).strip().splitlines()[0]
+            raise ModelError(
+                f"--optimizer {config.optimizer} stopped: an answer of {proposer} could not be parsed ({first_line}); "
+                "a small model proposes instructions badly, give a stronger --prompt-model"
+            ) from None
         candidates = dspy_candidates(compiled, baseline_dev, lambda program: _evaluate(program, devset, config.max_errors))
         if config.keep_base_demos:
             candidates = [with_base_demos(c, teacher, first=config.base_demos_first) for c in candidates]
