@@ -382,3 +382,10 @@ def test_a_proposer_answer_that_cannot_be_parsed_is_a_model_error_not_a_tracebac
     with pytest.raises(ModelError, match=r"--optimizer bootstrap stopped: an answer of local/fake could not be parsed "
                                          r"\(the answer is not valid JSON\); .*--prompt-model"):
         run_fake_optimize(FakeEngine())
+
+
+def test_bootstrap_without_bootstrapped_demos_is_refused_before_any_model_call() -> None:
+    engine = FakeEngine()
+    with pytest.raises(InputError, match="--optimizer gold-demos"):
+        run_fake_optimize(engine, max_bootstrapped_demos=0)
+    assert engine.calls == 0

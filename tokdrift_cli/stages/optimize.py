@@ -77,6 +77,11 @@ def _optimizer(config: OptimizeConfig, prompt_lm: Any | None) -> Any:
     if config.optimizer == "gold-demos":
         return GoldDemoSearch(k=config.max_labeled_demos, candidates=config.candidates, seed=config.seed)
     if config.optimizer == "bootstrap":
+        if config.max_bootstrapped_demos < 1:  # DSPy draws each set's size from 1..max and fails on 0
+            raise InputError(
+                "--optimizer bootstrap needs --max-bootstrapped-demos 1 or more; for gold demos only, "
+                "use --optimizer gold-demos"
+            )
         return BootstrapFewShotWithRandomSearch(
             metric=robustness_metric,
             metric_threshold=DEMO_THRESHOLD,
