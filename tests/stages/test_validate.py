@@ -256,6 +256,22 @@ def test_accuracy_gate_on_every_input_weighs_one_flipped_request_as_one_input() 
     assert gate(check(before, after, accuracy_on="inputs"), "accuracy").status == "failed"
 
 
+def test_input_accuracy_change_resamples_prompts_not_inputs() -> None:
+    validation = check(fragile_run(), make_baseline((), NAMES[:2]))  # two prompts lose all 4 inputs each
+    change = validation.statistics.input_accuracy_change  # type: ignore[union-attr]
+    assert change is not None and change.n == 8 and change.estimate == -0.25
+    # Resampling the 8 prompts: the interval spans 0 to 4 losing prompts of 8, wider than the
+    # 32 inputs taken one by one would make it.
+    assert change.low is not None and change.high is not None
+    assert -0.65 < change.low < -0.4 and change.high == 0.0
+    paired = validation.cases[0]
+    assert (paired.inputs, paired.before_inputs_correct, paired.after_inputs_correct) == (4, 4, 0)
+    unchanged = check(robust_run(), robust_run()).statistics.input_accuracy_change  # type: ignore[union-attr]
+    assert unchanged is not None and (unchanged.estimate, unchanged.low, unchanged.high) == (0.0, 0.0, 0.0)
+    one = check(fragile_run(limit=1), robust_run(limit=1)).statistics.input_accuracy_change  # type: ignore[union-attr]
+    assert one is not None and one.estimate == 0.0 and one.low is None and one.note == "not run: needs at least 2 prompts"
+
+
 def test_accuracy_drop_exactly_at_the_limit_passes() -> None:
     after = make_baseline((), NAMES[:2])  # two of eight wrong: a drop of exactly 1/4
     validation = check(fragile_run(), after, max_accuracy_drop=0.25)

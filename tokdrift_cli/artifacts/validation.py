@@ -97,6 +97,11 @@ class PairedCase(_Frozen):
     difference: float | None = None
     before_correct: bool | None = None
     after_correct: bool | None = None
+    # The request and its variants against gold: how many inputs, how many
+    # right on each side (None without gold or in files written before).
+    inputs: int | None = None
+    before_inputs_correct: int | None = None
+    after_inputs_correct: int | None = None
     fragile_before: bool | None = None
     fragile_after: bool | None = None
     change: CaseChange
@@ -138,7 +143,11 @@ class WilcoxonResult(_Frozen):
 
 
 class BootstrapInterval(_Frozen):
-    """Paired bootstrap percentile interval for the mean per-prompt difference (after - before)."""
+    """Paired bootstrap percentile interval of an after - before difference, resampling prompts.
+
+    For robustness: the mean per-prompt difference. For accuracy over every
+    input: the pooled difference (inputs right after - before) / inputs.
+    """
 
     n: int
     estimate: float | None
@@ -183,6 +192,9 @@ class PairedStatistics(_Frozen):
     fixed_cases: list[str]
     newly_broken_cases: list[str]
     accuracy_change: float | None  # after - before
+    # Accuracy over every input, after - before, with prompts resampled (a
+    # prompt's inputs move together). None in files written before.
+    input_accuracy_change: BootstrapInterval | None = None
     latency_change: float | None  # after median / before median - 1
 
 

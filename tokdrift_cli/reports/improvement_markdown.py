@@ -10,7 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tokdrift_cli.artifacts.validation import GateResult, PairedCase, SideSummary, ValidationArtifact
+from tokdrift_cli.artifacts.validation import (
+    BootstrapInterval,
+    GateResult,
+    PairedCase,
+    SideSummary,
+    ValidationArtifact,
+)
 from tokdrift_cli.core.stats import RateEstimate
 from tokdrift_cli.reports import markdown as md
 from tokdrift_cli.reports.text import percent
@@ -234,9 +240,7 @@ def _statistics(validation: ValidationArtifact) -> Lines:
     wilcoxon_result = (
         test.note or "n/a" if test.p_value is None else f"W = {exact(test.statistic)}, p = {exact(test.p_value)}"
     )
-    boot_result = f"{_signed(boot.estimate)} [{_signed(boot.low)}, {_signed(boot.high)}]"
-    if boot.note:
-        boot_result = f"{_signed(boot.estimate)} ({boot.note})"
+    boot_result = _interval(boot)
     flips_result = f"wrong -> right {flips.wrong_to_right}, right -> wrong {flips.right_to_wrong}; " + (
         f"p = {exact(flips.p_value)}" if flips.p_value is not None else (flips.note or "p n/a")
     )
@@ -269,8 +273,24 @@ def _statistics(validation: ValidationArtifact) -> Lines:
             f"{flips.n_discordant} of {flips.n_pairs} flipped",
         ),
     ]
+    inputs = stats.input_accuracy_change
+    if inputs is not None:
+        rows.append(
+            (
+                f"Accuracy change over every input, paired bootstrap {percent(inputs.confidence)} percentile "
+                f"interval resampling prompts ({inputs.n_resamples} resamples, seed {inputs.seed})",
+                _interval(inputs),
+                f"{inputs.n} prompts",
+            )
+        )
     lines.extend(md.table(["Test", "Result", "n"], [[md.prose(cell) for cell in row] for row in rows], ["l", "l", "r"]))
     return lines
+
+
+def _interval(interval: BootstrapInterval) -> str:
+    if interval.note:
+        return f"{_signed(interval.estimate)} ({interval.note})"
+    return f"{_signed(interval.estimate)} [{_signed(interval.low)}, {_signed(interval.high)}]"
 
 
 def _signed(value: float | None) -> str:

@@ -52,6 +52,7 @@ from __future__ import annotations
 import inspect
 import math
 import warnings
+from typing import Any
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -268,6 +269,8 @@ def _paired_case(old: CaseResult | None, new: CaseResult, threshold: float) -> P
         change = "regressed"
     else:
         change = "unchanged"
+    old_inputs, new_inputs = _inputs_right(old), _inputs_right(new)
+    same_inputs = old_inputs is not None and new_inputs is not None and old_inputs[1] == new_inputs[1]
     return PairedCase(
         case_id=new.case_id,
         category=new.category,
@@ -276,6 +279,9 @@ def _paired_case(old: CaseResult | None, new: CaseResult, threshold: float) -> P
         difference=None if difference is None else float(difference),
         before_correct=old.correct,
         after_correct=new.correct,
+        inputs=new_inputs[1] if same_inputs and new_inputs else None,
+        before_inputs_correct=old_inputs[0] if same_inputs and old_inputs else None,
+        after_inputs_correct=new_inputs[0] if same_inputs and new_inputs else None,
         fragile_before=fragile_before,
         fragile_after=fragile_after,
         change=change,
@@ -310,17 +316,20 @@ def _side(cases: Sequence[CaseResult], artifact: BaselineArtifact, confidence: f
     )
 
 
+def _inputs_right(case: CaseResult) -> tuple[int, int] | None:
+    """(inputs matching gold, inputs): the request and its variants; None when the prompt has no gold."""
+    if case.correct is None:
+        return None
+    right = int(case.correct) + sum(
+        1 for variant in case.variants if variant.versus_gold is not None and variant.versus_gold.equivalent
+    )
+    return right, 1 + len(case.variants)
+
+
 def _input_accuracy(cases: Sequence[CaseResult], confidence: float) -> RateEstimate:
     """Requests and variants matching gold, over every input of the prompts that have a gold IR."""
-    right = total = 0
-    for case in cases:
-        if case.correct is None:  # no gold for this prompt
-            continue
-        right += int(case.correct) + sum(
-            1 for variant in case.variants if variant.versus_gold is not None and variant.versus_gold.equivalent
-        )
-        total += 1 + len(case.variants)
-    return wilson(right, total, confidence)
+    counts = [count for count in map(_inputs_right, cases) if count is not None]
+    return wilson(sum(right for right, _ in counts), sum(total for _, total in counts), confidence)
 
 
 # --- statistics ------------------------------------------------------------------------------------
@@ -365,6 +374,15 @@ def _wilcoxon(differences: Sequence[Fraction], min_pairs: int) -> WilcoxonResult
     )
 
 
+def _seeded(seed: int) -> dict[str, Any]:
+    """scipy.stats.bootstrap's generator argument: `rng` from scipy 1.15, `random_state` before."""
+    import numpy as np
+    from scipy.stats import bootstrap
+
+    generator = np.random.default_rng(seed)
+    return {"rng": generator} if "rng" in inspect.signature(bootstrap).parameters else {"random_state": generator}
+
+
 def _bootstrap(differences: Sequence[Fraction], confidence: float, seed: int) -> BootstrapInterval:
     estimate = float(sum(differences, Fraction(0)) / len(differences)) if differences else None
     common = {
@@ -379,9 +397,6 @@ def _bootstrap(differences: Sequence[Fraction], confidence: float, seed: int) ->
     import numpy as np
     from scipy.stats import bootstrap
 
-    generator = np.random.default_rng(seed)
-    # scipy >= 1.15 takes `rng`; older versions `random_state`.
-    seeding = {"rng": generator} if "rng" in inspect.signature(bootstrap).parameters else {"random_state": generator}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # identical differences give a degenerate (but correct) interval
         result = bootstrap(
@@ -391,10 +406,52 @@ def _bootstrap(differences: Sequence[Fraction], confidence: float, seed: int) ->
             confidence_level=confidence,
             method="percentile",
             vectorized=True,
-            **seeding,
+            **_seeded(seed),
         )
     return BootstrapInterval(
         low=_finite(result.confidence_interval.low), high=_finite(result.confidence_interval.high), **common
+    )
+
+
+def _input_accuracy_change(cases: Sequence[PairedCase], confidence: float, seed: int) -> BootstrapInterval:
+    """(after - before inputs right) / inputs, with a percentile interval from resampling prompts.
+
+    Why prompts and not inputs: a prompt's request and variants tend to be
+    right or wrong together, so resampling inputs would overstate the evidence.
+    """
+    pairs = [
+        (case.after_inputs_correct - case.before_inputs_correct, case.inputs)
+        for case in cases
+        if case.inputs and case.before_inputs_correct is not None and case.after_inputs_correct is not None
+    ]
+    common = {"n": len(pairs), "confidence": confidence, "n_resamples": BOOTSTRAP_RESAMPLES, "seed": seed}
+    if not pairs:
+        return BootstrapInterval(estimate=None, low=None, high=None, note="not run: no prompt with gold", **common)
+    estimate = float(Fraction(sum(d for d, _ in pairs), sum(n for _, n in pairs)))
+    if len(pairs) < 2:
+        return BootstrapInterval(estimate=estimate, low=None, high=None, note="not run: needs at least 2 prompts",
+                                 **common)
+    import numpy as np
+    from scipy.stats import bootstrap
+
+    def pooled(differences: Any, inputs: Any, axis: int = -1) -> Any:
+        return differences.sum(axis=axis) / inputs.sum(axis=axis)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # no change anywhere gives a degenerate (but correct) interval
+        result = bootstrap(
+            (np.asarray([float(d) for d, _ in pairs]), np.asarray([float(n) for _, n in pairs])),
+            pooled,
+            paired=True,
+            n_resamples=BOOTSTRAP_RESAMPLES,
+            confidence_level=confidence,
+            method="percentile",
+            vectorized=True,
+            **_seeded(seed),
+        )
+    return BootstrapInterval(
+        estimate=estimate, low=_finite(result.confidence_interval.low), high=_finite(result.confidence_interval.high),
+        **common,
     )
 
 
@@ -477,6 +534,7 @@ def _statistics(
         fixed_cases=[case.case_id for case in cases if case.change == "fixed"],
         newly_broken_cases=[case.case_id for case in cases if case.change == "newly_broken"],
         accuracy_change=accuracy_change,
+        input_accuracy_change=_input_accuracy_change(cases, settings.confidence, seed),
         latency_change=latency_change,
     )
 
