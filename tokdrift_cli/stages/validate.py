@@ -52,9 +52,9 @@ from __future__ import annotations
 import inspect
 import math
 import warnings
-from typing import Any
 from collections.abc import Sequence
 from fractions import Fraction
+from typing import Any
 
 from tokdrift_cli.artifacts.baseline import BaselineArtifact, CaseResult
 from tokdrift_cli.artifacts.header import InputFile
