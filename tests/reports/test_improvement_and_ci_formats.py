@@ -63,6 +63,7 @@ def test_report_shows_before_after_statistics_gates_and_the_program() -> None:
     assert "66.7% [46.7, 82.0] (n=24) | 100.0% [86.2, 100.0] (n=24) | +33.3 pp" in text
     assert "| Accuracy over every input (original and variants each against gold) | 100.0% [89.3, 100.0] (n=32) |" in text
     assert "interval resampling prompts (10000 resamples, seed 0) | +0.0000 [+0.0000, +0.0000] | 8 prompts |" in text
+    assert "the interval of its change resamples prompts with all their inputs" in text
     assert "W = 36.0, p = 0.00390625 | 8 changed of 8 pairs" in text
     assert "| significance | passed | `0.00390625` | `0.05` | 8 |" in text
     assert "| fragile_fixed | passed | `8` | `3` | 8 |" in text

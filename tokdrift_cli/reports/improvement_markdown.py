@@ -385,6 +385,9 @@ def _method(validation: ValidationArtifact) -> Lines:
         "significance gate is inconclusive.",
         "- The bootstrap resamples prompts (pairs) with replacement and reports the percentile interval of the "
         "mean difference; the accuracy test is an exact binomial test on the prompts whose correctness flipped.",
+        "- Accuracy over every input counts each request and each variant against the prompt's gold. A prompt's "
+        "inputs are not independent: the Wilson interval of that rate treats them as if they were (too narrow), "
+        "while the interval of its change resamples prompts with all their inputs.",
         f"- Gates: fail-under {exact(gates.fail_under)} on the {gates.gate_on.replace('-', ' ')}, alpha {alpha}, "
         f"max accuracy drop {exact(gates.max_accuracy_drop)}"
         f"{' (over every input)' if gates.accuracy_on == 'inputs' else ''}, max latency increase "
