@@ -270,7 +270,9 @@ def _paired_case(old: CaseResult | None, new: CaseResult, threshold: float) -> P
     else:
         change = "unchanged"
     old_inputs, new_inputs = _inputs_right(old), _inputs_right(new)
-    same_inputs = old_inputs is not None and new_inputs is not None and old_inputs[1] == new_inputs[1]
+    inputs = before_right = after_right = None
+    if old_inputs and new_inputs and old_inputs[1] == new_inputs[1]:  # the same inputs on both sides
+        (before_right, inputs), (after_right, _) = old_inputs, new_inputs
     return PairedCase(
         case_id=new.case_id,
         category=new.category,
@@ -279,9 +281,9 @@ def _paired_case(old: CaseResult | None, new: CaseResult, threshold: float) -> P
         difference=None if difference is None else float(difference),
         before_correct=old.correct,
         after_correct=new.correct,
-        inputs=new_inputs[1] if same_inputs and new_inputs else None,
-        before_inputs_correct=old_inputs[0] if same_inputs and old_inputs else None,
-        after_inputs_correct=new_inputs[0] if same_inputs and new_inputs else None,
+        inputs=inputs,
+        before_inputs_correct=before_right,
+        after_inputs_correct=after_right,
         fragile_before=fragile_before,
         fragile_after=fragile_after,
         change=change,
