@@ -334,9 +334,9 @@ def test_missed_demo_pool_hands_the_optimizer_only_the_train_prompts_the_base_ge
     pools: list[set[str]] = []
     real_compile = optimize._compile
 
-    def spy(optimizer, config, student, teacher, trainset, devset):  # type: ignore[no-untyped-def]
+    def spy(optimizer, config, student, teacher, trainset, *rest):  # type: ignore[no-untyped-def]
         pools.append({example.prompt_id for example in trainset})
-        return real_compile(optimizer, config, student, teacher, trainset, devset)
+        return real_compile(optimizer, config, student, teacher, trainset, *rest)
 
     monkeypatch.setattr(optimize, "_compile", spy)
     artifact = run_fake_optimize(_GoldEngine(missed), demo_pool="missed")

@@ -9,6 +9,7 @@ final choice is made on train and dev prompts together
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import time
 from collections.abc import Callable, Sequence
@@ -122,12 +123,11 @@ def _optimizer(config: OptimizeConfig, prompt_lm: Any | None) -> Any:
 
 
 def _compile(optimizer: Any, config: OptimizeConfig, student: RobustIRGenerator, teacher: RobustIRGenerator,
-             trainset: list[dspy.Example], devset: list[dspy.Example]) -> Any:
+             trainset: list[dspy.Example], devset: list[dspy.Example], dev_score: Callable[[Any], float]) -> Any:
     if config.optimizer == "bootstrap":
         return optimizer.compile(student, teacher=teacher, trainset=trainset, valset=devset)
     if config.optimizer == "gold-demos":
-        return optimizer.compile(student, trainset=trainset,
-                                 dev_score=lambda program: _evaluate(program, devset, config.max_errors))
+        return optimizer.compile(student, trainset=trainset, dev_score=dev_score)
     if config.optimizer == "mipro":
         return optimizer.compile(student, trainset=trainset, valset=devset, requires_permission_to_run=False)
     if config.optimizer == "copro":
@@ -208,15 +208,16 @@ def optimize_program(
     selection = make_examples(train_originals, metric_variants=config.metric_variants, seed=config.seed) + devset
     teacher = RobustIRGenerator(inputs.base_program.deepcopy())
     student = RobustIRGenerator(inputs.base_program.deepcopy())
+    dev_score = functools.partial(_evaluate, devset=devset, max_errors=config.max_errors)  # 0-1 on dev
     # The same adapter as `baseline`: compact prompt, schema-constrained answer.
     with dspy.context(lm=models.task_lm, adapter=CompactJSONAdapter()):
         optimizer = _optimizer(config, models.prompt_lm)  # refuses a missing proposer before any model call
-        baseline_dev = _evaluate(teacher, devset, config.max_errors)
+        baseline_dev = dev_score(teacher)
         baseline_accuracy = signature_accuracy(teacher, devset)
         if config.demo_pool == "missed":
             trainset = missed_examples(teacher, trainset)
         try:
-            compiled = _compile(optimizer, config, student, teacher, trainset, devset)
+            compiled = _compile(optimizer, config, student, teacher, trainset, devset, dev_score)
         except AdapterParseError as error:  # DSPy evaluations absorb these; a proposer's does not
             proposer = config.prompt_model or config.model
             first_line = str(error).strip().splitlines()[0]
@@ -224,14 +225,14 @@ def optimize_program(
                 f"--optimizer {config.optimizer} stopped: an answer of {proposer} could not be parsed ({first_line}); "
                 "a small model proposes instructions badly, give a stronger --prompt-model"
             ) from None
-        candidates = dspy_candidates(compiled, baseline_dev, lambda program: _evaluate(program, devset, config.max_errors))
+        candidates = dspy_candidates(compiled, baseline_dev, dev_score)
         if config.keep_base_demos:
             candidates = [with_base_demos(c, teacher, first=config.base_demos_first) for c in candidates]
         chosen, records = choose_candidate(
             candidates, teacher, selection, text_to_base(trainset), keep_accuracy=config.keep_accuracy,
             on_prompt=on_selection_prompt,
         )
-        optimized_dev = _evaluate(chosen, devset, config.max_errors)
+        optimized_dev = dev_score(chosen)
         optimized_accuracy = signature_accuracy(chosen, devset)
     generator: IRGenerator = chosen.generator.deepcopy()
     _clean_demos(generator)

@@ -52,7 +52,7 @@ from __future__ import annotations
 import inspect
 import math
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from typing import Any
 
@@ -376,13 +376,29 @@ def _wilcoxon(differences: Sequence[Fraction], min_pairs: int) -> WilcoxonResult
     )
 
 
-def _seeded(seed: int) -> dict[str, Any]:
-    """scipy.stats.bootstrap's generator argument: `rng` from scipy 1.15, `random_state` before."""
+def _percentile_interval(
+    columns: Sequence[Sequence[float]], statistic: Callable[..., Any], confidence: float, seed: int
+) -> tuple[float | None, float | None]:
+    """scipy's seeded percentile bootstrap over prompts; several columns are resampled together (paired)."""
     import numpy as np
     from scipy.stats import bootstrap
 
     generator = np.random.default_rng(seed)
-    return {"rng": generator} if "rng" in inspect.signature(bootstrap).parameters else {"random_state": generator}
+    # scipy >= 1.15 takes `rng`; older versions `random_state`.
+    seeding = {"rng": generator} if "rng" in inspect.signature(bootstrap).parameters else {"random_state": generator}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # identical differences give a degenerate (but correct) interval
+        result = bootstrap(
+            tuple(np.asarray(column, dtype=float) for column in columns),
+            statistic,
+            paired=len(columns) > 1,
+            n_resamples=BOOTSTRAP_RESAMPLES,
+            confidence_level=confidence,
+            method="percentile",
+            vectorized=True,
+            **seeding,
+        )
+    return _finite(result.confidence_interval.low), _finite(result.confidence_interval.high)
 
 
 def _bootstrap(differences: Sequence[Fraction], confidence: float, seed: int) -> BootstrapInterval:
@@ -397,22 +413,9 @@ def _bootstrap(differences: Sequence[Fraction], confidence: float, seed: int) ->
     if len(differences) < 2:
         return BootstrapInterval(low=None, high=None, note="not run: needs at least 2 paired prompts", **common)
     import numpy as np
-    from scipy.stats import bootstrap
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # identical differences give a degenerate (but correct) interval
-        result = bootstrap(
-            (np.asarray([float(d) for d in differences]),),
-            np.mean,
-            n_resamples=BOOTSTRAP_RESAMPLES,
-            confidence_level=confidence,
-            method="percentile",
-            vectorized=True,
-            **_seeded(seed),
-        )
-    return BootstrapInterval(
-        low=_finite(result.confidence_interval.low), high=_finite(result.confidence_interval.high), **common
-    )
+    low, high = _percentile_interval([[float(d) for d in differences]], np.mean, confidence, seed)
+    return BootstrapInterval(low=low, high=high, **common)
 
 
 def _input_accuracy_change(cases: Sequence[PairedCase], confidence: float, seed: int) -> BootstrapInterval:
@@ -433,28 +436,12 @@ def _input_accuracy_change(cases: Sequence[PairedCase], confidence: float, seed:
     if len(pairs) < 2:
         return BootstrapInterval(estimate=estimate, low=None, high=None, note="not run: needs at least 2 prompts",
                                  **common)
-    import numpy as np
-    from scipy.stats import bootstrap
-
     def pooled(differences: Any, inputs: Any, axis: int = -1) -> Any:
         return differences.sum(axis=axis) / inputs.sum(axis=axis)
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # no change anywhere gives a degenerate (but correct) interval
-        result = bootstrap(
-            (np.asarray([float(d) for d, _ in pairs]), np.asarray([float(n) for _, n in pairs])),
-            pooled,
-            paired=True,
-            n_resamples=BOOTSTRAP_RESAMPLES,
-            confidence_level=confidence,
-            method="percentile",
-            vectorized=True,
-            **_seeded(seed),
-        )
-    return BootstrapInterval(
-        estimate=estimate, low=_finite(result.confidence_interval.low), high=_finite(result.confidence_interval.high),
-        **common,
-    )
+    columns = [[float(d) for d, _ in pairs], [float(n) for _, n in pairs]]
+    low, high = _percentile_interval(columns, pooled, confidence, seed)
+    return BootstrapInterval(estimate=estimate, low=low, high=high, **common)
 
 
 def _mcnemar(cases: Sequence[PairedCase]) -> McNemarResult:
