@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_path_for, fingerprint
-from tokdrift_cli.core.generation import Generation
 from tokdrift_cli.core.ir import parse_ir
+from tokdrift_cli.core.records import Generation
 from tokdrift_cli.errors import CheckpointMismatchError, InputError
 
 KIND = "baseline"
@@ -271,7 +271,7 @@ def test_fingerprint_tells_configs_apart(first: object, second: object) -> None:
 
 def test_checkpoint_beside_keeps_units_when_the_run_fails_and_goes_once_it_finishes(tmp_path: Path) -> None:
     from tokdrift_cli.artifacts.checkpoint import checkpoint_beside, checkpoint_path_for
-    from tokdrift_cli.core.generation import Generation
+    from tokdrift_cli.core.records import Generation
 
     output = tmp_path / "out.json"
     with pytest.raises(KeyboardInterrupt):

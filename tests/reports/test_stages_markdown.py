@@ -13,8 +13,9 @@ from tests.stages.test_baseline import make_inputs, runner_for
 from tokdrift_cli.artifacts.baseline import BaselineArtifact
 from tokdrift_cli.artifacts.code_baseline import CodeBaselineArtifact, CodeBaselineConfig, CodeStage
 from tokdrift_cli.artifacts.header import Provenance
-from tokdrift_cli.codegen.generators import CodeGeneration, GeneratesCode, TemplatedCodeGenerator
+from tokdrift_cli.codegen.generators import GeneratesCode, TemplatedCodeGenerator
 from tokdrift_cli.core.ir import IR
+from tokdrift_cli.core.records import CodeGeneration
 from tokdrift_cli.core.suite import load_suite
 from tokdrift_cli.reports import markdown as md
 from tokdrift_cli.reports import stages_markdown

@@ -10,13 +10,13 @@ from tests.fakes import FakeEngine, fake_lm
 from tokdrift_cli.artifacts.baseline import BaselineConfig
 from tokdrift_cli.artifacts.checkpoint import Checkpoint
 from tokdrift_cli.artifacts.header import Provenance
-from tokdrift_cli.core.generation import Generation
+from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.suite import load_suite
 from tokdrift_cli.errors import ModelError
 from tokdrift_cli.programs.ir_generator import build_default_program
 from tokdrift_cli.programs.runner import DspyIRRunner
-from tokdrift_cli.stages.progress import ProgressSink
 from tokdrift_cli.stages.baseline import BaselineInputs, plan_cases, run_baseline, unit_key
+from tokdrift_cli.stages.progress import ProgressSink
 
 
 def make_inputs(suite_path: Path, **overrides: object) -> BaselineInputs:

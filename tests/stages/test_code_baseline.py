@@ -11,8 +11,9 @@ from tests.stages.test_baseline import CountingProgress, runner_for
 from tokdrift_cli.artifacts.checkpoint import Checkpoint
 from tokdrift_cli.artifacts.code_baseline import CodeBaselineConfig, CodeStage
 from tokdrift_cli.artifacts.header import Provenance
-from tokdrift_cli.codegen.generators import CodeGeneration, TemplatedCodeGenerator
+from tokdrift_cli.codegen.generators import TemplatedCodeGenerator
 from tokdrift_cli.core.ir import IR
+from tokdrift_cli.core.records import CodeGeneration
 from tokdrift_cli.core.suite import load_suite
 from tokdrift_cli.stages.baseline import plan_cases, unit_key
 from tokdrift_cli.stages.code_baseline import (

@@ -25,7 +25,7 @@ from tests.fakes import FakeEngine, fake_lm
 from tokdrift_cli.artifacts.baseline import BaselineArtifact, BaselineConfig, CaseResult
 from tokdrift_cli.artifacts.header import Provenance
 from tokdrift_cli.artifacts.validation import GateResult, GateSettings, ValidationArtifact
-from tokdrift_cli.core.generation import Generation
+from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.suite import load_suite
 from tokdrift_cli.errors import ExitCode, InputError
 from tokdrift_cli.programs.ir_generator import build_default_program

@@ -121,7 +121,7 @@ def test_dev_share_keeps_the_test_split() -> None:
 
 def test_dry_run_counts_what_a_checkpoint_already_holds(tmp_path: Path, mini_suite_path: Path) -> None:
     from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_path_for
-    from tokdrift_cli.core.generation import Generation
+    from tokdrift_cli.core.records import Generation
     from tokdrift_cli.engines.resolve import identify_model
     from tokdrift_cli.workflows.baseline_run import _prepare, plan_baseline_command
 

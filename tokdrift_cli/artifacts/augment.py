@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tokdrift_cli.artifacts.header import Artifact
 from tokdrift_cli.core.diversity import DiversityReport
 from tokdrift_cli.core.equivalence import IRComparison
-from tokdrift_cli.core.generation import Generation
+from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.stats import RateEstimate
 
 Verify = Literal["gold", "original"]

@@ -25,10 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tokdrift_cli.artifacts.baseline import GroupSensitivity
 from tokdrift_cli.artifacts.header import Artifact
-from tokdrift_cli.codegen.generators import CodeGeneration
-from tokdrift_cli.codegen.verdicts import CodeVerdict, TestSummary
-from tokdrift_cli.core.generation import Generation
 from tokdrift_cli.core.ir import IR
+from tokdrift_cli.core.records import CodeGeneration, CodeVerdict, Generation, TestSummary
 from tokdrift_cli.core.stats import RateEstimate
 
 

@@ -11,8 +11,7 @@ from tokdrift_cli.cli.console import err_console
 from tokdrift_cli.stages.progress import ProgressSink
 
 if TYPE_CHECKING:  # annotation only; the pydantic model costs start-up time
-    from tokdrift_cli.codegen.generators import CodeGeneration
-    from tokdrift_cli.core.generation import Generation
+    from tokdrift_cli.core.records import CodeGeneration, Generation
 
 
 class GenerationProgress(ProgressSink):

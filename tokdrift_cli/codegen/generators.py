@@ -13,18 +13,8 @@ import time
 from typing import Protocol
 
 from tokdrift_cli.codegen.templated import python_name, render_function
-from tokdrift_cli.core.generation import CallRecord
 from tokdrift_cli.core.ir import IR
-
-
-class CodeGeneration(CallRecord):
-    """One call of a code generator on one IR: the source, or why there is none."""
-
-    code: str | None = None
-
-    @property
-    def ok(self) -> bool:
-        return self.code is not None
+from tokdrift_cli.core.records import CodeGeneration
 
 
 class GeneratesCode(Protocol):

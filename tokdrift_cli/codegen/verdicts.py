@@ -11,41 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict
 
 from tokdrift_cli.codegen.ast_compare import compare_code
 from tokdrift_cli.codegen.differential import compare_results, judge_tests
 from tokdrift_cli.codegen.sandbox import FunctionCall, SandboxResult
+from tokdrift_cli.core.records import CodeVerdict, TestSummary
 from tokdrift_cli.core.suite import FunctionTest
-
-VerdictMethod = Literal["ast", "execution", "generation"]
-
-
-class CodeVerdict(BaseModel):
-    """Equivalent, different, or None (cannot tell: the original failed, or execution was inconclusive)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    equivalent: bool | None
-    method: VerdictMethod
-    reason: str
-
-
-class TestSummary(BaseModel):
-    """One code's run against a case's tests."""
-
-    __test__ = False  # not a pytest class
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    passed: int
-    total: int
-    first_failure: str | None = None
-
-    @property
-    def all_passed(self) -> bool:
-        return self.total > 0 and self.passed == self.total
 
 
 @dataclass(frozen=True)
@@ -57,7 +28,9 @@ class ExecutedCode:
     run: SandboxResult
 
 
-def judge_variant(original: ExecutedCode | None, variant: ExecutedCode | None, calls: Sequence[FunctionCall]) -> CodeVerdict:
+def judge_variant(
+    original: ExecutedCode | None, variant: ExecutedCode | None, calls: Sequence[FunctionCall]
+) -> CodeVerdict:
     """The verdict for one variant; ``None`` stands for code that could not be generated or has no function."""
     if original is None:
         return CodeVerdict(equivalent=None, method="generation", reason="the original produced no runnable code")
@@ -75,4 +48,6 @@ def summarise_tests(executed: ExecutedCode, tests: Sequence[FunctionTest]) -> Te
     if not tests:
         return None
     verdict = judge_tests(executed.run, tests, executed.function_name)
-    return TestSummary(passed=verdict.passed, total=verdict.passed + verdict.failed, first_failure=verdict.first_failure)
+    return TestSummary(
+        passed=verdict.passed, total=verdict.passed + verdict.failed, first_failure=verdict.first_failure
+    )

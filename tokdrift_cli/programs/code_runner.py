@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tokdrift_cli.codegen.generators import CodeGeneration
 from tokdrift_cli.core.ir import IR
+from tokdrift_cli.core.records import CodeGeneration
 from tokdrift_cli.programs.code_generator import prediction_code, spec_text
 from tokdrift_cli.programs.runner import DspyCaller
 

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
-from tokdrift_cli.core.generation import CallRecord, Generation
+from tokdrift_cli.core.records import CallRecord, Generation
 from tokdrift_cli.programs.compact_adapter import CompactJSONAdapter
 from tokdrift_cli.programs.ir_generator import prediction_ir
 

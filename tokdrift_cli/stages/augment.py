@@ -64,7 +64,7 @@ from tokdrift_cli.artifacts.checkpoint import Checkpoint
 from tokdrift_cli.artifacts.header import InputFile, Provenance
 from tokdrift_cli.core.diversity import diversity_report
 from tokdrift_cli.core.equivalence import IRComparison, compare_irs, identifier_words, match_gold
-from tokdrift_cli.core.generation import Generation
+from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.shards import parse_shard
 from tokdrift_cli.core.stats import wilson
 from tokdrift_cli.core.suite import Suite, SuiteCase

@@ -12,9 +12,10 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
-from tokdrift_cli.artifacts.baseline import BaselineArtifact, BaselineConfig, CaseResult, Generation
+from tokdrift_cli.artifacts.baseline import BaselineArtifact, BaselineConfig, CaseResult
 from tokdrift_cli.artifacts.checkpoint import Checkpoint
 from tokdrift_cli.artifacts.header import InputFile, Provenance
+from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.shards import parse_shard
 from tokdrift_cli.core.suite import Suite, SuiteCase
 from tokdrift_cli.core.variants import generate_variants

@@ -32,12 +32,12 @@ from tokdrift_cli.artifacts.code_baseline import (
 )
 from tokdrift_cli.artifacts.header import InputFile, Provenance
 from tokdrift_cli.codegen.differential import calls_from_tests, generate_inputs
-from tokdrift_cli.codegen.generators import CodeGeneration, GeneratesCode, defined_function
+from tokdrift_cli.codegen.generators import GeneratesCode, defined_function
 from tokdrift_cli.codegen.ir_variants import IR_RULES, generate_ir_variants
 from tokdrift_cli.codegen.sandbox import FunctionCall, SandboxLimits, run_function
-from tokdrift_cli.codegen.verdicts import ExecutedCode, TestSummary, judge_variant, summarise_tests
-from tokdrift_cli.core.generation import Generation
+from tokdrift_cli.codegen.verdicts import ExecutedCode, judge_variant, summarise_tests
 from tokdrift_cli.core.ir import IR
+from tokdrift_cli.core.records import CodeGeneration, Generation, TestSummary
 from tokdrift_cli.core.stats import median, wilson
 from tokdrift_cli.core.suite import Suite, SuiteCase
 from tokdrift_cli.programs.runner import GeneratesIR

@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # annotation only; the pydantic model costs start-up time
-    from tokdrift_cli.codegen.generators import CodeGeneration
-    from tokdrift_cli.core.generation import Generation
+    from tokdrift_cli.core.records import CodeGeneration, Generation
 
 
 

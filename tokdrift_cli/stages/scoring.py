@@ -24,11 +24,11 @@ from tokdrift_cli.artifacts.baseline import (
     BaselineSummary,
     CaseResult,
     CategorySummary,
-    Generation,
     GroupSensitivity,
     VariantResult,
 )
 from tokdrift_cli.core.equivalence import compare_irs, match_gold
+from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.stats import DEFAULT_CONFIDENCE, median, wilson
 from tokdrift_cli.core.suite import SuiteCase
 from tokdrift_cli.core.variants import RULES

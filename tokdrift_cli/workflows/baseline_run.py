@@ -11,7 +11,7 @@ from tokdrift_cli.artifacts.baseline import BaselineArtifact, BaselineConfig
 from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_beside, checkpoint_path_for
 from tokdrift_cli.artifacts.header import Provenance, input_file
 from tokdrift_cli.artifacts.io import read_artifact, write_artifact, write_bytes_atomic
-from tokdrift_cli.core.generation import Generation
+from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.shards import parse_shard
 from tokdrift_cli.core.suite import Suite, default_suite_path, load_suite
 from tokdrift_cli.engines.resolve import ModelSettings, identify_model, resolve_model

@@ -11,7 +11,7 @@ from tokdrift_cli.artifacts.code_baseline import CodeBaselineArtifact, CodeBasel
 from tokdrift_cli.artifacts.header import Provenance, input_file
 from tokdrift_cli.artifacts.io import read_artifact, sha256_file, write_artifact
 from tokdrift_cli.codegen.generators import GeneratesCode, TemplatedCodeGenerator
-from tokdrift_cli.core.generation import Generation
+from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.suite import default_suite_path, load_suite
 from tokdrift_cli.engines.resolve import ModelSettings, identify_model, resolve_model
 from tokdrift_cli.errors import InputError

@@ -11,7 +11,7 @@ from tokdrift_cli.artifacts.baseline import BaselineArtifact
 from tokdrift_cli.artifacts.checkpoint import fingerprint
 from tokdrift_cli.artifacts.header import Artifact, Provenance
 from tokdrift_cli.artifacts.io import read_artifact
-from tokdrift_cli.core.generation import Generation
+from tokdrift_cli.core.records import Generation
 from tokdrift_cli.errors import ArtifactError, CheckpointMismatchError, InputError
 from tokdrift_cli.stages.baseline import unit_key
 
