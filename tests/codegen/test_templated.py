@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.codegen.test_ir_variants import core_golds, make_ir
+from tests.core.test_ir_rules import core_golds, make_ir
 from tokdrift_cli.codegen.ast_compare import compare_code
-from tokdrift_cli.codegen.ir_variants import IR_RULES, generate_ir_variants
 from tokdrift_cli.codegen.templated import python_name, render_function
 from tokdrift_cli.core.ir import IR
 from tokdrift_cli.core.suite import SuiteCase, default_suite_path
+from tokdrift_cli.core.variants.ir_rules import IR_RULES, generate_ir_variants
 
 GOLD_IDS = [case_id for case_id, _ in core_golds()]
 

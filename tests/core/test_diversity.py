@@ -10,10 +10,10 @@ from tokdrift_cli.core.diversity import (
     levenshtein,
     mean_edit_distance,
     normalized_edit_distance,
-    rule_family,
     rule_mix,
     word_tokens,
 )
+from tokdrift_cli.core.variants import family_of
 
 
 def test_word_tokens_are_lowercase_words_and_punctuation() -> None:
@@ -74,11 +74,11 @@ def test_mean_edit_distance() -> None:
 
 
 def test_rule_family_of_known_and_other_ids() -> None:
-    assert rule_family("token.casing.snake_to_camel") == "casing"
-    assert rule_family("natural.framing.polite") == "framing"
-    assert rule_family("paraphrase.hand") == "paraphrase"
-    assert rule_family("paraphrase.model") == "paraphrase"
-    assert rule_family("ir.naming.camel") == "naming"
+    assert family_of("token.casing.snake_to_camel") == "casing"
+    assert family_of("natural.framing.polite") == "framing"
+    assert family_of("paraphrase.hand") == "paraphrase"
+    assert family_of("paraphrase.model") == "paraphrase"
+    assert family_of("ir.naming.camel") == "naming"
 
 
 def test_rule_mix_counts_lines_per_rule_and_family() -> None:

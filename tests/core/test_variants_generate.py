@@ -21,7 +21,7 @@ from tokdrift_cli.core.variants import (
     generate_variants,
     get_rule,
 )
-from tokdrift_cli.core.variants.generate import stable_seed
+from tokdrift_cli.core.variants.chaining import stable_seed
 from tokdrift_cli.core.variants.spans import protect
 from tokdrift_cli.core.variants.synonym import NOUNS, PHRASES, TASK_VERBS, VERBS
 from tokdrift_cli.errors import InputError

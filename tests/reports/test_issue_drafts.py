@@ -9,8 +9,8 @@ import pytest
 from tests.reports.checks import MarkdownDoc, split_cells
 from tests.reports.factories import make_analysis
 from tokdrift_cli.artifacts.analysis import AnalysisArtifact
+from tokdrift_cli.core.mitigations import FAILURE_MITIGATION, MITIGATIONS
 from tokdrift_cli.reports.issue_drafts import render_issue_drafts
-from tokdrift_cli.stages.analyze import FAILURE_MITIGATION, MITIGATIONS
 
 TITLE = re.compile(r"^# \[(P[0-2])\] Generator output drifts under (\S+) rewrites \((\d+) prompts?\)$")
 

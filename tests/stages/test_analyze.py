@@ -9,10 +9,11 @@ import pytest
 from tests.fakes import FakeEngine
 from tests.stages.test_baseline import make_inputs, runner_for
 from tokdrift_cli.artifacts.baseline import BaselineArtifact
+from tokdrift_cli.core.mitigations import MITIGATIONS
 from tokdrift_cli.core.stats import wilson
-from tokdrift_cli.stages.analyze import MITIGATIONS, analyze_baseline, priority_of
+from tokdrift_cli.core.variants import family_of
+from tokdrift_cli.stages.analyze import analyze_baseline, priority_of
 from tokdrift_cli.stages.baseline import run_baseline
-from tokdrift_cli.stages.scoring import family_of_rule
 
 
 @pytest.fixture(scope="module")
@@ -45,7 +46,7 @@ def test_numbers_agree_with_recomputation_from_raw_verdicts(fake_baseline: Basel
         assert row.flips == sum(1 for v in made if not v.robust)
     # Per family, pooled robustness and accuracy.
     for row in analysis.per_family:
-        made = [v for _, v in outcomes if row.key in {family_of_rule(r) for r in v.rule_ids}]
+        made = [v for _, v in outcomes if row.key in {family_of(r) for r in v.rule_ids}]
         assert (row.n, row.flips) == (len(made), sum(1 for v in made if not v.robust))
     assert analysis.summary.robustness.successes == sum(1 for _, v in outcomes if v.robust)
     assert analysis.summary.accuracy.successes == sum(1 for c in fake_baseline.cases if c.correct)

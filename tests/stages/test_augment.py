@@ -23,6 +23,7 @@ from tokdrift_cli.artifacts.io import read_artifact
 from tokdrift_cli.core.equivalence import compare_irs, match_gold
 from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.suite import SuiteCase, default_suite_path, load_suite
+from tokdrift_cli.core.variants import MODEL_PARAPHRASE_ID
 from tokdrift_cli.engines.resolve import ModelSettings, ResolvedModel
 from tokdrift_cli.errors import CheckpointMismatchError, InputError, ModelError
 from tokdrift_cli.programs.ir_generator import build_default_program
@@ -31,7 +32,6 @@ from tokdrift_cli.artifacts.augment import AugmentConfig, AugmentSummaryArtifact
 from tokdrift_cli.programs.paraphrase import DspyParaphraser
 from tokdrift_cli.stages.augment import (
     MEANING_CHECK_FAILED,
-    MODEL_PARAPHRASE_RULE,
     AugmentInputs,
     AugmentProgress,
     AugmentResult,
@@ -383,7 +383,7 @@ def test_model_paraphrases_are_checked_then_verified(gold_suite_path: Path) -> N
     assert summary.meaning_rejected == 1
     assert not any("1000" in prompt for prompt in engine.prompts)
     kept = [a for case in result.artifact.cases for a in case.attempts if a.source == "model_paraphrase" and a.kept]
-    assert kept and all(a.rule_ids == [MODEL_PARAPHRASE_RULE] for a in kept)
+    assert kept and all(a.rule_ids == [MODEL_PARAPHRASE_ID] for a in kept)
     # The paraphrase model saw demos from other cases' hand-written paraphrases.
     # The suite's only hand paraphrase is g-001's own: no demo for g-001, one for each other case.
     assert [len(conversation) for conversation in paraphrase_engine.conversations] == [1, 3, 3, 3]

@@ -7,7 +7,7 @@ a body ``raise NotImplementedError``. It is the reference point for code-level
 robustness: an LM-backed generator can drift, this one cannot.
 
 Robust by construction. Everything the IR variants of
-:mod:`tokdrift_cli.codegen.ir_variants` may re-spell is canonicalised before
+:mod:`tokdrift_cli.core.variants.ir_rules` may re-spell is canonicalised before
 rendering, so every variant of an IR renders to the same text:
 
 * names become snake_case from :func:`identifier_words` (``countVowels``,
@@ -338,7 +338,7 @@ def render_function(ir: IR) -> str:
     """Python source of a module defining the IR's function as a stub (see the module docstring).
 
     Deterministic; valid Python for any IR; the same text for every variant
-    :mod:`tokdrift_cli.codegen.ir_variants` makes of ``ir``.
+    :mod:`tokdrift_cli.core.variants.ir_rules` makes of ``ir``.
     """
     signature = ir.signature
     ir_names = {_nfkc(parameter.name) for parameter in signature.parameters} | {_nfkc(signature.name)}

@@ -26,7 +26,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict
 
-from tokdrift_cli.core.variants import RULES
+from tokdrift_cli.core.variants import family_of
 
 __all__ = [
     "DiversityReport",
@@ -36,7 +36,6 @@ __all__ = [
     "levenshtein",
     "mean_edit_distance",
     "normalized_edit_distance",
-    "rule_family",
     "rule_mix",
     "word_tokens",
 ]
@@ -98,17 +97,6 @@ def mean_edit_distance(pairs: Iterable[tuple[str, str]]) -> float | None:
     return sum(distances) / len(distances) if distances else None
 
 
-def rule_family(rule_id: str) -> str:
-    """The family of a rule id: the registry's for a known rule, else the middle part of
-    ``group.family.name`` (``ir.naming.camel`` -> ``naming``), else the first part
-    (``paraphrase.hand`` -> ``paraphrase``)."""
-    rule = RULES.get(rule_id)
-    if rule is not None:
-        return rule.family
-    parts = rule_id.split(".")
-    return parts[1] if len(parts) >= 3 else parts[0]
-
-
 class RuleMix(BaseModel):
     """Lines per rule id and per family (a line made by two rules counts for both)."""
 
@@ -124,7 +112,7 @@ def rule_mix(rule_id_lists: Iterable[Sequence[str]]) -> RuleMix:
     per_family: Counter[str] = Counter()
     for rule_ids in rule_id_lists:
         per_rule.update(set(rule_ids))
-        per_family.update({rule_family(rule_id) for rule_id in rule_ids})
+        per_family.update({family_of(rule_id) for rule_id in rule_ids})
     return RuleMix(per_rule=dict(sorted(per_rule.items())), per_family=dict(sorted(per_family.items())))
 
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import re
 
 from tokdrift_cli.artifacts.analysis import AnalysisArtifact
+from tokdrift_cli.core.mitigations import mitigation_for
+from tokdrift_cli.core.variants import family_of
 from tokdrift_cli.reports import markdown as md
 from tokdrift_cli.reports.areas import AreaEvidence, FragileArea, fragile_areas
 from tokdrift_cli.reports.fragile_markdown import PRIORITY_RULE, join_blocks, model_name, sensitivity_table
 from tokdrift_cli.reports.text import percent, rate
-from tokdrift_cli.stages.analyze import FAILURE_MITIGATION, MITIGATIONS
-from tokdrift_cli.stages.scoring import family_of_rule
 
 Lines = list[str]
 
@@ -52,17 +52,10 @@ def render_issue(analysis: AnalysisArtifact, area: FragileArea) -> str:
         _why(analysis, area),
         _evidence(area),
         _family_rate(analysis, area),
-        ["## Suggested mitigation", "", md.prose(mitigation_for(area))],
+        ["## Suggested mitigation", "", md.prose(mitigation_for(area.family, only_failures=area.all_failed))],
         _acceptance(analysis, area),
     ]
     return join_blocks(blocks)
-
-
-def mitigation_for(area: FragileArea) -> str:
-    """The family's mitigation, or the failure advice when the family only ever broke the generator."""
-    if area.all_failed:
-        return FAILURE_MITIGATION
-    return MITIGATIONS.get(area.family, FAILURE_MITIGATION)
 
 
 def _why(analysis: AnalysisArtifact, area: FragileArea) -> Lines:
@@ -117,7 +110,7 @@ def _family_rate(analysis: AnalysisArtifact, area: FragileArea) -> Lines:
     if row is None:
         return [*heading, "This family has no sensitivity figure in the analysis."]
     rules = {rule for item in area.evidence for variant in item.variants for rule in variant.rule_ids}
-    family_rules = [sens for sens in analysis.per_rule if sens.key in rules and family_of_rule(sens.key) == area.family]
+    family_rules = [sens for sens in analysis.per_rule if sens.key in rules and family_of(sens.key) == area.family]
     return [
         *heading,
         (

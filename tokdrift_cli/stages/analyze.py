@@ -37,32 +37,10 @@ from tokdrift_cli.artifacts.baseline import BaselineArtifact, CaseResult, Varian
 from tokdrift_cli.artifacts.header import InputFile
 from tokdrift_cli.core.equivalence import ROBUSTNESS_FIELDS, IRField
 from tokdrift_cli.core.ir import IR
+from tokdrift_cli.core.mitigations import mitigation_for
 from tokdrift_cli.core.stats import DEFAULT_CONFIDENCE, RateEstimate, wilson
-from tokdrift_cli.stages.scoring import family_of_rule, group_of_rule, sensitivities
-
-# What to try first, by the family of rewrite that breaks a prompt.
-MITIGATIONS: dict[str, str] = {
-    "casing": "Identifier casing changes the output: add demos that request the same function in "
-    "snake_case and camelCase with one spec, or normalise identifiers in the request before generation.",
-    "spacing": "Spacing around punctuation or operators changes the output: normalise whitespace in the "
-    "request before generation, or add demos with irregular spacing.",
-    "synonym": "Rewording with synonyms changes the output: optimize the program with the robustness-aware "
-    "metric (tokdrift optimize) on augmented data that contains synonym variants.",
-    "clause_order": "Moving a condition clause changes the output: add demos whose conditions come before "
-    "and after the main clause, and state in the instruction that clause order carries no meaning.",
-    "framing": "Polite, question or indirect framing changes the output: strip framing phrases before "
-    "generation, or add demos phrased as questions and requests.",
-    "contraction": "Contractions change the output: expand contractions before generation, or add demos "
-    "that use them.",
-    "noise": "Whitespace or letter-case noise changes the output: normalise whitespace and sentence case "
-    "before generation.",
-    "paraphrase": "A hand-written paraphrase changes the output: the generator keys on surface wording; "
-    "train on verified paraphrases (tokdrift augment, then tokdrift optimize).",
-}
-FAILURE_MITIGATION = (
-    "Variants make the generator fail outright: inspect the recorded errors; raise --max-tokens if answers "
-    "are cut short, or tighten the instruction."
-)
+from tokdrift_cli.core.variants import family_of, kind_of
+from tokdrift_cli.stages.scoring import sensitivities
 
 
 def _field_value(ir: IR, field: IRField) -> str:
@@ -81,7 +59,7 @@ def _field_value(ir: IR, field: IRField) -> str:
 
 
 def _broken_variant(case: CaseResult, variant: VariantResult) -> BrokenVariant:
-    families = sorted({family_of_rule(rule) for rule in variant.rule_ids})
+    families = sorted({family_of(rule) for rule in variant.rule_ids})
     still_correct = variant.versus_gold.equivalent if variant.versus_gold is not None else None
     if variant.generation.ir is None or case.original.ir is None or variant.versus_original is None:
         return BrokenVariant(
@@ -130,10 +108,7 @@ def _fragile_prompt(case: CaseResult, threshold: float, confidence: float) -> Fr
     priority, reason = priority_of(robustness, threshold, accuracy_breaks)
     family_counts = Counter(family for variant in broken for family in variant.families)
     dominant = min(family_counts, key=lambda family: (-family_counts[family], family)) if family_counts else "none"
-    if broken and all(variant.failed for variant in broken):
-        mitigation = FAILURE_MITIGATION
-    else:
-        mitigation = MITIGATIONS.get(dominant, FAILURE_MITIGATION)
+    mitigation = mitigation_for(dominant, only_failures=bool(broken) and all(variant.failed for variant in broken))
     return FragilePrompt(
         case_id=case.case_id,
         category=case.category,
@@ -230,11 +205,11 @@ def analyze_baseline(
         fragile_prompts=fragile,
         per_rule=sensitivities([(rule, bool(v.robust)) for _, v in outcomes for rule in v.rule_ids], confidence),
         per_family=sensitivities(
-            [(family, bool(v.robust)) for _, v in outcomes for family in sorted({family_of_rule(r) for r in v.rule_ids})],
+            [(family, bool(v.robust)) for _, v in outcomes for family in sorted({family_of(r) for r in v.rule_ids})],
             confidence,
         ),
         per_group=sensitivities(
-            [(group_of_rule(v.rule_ids[0]), bool(v.robust)) for _, v in outcomes if v.rule_ids], confidence
+            [(kind_of(v.rule_ids[0]).group, bool(v.robust)) for _, v in outcomes if v.rule_ids], confidence
         ),
         field_flips=field_flips,
         per_category=per_category,

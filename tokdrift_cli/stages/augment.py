@@ -68,19 +68,16 @@ from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.shards import parse_shard
 from tokdrift_cli.core.stats import wilson
 from tokdrift_cli.core.suite import Suite, SuiteCase
-from tokdrift_cli.core.variants import generate_variants
+from tokdrift_cli.core.variants import MODEL_PARAPHRASE_ID, PARAPHRASE_ID, generate_variants
 from tokdrift_cli.core.variants.identifiers import IDENTIFIER_PATTERNS, Style, convert, style_of
 from tokdrift_cli.core.variants.markers import meaning_markers
+from tokdrift_cli.core.variants.registry import GOLD_RENAMING_PREFIX
 from tokdrift_cli.programs.paraphrase import Paraphraser
 from tokdrift_cli.programs.runner import GeneratesIR
 from tokdrift_cli.stages.baseline import unit_key
 from tokdrift_cli.stages.progress import AugmentProgress
 from tokdrift_cli.stages.reachability import UnreachableWatch, worth_keeping
-from tokdrift_cli.stages.scoring import PARAPHRASE_RULE
 
-HAND_PARAPHRASE_RULE: Final = PARAPHRASE_RULE  # "paraphrase.hand", as in baseline
-MODEL_PARAPHRASE_RULE: Final = "paraphrase.model"
-NAMING_RULE_PREFIX: Final = "ir.naming."
 MEANING_CHECK_FAILED: Final = "meaning check failed"
 # A paraphrase this much shorter or longer (in words) has dropped or added something.
 MAX_LENGTH_RATIO: Final = 3.0
@@ -145,7 +142,7 @@ def naming_variant(case: SuiteCase) -> tuple[str, str] | None:
     renamed = convert(name, target)
     if renamed is None or renamed == name:
         return None
-    return renamed, f"{NAMING_RULE_PREFIX}{target.value}"
+    return renamed, f"{GOLD_RENAMING_PREFIX}{target.value}"
 
 
 # --------------------------------------------------------------------------- planning
@@ -191,7 +188,7 @@ def plan_slots(case: SuiteCase, config: AugmentConfig) -> list[Slot]:
     for text in case.paraphrases:
         if text not in seen:
             seen.add(text)
-            hand.append(Candidate(text=text, rule_ids=(HAND_PARAPHRASE_RULE,), source="paraphrase"))
+            hand.append(Candidate(text=text, rule_ids=(PARAPHRASE_ID,), source="paraphrase"))
     paraphrasing = config.paraphrase_model is not None
     model = [ModelSlot(index) for index in range(config.model_paraphrases if paraphrasing else 0)]
     return _round_robin(rules, hand, model)
@@ -387,11 +384,11 @@ class RobustTrainingDataGenerator:
             seen.add(text)
             problem = meaning_check(case, text)
             if problem is not None:
-                attempts.append(Attempt(text=text, rule_ids=[MODEL_PARAPHRASE_RULE], source="model_paraphrase",
+                attempts.append(Attempt(text=text, rule_ids=[MODEL_PARAPHRASE_ID], source="model_paraphrase",
                                         kept=False, reason=MEANING_CHECK_FAILED, detail=problem))
                 yield None
                 continue
-            yield Candidate(text=text, rule_ids=(MODEL_PARAPHRASE_RULE,), source="model_paraphrase")
+            yield Candidate(text=text, rule_ids=(MODEL_PARAPHRASE_ID,), source="model_paraphrase")
 
     def augment_case(self, case: SuiteCase) -> CaseAugmentation:
         target = self.config.factor - 1

@@ -18,11 +18,11 @@ from tokdrift_cli.artifacts.header import InputFile, Provenance
 from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.shards import parse_shard
 from tokdrift_cli.core.suite import Suite, SuiteCase
-from tokdrift_cli.core.variants import generate_variants
+from tokdrift_cli.core.variants import PARAPHRASE_ID, generate_variants
 from tokdrift_cli.programs.runner import GeneratesIR
 from tokdrift_cli.stages.progress import ProgressSink
 from tokdrift_cli.stages.reachability import UnreachableWatch, worth_keeping
-from tokdrift_cli.stages.scoring import PARAPHRASE_RULE, PlannedVariant, score_case, summarize
+from tokdrift_cli.stages.scoring import PlannedVariant, score_case, summarize
 
 
 @dataclass(frozen=True)
@@ -78,7 +78,7 @@ def plan_cases(suite: Suite, config: BaselineConfig) -> list[PlannedCase]:
             seen = {case.prompt} | {v.text for v in variants}
             for text in case.paraphrases:
                 if text not in seen:
-                    variants.append(PlannedVariant(text=text, rule_ids=(PARAPHRASE_RULE,), source="paraphrase"))
+                    variants.append(PlannedVariant(text=text, rule_ids=(PARAPHRASE_ID,), source="paraphrase"))
                     seen.add(text)
         planned.append(PlannedCase(case=case, variants=tuple(variants), repeats=config.repeats))
     return planned

@@ -33,18 +33,19 @@ from tokdrift_cli.artifacts.code_baseline import (
 from tokdrift_cli.artifacts.header import InputFile, Provenance
 from tokdrift_cli.codegen.differential import calls_from_tests, generate_inputs
 from tokdrift_cli.codegen.generators import GeneratesCode, defined_function
-from tokdrift_cli.codegen.ir_variants import IR_RULES, generate_ir_variants
 from tokdrift_cli.codegen.sandbox import FunctionCall, SandboxLimits, run_function
 from tokdrift_cli.codegen.verdicts import ExecutedCode, judge_variant, summarise_tests
 from tokdrift_cli.core.ir import IR
 from tokdrift_cli.core.records import CodeGeneration, Generation, TestSummary
 from tokdrift_cli.core.stats import median, wilson
 from tokdrift_cli.core.suite import Suite, SuiteCase
+from tokdrift_cli.core.variants import family_of
+from tokdrift_cli.core.variants.ir_rules import generate_ir_variants
 from tokdrift_cli.programs.runner import GeneratesIR
 from tokdrift_cli.stages.baseline import plan_cases, select_cases, unit_key
 from tokdrift_cli.stages.progress import ProgressSink
 from tokdrift_cli.stages.reachability import UnreachableWatch, worth_keeping
-from tokdrift_cli.stages.scoring import family_of_rule, sensitivities
+from tokdrift_cli.stages.scoring import sensitivities
 
 _NO_IR = CodeGeneration(error="no IR to generate code from", error_kind="program")
 # Moves the progress bar for a code step that had nothing to do, without counting a call or a failure.
@@ -366,17 +367,12 @@ def run_code_baseline(
     )
 
 
-def _family(rule_id: str) -> str:
-    rule = IR_RULES.get(rule_id)
-    return str(rule.family.value) if rule is not None else family_of_rule(rule_id)
-
-
 def summarise_code_cases(
     cases: Sequence[CodeCaseResult], config: CodeBaselineConfig, tally: _Tally, *, wall_time_s: float
 ) -> CodeBaselineSummary:
     outcomes = [v for case in cases for v in case.variants if v.verdict.equivalent is not None]
     by_rule = [(rule, bool(v.verdict.equivalent)) for v in outcomes for rule in v.rule_ids]
-    by_family = [(_family(v.rule_ids[0]), bool(v.verdict.equivalent)) for v in outcomes if v.rule_ids]
+    by_family = [(family_of(v.rule_ids[0]), bool(v.verdict.equivalent)) for v in outcomes if v.rule_ids]
     measured = [case for case in cases if case.robustness.n > 0]
     rates = [case.robustness.rate for case in measured if case.robustness.rate is not None]
     with_tests = [case for case in cases if case.passes is not None]

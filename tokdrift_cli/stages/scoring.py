@@ -31,9 +31,7 @@ from tokdrift_cli.core.equivalence import compare_irs, match_gold
 from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.stats import DEFAULT_CONFIDENCE, median, wilson
 from tokdrift_cli.core.suite import SuiteCase
-from tokdrift_cli.core.variants import RULES
-
-PARAPHRASE_RULE = "paraphrase.hand"
+from tokdrift_cli.core.variants import family_of, kind_of
 
 
 @dataclass(frozen=True)
@@ -41,16 +39,6 @@ class PlannedVariant:
     text: str
     rule_ids: tuple[str, ...]
     source: str = "rule"
-
-
-def family_of_rule(rule_id: str) -> str:
-    rule = RULES.get(rule_id)
-    return rule.family if rule is not None else rule_id.split(".")[0]
-
-
-def group_of_rule(rule_id: str) -> str:
-    rule = RULES.get(rule_id)
-    return str(rule.group.value) if rule is not None else rule_id.split(".")[0]
 
 
 def score_case(
@@ -137,8 +125,8 @@ def summarize(
     )
     outcomes = [(variant, case) for case in cases for variant in case.variants if variant.robust is not None]
     by_rule = [(rule, bool(v.robust)) for v, _ in outcomes for rule in v.rule_ids]
-    by_family = [(family_of_rule(rule), bool(v.robust)) for v, _ in outcomes for rule in _distinct_families(v)]
-    by_group = [(group_of_rule(v.rule_ids[0]), bool(v.robust)) for v, _ in outcomes if v.rule_ids]
+    by_family = [(family_of(rule), bool(v.robust)) for v, _ in outcomes for rule in _distinct_families(v)]
+    by_group = [(kind_of(v.rule_ids[0]).group, bool(v.robust)) for v, _ in outcomes if v.rule_ids]
     measured = [case for case in cases if case.robustness.n > 0]
     fragile = [
         case.case_id
@@ -186,6 +174,6 @@ def summarize(
 def _distinct_families(variant: VariantResult) -> list[str]:
     seen: list[str] = []
     for rule in variant.rule_ids:
-        if rule not in seen and family_of_rule(rule) not in [family_of_rule(s) for s in seen]:
+        if rule not in seen and family_of(rule) not in [family_of(s) for s in seen]:
             seen.append(rule)
     return seen

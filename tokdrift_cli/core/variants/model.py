@@ -12,6 +12,14 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 from tokdrift_cli.core.variants.markers import Markers, meaning_markers
+from tokdrift_cli.errors import InputError
+
+
+class UnknownRuleError(InputError, ValueError, KeyError):
+    """A rule id that no rule has; the message lists the known ones."""
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0]) if self.args else ""
 
 
 class RuleGroup(StrEnum):

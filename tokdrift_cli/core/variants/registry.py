@@ -1,23 +1,41 @@
-"""The rule registry: every rule by its stable id, read-only."""
+"""The rule registry: every rule id results cite, with its family and group, read-only.
+
+Prompt rules and IR rules are indexed by id; the registry also knows the ids
+of variants no rule makes: a suite's hand-written paraphrase, a paraphrase
+model's, and augmentation's renamed gold. Families and groups are looked up here and nowhere else, so every
+stage and report groups a rule the same way.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from types import MappingProxyType
+from typing import Final
 
 from tokdrift_cli.core.variants import casing, clause_order, contraction, framing, noise, spacing, synonym
-from tokdrift_cli.core.variants.model import Rule
-from tokdrift_cli.errors import InputError
+from tokdrift_cli.core.variants.identifiers import Style
+from tokdrift_cli.core.variants.ir_rules import IR_RULES, IRFamily
+from tokdrift_cli.core.variants.model import Rule, UnknownRuleError
 
-PARAPHRASE_ID = "paraphrase"
-PARAPHRASE_FAMILY = "paraphrase"
+PARAPHRASE_ID: Final = "paraphrase.hand"  # a paraphrase written by hand in the suite
+MODEL_PARAPHRASE_ID: Final = "paraphrase.model"  # a paraphrase model's, kept by augment
+PARAPHRASE_FAMILY: Final = "paraphrase"
+IR_GROUP: Final = "ir"
+# Augmentation renames a gold IR's function into another casing: ir.naming.<style>.
+GOLD_RENAMING_PREFIX: Final = "ir.naming."
+
+# Ids that once named a variant, and the id that names it now. The registry first
+# called the hand-written paraphrase "paraphrase"; every artifact says "paraphrase.hand".
+RENAMED_IDS: Final[Mapping[str, str]] = MappingProxyType({"paraphrase": PARAPHRASE_ID})
 
 
-class UnknownRuleError(InputError, ValueError, KeyError):
-    """A rule id that no rule has; the message lists the known ones."""
+@dataclass(frozen=True)
+class RuleKind:
+    """Where a rule sits: its family (what kind of rewrite) and group (token, natural, ir, paraphrase)."""
 
-    def __str__(self) -> str:  # KeyError would quote the message
-        return str(self.args[0]) if self.args else ""
+    family: str
+    group: str
 
 
 def _index(rules: Iterable[Rule]) -> Mapping[str, Rule]:
@@ -41,6 +59,15 @@ RULES: Mapping[str, Rule] = _index(
     )
 )
 
+KINDS: Final[Mapping[str, RuleKind]] = MappingProxyType(
+    {
+        **{rule.id: RuleKind(rule.family, str(rule.group)) for rule in RULES.values()},
+        **{rule.id: RuleKind(str(rule.family), IR_GROUP) for rule in IR_RULES.values()},
+        **{f"{GOLD_RENAMING_PREFIX}{style}": RuleKind(str(IRFamily.NAMING), IR_GROUP) for style in Style},
+        **{rule_id: RuleKind(PARAPHRASE_FAMILY, PARAPHRASE_FAMILY) for rule_id in (PARAPHRASE_ID, MODEL_PARAPHRASE_ID)},
+    }
+)
+
 
 def get_rule(rule_id: str) -> Rule:
     try:
@@ -50,8 +77,24 @@ def get_rule(rule_id: str) -> Rule:
         raise UnknownRuleError(f"unknown rule id {rule_id!r}; known rule ids: {known}") from None
 
 
+def kind_of(rule_id: str) -> RuleKind:
+    """The family and group of a rule id.
+
+    A registered id has the registry's. An id this version does not know (a
+    rule of another version, read from an artifact) is read from its spelling,
+    ``group.family.name`` or ``group.name``, so old results still group. A
+    string that is no rule id at all (no dot) is refused.
+    """
+    rule_id = RENAMED_IDS.get(rule_id, rule_id)
+    kind = KINDS.get(rule_id)
+    if kind is not None:
+        return kind
+    parts = rule_id.split(".")
+    if len(parts) < 2 or not all(parts):
+        known = ", ".join(sorted(KINDS))
+        raise UnknownRuleError(f"unknown rule id {rule_id!r}; known rule ids: {known}")
+    return RuleKind(family=parts[1] if len(parts) >= 3 else parts[0], group=parts[0])
+
+
 def family_of(rule_id: str) -> str:
-    """The family of a rule id; hand-written paraphrases form their own family."""
-    if rule_id == PARAPHRASE_ID:
-        return PARAPHRASE_FAMILY
-    return get_rule(rule_id).family
+    return kind_of(rule_id).family

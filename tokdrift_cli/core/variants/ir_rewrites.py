@@ -1,119 +1,27 @@
-"""Meaning-preserving rewrites of an IR: the IR-side counterpart of prompt variants.
+"""How IR rewrites are done: predicate source edits, renaming, reordering, type re-spelling.
 
-A code generator that reads an IR should not care how the IR spells things.
-These rules re-spell an IR without changing the function it specifies, so a
-generator can be checked for robustness to them (the templated generator is
-robust by construction; an LM-backed one has to earn it).
-
-Rules have stable ids (results cite them) and come in four families:
-
-``naming``
-    The function name and every parameter name in one casing style
-    (``ir.name.snake``, ``ir.name.camel``, ``ir.name.pascal``,
-    ``ir.name.snake_upper``). Names inside parseable assertion predicates are
-    renamed with them, through the predicate's syntax tree, so a predicate
-    keeps pointing at the same parameter. A rule that would merge two names,
-    capture another name of a predicate or leave a stale name in a predicate
-    that is not Python does not apply. Note: :func:`compare_irs` compares
-    predicates as text, so it reports a predicate whose parameter was
-    consistently renamed as different (a false drift of the checker, not of
-    the variant).
-``effect_order``
-    Effects in another order (``ir.effects.reverse``, ``ir.effects.rotate``).
-    Effects are treated as a set, which is how :func:`compare_irs` compares
-    them; an IR that needs a sequence has to say so inside one effect.
-``assertion``
-    Comparisons written the other way round (``ir.assert.flip_comparison``:
-    ``x > 0`` -> ``0 < x``, ``a == b`` -> ``b == a``), a conjunction split into
-    separate assertions (``ir.assert.split_conjunction``) and assertions in
-    reverse order (``ir.assert.reverse``): assertions together form one
-    conjunction, so neither order nor grouping matters.
-``type_spelling``
-    ``typing`` spellings (``ir.types.typing_alias``: ``list[int]`` ->
-    ``List[int]``, ``X | None`` -> ``Optional[X]``) and back
-    (``ir.types.builtin``).
-
-Rewrites of predicate text move or rename source segments and never
-re-print a literal, so numbers and strings keep their exact spelling. Every
-rule checks its own result (same identifier words, same canonical type, same
-canonical predicate) and counts as not applicable rather than emit a variant
-that might mean something else.
+Each function here takes an IR and returns it rewritten (or ``None`` when it
+does not apply); :mod:`tokdrift_cli.core.variants.ir_rules` names them as rules.
+Predicate text is edited by source span, never re-printed, so numbers and
+strings keep their exact spelling; each rewrite checks its own result and
+leaves the IR alone rather than produce something that might mean otherwise.
 """
 
 from __future__ import annotations
 
 import ast
 import keyword
-import random
 import re
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 from types import MappingProxyType
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict
-
 from tokdrift_cli.core.equivalence import canonical_predicate, identifier_words
 from tokdrift_cli.core.ir import IR, Assertion
 from tokdrift_cli.core.types import canonical_type
-from tokdrift_cli.core.variants.generate import stable_seed
-from tokdrift_cli.core.variants.registry import UnknownRuleError
-
-__all__ = [
-    "IR_RULES",
-    "IRFamily",
-    "IRRule",
-    "IRVariant",
-    "generate_ir_variants",
-    "get_ir_rule",
-]
-
-
-class IRFamily(StrEnum):
-    """Kinds of IR rewrite; variants are spread over them."""
-
-    NAMING = "naming"
-    EFFECT_ORDER = "effect_order"
-    ASSERTION = "assertion"
-    TYPE_SPELLING = "type_spelling"
-
-
-IRTransform = Callable[[IR], IR | None]
-
-_ID: Final = re.compile(r"ir\.[a-z_]+\.[a-z0-9_]+")
-
-
-@dataclass(frozen=True)
-class IRRule:
-    """One meaning-preserving IR rewrite; the id is stable because results cite it."""
-
-    id: str
-    family: IRFamily
-    description: str
-    transform: IRTransform = field(repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        if not _ID.fullmatch(self.id):
-            raise ValueError(f"IR rule id {self.id!r} must read 'ir.<part>.<name>'")
-
-    def apply(self, ir: IR) -> IR | None:
-        """The rewritten IR, or ``None`` when the rule does not apply or changes nothing."""
-        result = self.transform(ir)
-        if result is None or result == ir:
-            return None
-        return result
-
-
-class IRVariant(BaseModel):
-    """A rewritten IR and the rules (in order of application) that produced it."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    rule_ids: list[str]
-    ir: IR
-
 
 # --------------------------------------------------------------------------- predicate source edits
 
@@ -183,25 +91,25 @@ def _splice(text: bytes, base: int, edits: Sequence[_Edit]) -> str:
 # --------------------------------------------------------------------------- naming
 
 
-class _Style(StrEnum):
+class Style(StrEnum):
     SNAKE = "snake"
     CAMEL = "camel"
     PASCAL = "pascal"
     SNAKE_UPPER = "snake_upper"
 
 
-def _join(words: tuple[str, ...], style: _Style) -> str:
+def _join(words: tuple[str, ...], style: Style) -> str:
     capitalised = [word[:1].upper() + word[1:] for word in words]
-    if style is _Style.SNAKE:
+    if style is Style.SNAKE:
         return "_".join(words)
-    if style is _Style.SNAKE_UPPER:
+    if style is Style.SNAKE_UPPER:
         return "_".join(word.upper() for word in words)
-    if style is _Style.CAMEL:
+    if style is Style.CAMEL:
         return words[0] + "".join(capitalised[1:])
     return "".join(capitalised)
 
 
-def _restyle(name: str, style: _Style) -> str:
+def _restyle(name: str, style: Style) -> str:
     """``name`` in ``style``; unchanged if that would not be a valid identifier of the same words.
 
     Leading underscores are kept: they carry a convention (private), not words.
@@ -248,7 +156,7 @@ def _rename_predicate(predicate: str, mapping: Mapping[str, str]) -> str | None:
     return parsed.rebuild(_splice(parsed.body, 0, edits))
 
 
-def _rename(ir: IR, style: _Style) -> IR | None:
+def rename(ir: IR, style: Style) -> IR | None:
     signature = ir.signature
     old_params = [parameter.name for parameter in signature.parameters]
     new_params = [_restyle(name, style) for name in old_params]
@@ -274,18 +182,6 @@ def _rename(ir: IR, style: _Style) -> IR | None:
     return ir.model_copy(update={"signature": new_signature, "assertions": assertions})
 
 
-def _naming_rule(style: _Style, example: str) -> IRRule:
-    def transform(ir: IR) -> IR | None:
-        return _rename(ir, style)
-
-    return IRRule(
-        id=f"ir.name.{style}",
-        family=IRFamily.NAMING,
-        description=f"function and parameter names in {style} style, also inside predicates ({example})",
-        transform=transform,
-    )
-
-
 # --------------------------------------------------------------------------- effect order
 
 
@@ -295,11 +191,11 @@ def _reorder_effects(ir: IR, order: Callable[[list], list]) -> IR | None:
     return ir.model_copy(update={"effects": order(list(ir.effects))})
 
 
-def _reverse_effects(ir: IR) -> IR | None:
+def reverse_effects(ir: IR) -> IR | None:
     return _reorder_effects(ir, lambda effects: effects[::-1])
 
 
-def _rotate_effects(ir: IR) -> IR | None:
+def rotate_effects(ir: IR) -> IR | None:
     return _reorder_effects(ir, lambda effects: effects[1:] + effects[:1])
 
 
@@ -357,7 +253,7 @@ def _flip_predicate(predicate: str) -> str:
     return flipped
 
 
-def _flip_comparisons(ir: IR) -> IR | None:
+def flip_comparisons(ir: IR) -> IR | None:
     assertions = [a.model_copy(update={"predicate": _flip_predicate(a.predicate)}) for a in ir.assertions]
     return ir.model_copy(update={"assertions": assertions})
 
@@ -374,7 +270,7 @@ def _conjuncts(assertion: Assertion) -> list[Assertion]:
     ]
 
 
-def _split_conjunctions(ir: IR) -> IR | None:
+def split_conjunctions(ir: IR) -> IR | None:
     split: list[Assertion] = []
     for assertion in ir.assertions:
         parts = _conjuncts(assertion)
@@ -385,7 +281,7 @@ def _split_conjunctions(ir: IR) -> IR | None:
     return ir.model_copy(update={"assertions": split})
 
 
-def _reverse_assertions(ir: IR) -> IR | None:
+def reverse_assertions(ir: IR) -> IR | None:
     if len(ir.assertions) < 2:
         return None
     return ir.model_copy(update={"assertions": ir.assertions[::-1]})
@@ -435,7 +331,7 @@ def _subscript(base: str, args: list[ast.expr]) -> ast.Subscript:
     return ast.Subscript(value=ast.Name(id=base, ctx=ast.Load()), slice=slice_, ctx=ast.Load())
 
 
-class _ToTypingSpelling(ast.NodeTransformer):
+class ToTypingSpelling(ast.NodeTransformer):
     """``list[int]`` -> ``List[int]``, ``X | None`` -> ``Optional[X]``, ``A | B`` -> ``Union[A, B]``."""
 
     def visit_Name(self, node: ast.Name) -> ast.expr:
@@ -451,7 +347,7 @@ class _ToTypingSpelling(ast.NodeTransformer):
         return _subscript("Union", members)
 
 
-class _ToBuiltinSpelling(ast.NodeTransformer):
+class ToBuiltinSpelling(ast.NodeTransformer):
     """``List[int]`` -> ``list[int]``, ``Optional[X]`` -> ``X | None``, ``Union[A, B]`` -> ``A | B``."""
 
     def visit_Name(self, node: ast.Name) -> ast.expr:
@@ -493,153 +389,9 @@ def _respell(type_hint: str | None, transformer: type[ast.NodeTransformer]) -> s
     return rewritten
 
 
-def _respell_types(ir: IR, transformer: type[ast.NodeTransformer]) -> IR | None:
+def respell_types(ir: IR, transformer: type[ast.NodeTransformer]) -> IR | None:
     signature = ir.signature
     parameters = [p.model_copy(update={"type_hint": _respell(p.type_hint, transformer)}) for p in signature.parameters]
     returns = _respell(signature.returns, transformer)
     new_signature = signature.model_copy(update={"parameters": parameters, "returns": returns})
     return ir.model_copy(update={"signature": new_signature})
-
-
-# --------------------------------------------------------------------------- registry
-
-
-def _rule(rule_id: str, family: IRFamily, description: str, transform: IRTransform) -> IRRule:
-    return IRRule(id=rule_id, family=family, description=description, transform=transform)
-
-
-def _index(rules: Sequence[IRRule]) -> Mapping[str, IRRule]:
-    table: dict[str, IRRule] = {}
-    for rule in rules:
-        if rule.id in table:
-            raise RuntimeError(f"duplicate IR rule id {rule.id!r}")  # pragma: no cover - a coding error
-        table[rule.id] = rule
-    return MappingProxyType(table)
-
-
-IR_RULES: Final[Mapping[str, IRRule]] = _index(
-    (
-        _naming_rule(_Style.SNAKE, "countVowels -> count_vowels"),
-        _naming_rule(_Style.CAMEL, "count_vowels -> countVowels"),
-        _naming_rule(_Style.PASCAL, "count_vowels -> CountVowels"),
-        _naming_rule(_Style.SNAKE_UPPER, "count_vowels -> COUNT_VOWELS"),
-        _rule("ir.effects.reverse", IRFamily.EFFECT_ORDER, "effects in reverse order", _reverse_effects),
-        _rule("ir.effects.rotate", IRFamily.EFFECT_ORDER, "first effect moved to the end", _rotate_effects),
-        _rule(
-            "ir.assert.flip_comparison",
-            IRFamily.ASSERTION,
-            "comparisons written the other way round (x > 0 -> 0 < x, a == b -> b == a)",
-            _flip_comparisons,
-        ),
-        _rule(
-            "ir.assert.split_conjunction",
-            IRFamily.ASSERTION,
-            "an 'a and b' assertion split into two assertions",
-            _split_conjunctions,
-        ),
-        _rule("ir.assert.reverse", IRFamily.ASSERTION, "assertions in reverse order", _reverse_assertions),
-        _rule(
-            "ir.types.typing_alias",
-            IRFamily.TYPE_SPELLING,
-            "typing spellings (list[int] -> List[int], X | None -> Optional[X])",
-            lambda ir: _respell_types(ir, _ToTypingSpelling),
-        ),
-        _rule(
-            "ir.types.builtin",
-            IRFamily.TYPE_SPELLING,
-            "builtin spellings (List[int] -> list[int], Optional[X] -> X | None)",
-            lambda ir: _respell_types(ir, _ToBuiltinSpelling),
-        ),
-    )
-)
-
-
-def get_ir_rule(rule_id: str) -> IRRule:
-    """The IR rule with this id; an unknown id is an input error listing the known ones."""
-    try:
-        return IR_RULES[rule_id]
-    except KeyError:
-        known = ", ".join(sorted(IR_RULES))
-        raise UnknownRuleError(f"unknown IR rule id {rule_id!r}; known IR rule ids: {known}") from None
-
-
-# --------------------------------------------------------------------------- generation
-
-_COMPOSE_ATTEMPTS_PER_VARIANT: Final = 20
-
-
-def _spread(found: list[tuple[IRRule, IR]], rng: random.Random) -> list[tuple[IRRule, IR]]:
-    """Round-robin over families in a seeded order, so the first variants differ in kind."""
-    by_family: dict[str, list[tuple[IRRule, IR]]] = {}
-    for item in found:
-        by_family.setdefault(item[0].family, []).append(item)
-    families = sorted(by_family)
-    rng.shuffle(families)
-    for family in families:
-        rng.shuffle(by_family[family])
-    ordered: list[tuple[IRRule, IR]] = []
-    while any(by_family.values()):
-        ordered.extend(by_family[family].pop(0) for family in families if by_family[family])
-    return ordered
-
-
-def _compose(ir: IR, pool: list[IRRule], size: int, rng: random.Random) -> tuple[list[str], IR] | None:
-    """Apply ``size`` rules of different families in a seeded order; each must change the IR."""
-    by_family: dict[str, list[IRRule]] = {}
-    for rule in pool:
-        by_family.setdefault(rule.family, []).append(rule)
-    families = rng.sample(sorted(by_family), k=min(size, len(by_family)))
-    chain = [rng.choice(by_family[family]) for family in families]
-    current = ir
-    for rule in chain:
-        result = rule.apply(current)
-        if result is None:
-            return None
-        current = result
-    return [rule.id for rule in chain], current
-
-
-def generate_ir_variants(
-    ir: IR,
-    count: int,
-    seed: int,
-    *,
-    rule_ids: Sequence[str] | None = None,
-    max_rules_per_variant: int = 1,
-) -> list[IRVariant]:
-    """Up to ``count`` distinct variants of ``ir``, each different from it.
-
-    Deterministic for (ir, count, seed, rule_ids). One variant per applicable
-    rule comes first, spread over families; with ``max_rules_per_variant`` > 1
-    compositions of rules from different families fill up the rest.
-    """
-    if count < 0:
-        raise ValueError(f"count must be >= 0, got {count}")
-    if max_rules_per_variant < 1:
-        raise ValueError(f"max_rules_per_variant must be >= 1, got {max_rules_per_variant}")
-    rules = [get_ir_rule(rule_id) for rule_id in sorted(set(IR_RULES if rule_ids is None else rule_ids))]
-    base = stable_seed(seed, ir.model_dump_json())
-    found = [(rule, result) for rule in rules if (result := rule.apply(ir)) is not None]
-
-    variants: list[IRVariant] = []
-    seen = [ir]
-    for rule, result in _spread(found, random.Random(base)):
-        if len(variants) == count:
-            return variants
-        if result not in seen:
-            seen.append(result)
-            variants.append(IRVariant(rule_ids=[rule.id], ir=result))
-
-    pool = [rule for rule, _ in found]
-    families = len({rule.family for rule in pool})
-    largest = min(max_rules_per_variant, families)
-    attempts = (count - len(variants)) * _COMPOSE_ATTEMPTS_PER_VARIANT if largest >= 2 else 0
-    for attempt in range(attempts):
-        if len(variants) == count:
-            break
-        rng = random.Random(stable_seed(base, "compose", attempt))
-        composed = _compose(ir, pool, rng.randint(2, largest), rng)
-        if composed is not None and composed[1] not in seen:
-            seen.append(composed[1])
-            variants.append(IRVariant(rule_ids=composed[0], ir=composed[1]))
-    return variants

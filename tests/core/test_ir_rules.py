@@ -14,7 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tokdrift_cli.codegen.ir_variants import (
+from tokdrift_cli.core.equivalence import canonical_predicate, compare_irs, identifier_words
+from tokdrift_cli.core.ir import IR
+from tokdrift_cli.core.suite import default_suite_path
+from tokdrift_cli.core.variants.ir_rules import (
     IR_RULES,
     IRFamily,
     IRRule,
@@ -22,9 +25,6 @@ from tokdrift_cli.codegen.ir_variants import (
     generate_ir_variants,
     get_ir_rule,
 )
-from tokdrift_cli.core.equivalence import canonical_predicate, compare_irs, identifier_words
-from tokdrift_cli.core.ir import IR
-from tokdrift_cli.core.suite import default_suite_path
 from tokdrift_cli.errors import InputError
 
 NAMING_RULES = sorted(rule_id for rule_id, rule in IR_RULES.items() if rule.family is IRFamily.NAMING)
