@@ -21,12 +21,12 @@ from tokdrift_cli.core.humaneval import (
     SkipReason,
     case_id,
     convert_problem,
-    convert_tests,
     import_humaneval,
     load_problems,
     request_text,
     suite_lines,
 )
+from tokdrift_cli.core.humaneval_asserts import convert_tests
 from tokdrift_cli.core.suite import FunctionTest, SuiteCase, check_suite_lines
 from tokdrift_cli.errors import InputError
 
