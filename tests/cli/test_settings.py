@@ -161,3 +161,23 @@ max-variants = 10
         "baseline": {"model": "smollm2", "max_variants": 5},
         "score": {"model": "smollm2", "max_variants": 10},
     }
+
+
+def test_pyproject_keys_are_option_names_even_where_the_parameter_is_named_after_a_config_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.conftest import MINI_SUITE
+    from tokdrift_cli.artifacts.baseline import BaselineConfig
+    from tokdrift_cli.cli.app import run
+    from tokdrift_cli.core.suite import load_suite
+    from tokdrift_cli.stages.baseline import plan_cases
+
+    (tmp_path / "pyproject.toml").write_text("[tool.tokdrift.baseline]\nvariants = 1\nparaphrases = false\n")
+    monkeypatch.chdir(tmp_path)
+    assert run(["baseline", "--suite", str(MINI_SUITE), "--dry-run"]) == 0
+    lines = dict(line.split(": ", 1) for line in capsys.readouterr().out.strip().splitlines())
+    config = BaselineConfig(suite=str(MINI_SUITE), model="local", program="default", variants_per_prompt=1, seed=0,
+                            temperature=0.0, max_tokens=512, include_paraphrases=False)
+    expected = sum(len(planned.units()) for planned in plan_cases(load_suite(MINI_SUITE), config))
+    assert lines["lm calls"] == str(expected)
+    assert expected == 2 * len(load_suite(MINI_SUITE).cases)  # the original and one variant: no paraphrase

@@ -23,7 +23,7 @@ def test_importing_the_cli_loads_no_heavy_library() -> None:
 def test_help_of_every_command_loads_no_heavy_library() -> None:
     code = (
         "from tokdrift_cli.cli.app import run\n"
-        "for command in ['baseline', 'analyze', 'report', 'validate', 'optimize', 'augment', 'variants', 'compare-ir']:\n"
+        "for command in ['baseline', 'ir-to-code', 'end-to-end', 'analyze', 'report', 'validate', 'optimize', 'augment', 'variants', 'compare-ir']:\n"
         "    assert run([command, '--help']) == 0\n"
     )
     loaded = _modules_after(code)

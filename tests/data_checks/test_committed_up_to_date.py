@@ -29,12 +29,10 @@ COMMANDS = {
     "after_test_base_first.json": ["baseline", "--program", "baselines/program_bootstrap_base_first.json"],
     "after_test_keep_base.json": ["baseline", "--program", "baselines/program_bootstrap_keep_base.json"],
     "after_test_gold_demos.json": ["baseline", "--program", "baselines/program_gold_demos.json"],
-    "code_ir_to_code_templated.json": ["baseline", "--stage", "ir-to-code", "--code-generator", "templated"],
-    "code_ir_to_code_local.json": ["baseline", "--stage", "ir-to-code"],
-    "code_end_to_end_local.json": ["baseline", "--stage", "end-to-end"],
-    "code_end_to_end_humaneval20.json": [
-        "baseline", "--stage", "end-to-end", "--suite", "examples/suites/humaneval20.jsonl"
-    ],
+    "code_ir_to_code_templated.json": ["ir-to-code", "--code-generator", "templated"],
+    "code_ir_to_code_local.json": ["ir-to-code"],
+    "code_end_to_end_local.json": ["end-to-end"],
+    "code_end_to_end_humaneval20.json": ["end-to-end", "--suite", "examples/suites/humaneval20.jsonl"],
 }
 
 

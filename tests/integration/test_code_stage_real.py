@@ -19,7 +19,7 @@ def test_end_to_end_runs_the_real_model_through_the_sandbox(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     output = tmp_path / "e2e.json"
-    args = ["baseline", "--stage", "end-to-end", "--suite", str(MINI), "--limit", "1", "--variants", "1"]
+    args = ["end-to-end", "--suite", str(MINI), "--limit", "1", "--variants", "1"]
     assert run([*args, "--no-paraphrases", "--code-max-tokens", "96", "--output", str(output)]) == 0
     artifact = orjson.loads(output.read_bytes())
     case = artifact["cases"][0]

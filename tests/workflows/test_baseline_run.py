@@ -11,38 +11,32 @@ import pytest
 from tests.fakes import FakeEngine
 from tests.stages.test_baseline import make_inputs, runner_for
 from tests.stages.test_optimize import run_fake_optimize
-from tokdrift_cli.artifacts.baseline import BaselineArtifact
+from tokdrift_cli.artifacts.baseline import BaselineArtifact, BaselineConfig
 from tokdrift_cli.artifacts.header import Provenance
 from tokdrift_cli.artifacts.io import write_artifact
 from tokdrift_cli.core.suite import default_suite_path, load_suite
 from tokdrift_cli.errors import CheckpointMismatchError, InputError
 from tokdrift_cli.stages.baseline import run_baseline, unit_key
 from tokdrift_cli.workflows.baseline_run import (
-    BaselineRequest,
     _selected_cases,
     expected_results,
 )
 from tokdrift_cli.workflows.resume import previous_output, resume_fingerprint, reusable_generations
+from tokdrift_cli.workflows.run import RunOptions
 
 
-def request(**overrides: object) -> BaselineRequest:
-    values: dict[str, object] = dict(
-        output=Path("b.json"),
-        suite_path=None,
-        model="local",
-        api_base=None,
-        program="default",
-        variants=2,
-        seed=0,
-        temperature=0.0,
-        max_tokens=512,
-        workers=1,
-        limit=None,
-        fragile_threshold=0.9,
-        include_paraphrases=True,
-    )
+def request(**overrides: object) -> BaselineConfig:
+    values: dict[str, object] = {
+        "suite": str(default_suite_path()),
+        "model": "local",
+        "program": "default",
+        "variants_per_prompt": 2,
+        "seed": 0,
+        "temperature": 0.0,
+        "max_tokens": 512,
+    }
     values.update(overrides)
-    return BaselineRequest(**values)  # type: ignore[arg-type]
+    return BaselineConfig(**values)  # type: ignore[arg-type]
 
 
 @pytest.fixture
@@ -99,14 +93,14 @@ def test_program_file_selects_its_test_split(tmp_path: Path) -> None:
     path = tmp_path / "program.json"
     write_artifact(path, program)
     suite_hash = load_suite(default_suite_path()).sha256
-    assert _selected_cases(request(program=str(path)), suite_hash) == ("test", sorted(program.split.test))
-    assert _selected_cases(request(split_from=path, split="dev"), suite_hash) == ("dev", sorted(program.split.dev))
-    assert _selected_cases(request(split_from=path, split="all"), suite_hash) == (None, None)
-    assert _selected_cases(request(), suite_hash) == (None, None)
+    assert _selected_cases(request(program=str(path)), None, suite_hash) == ("test", sorted(program.split.test))
+    assert _selected_cases(request(split="dev"), path, suite_hash) == ("dev", sorted(program.split.dev))
+    assert _selected_cases(request(split="all"), path, suite_hash) == (None, None)
+    assert _selected_cases(request(), None, suite_hash) == (None, None)
     with pytest.raises(InputError, match="another suite"):
-        _selected_cases(request(split_from=path), "0" * 64)
+        _selected_cases(request(), path, "0" * 64)
     with pytest.raises(InputError, match="needs --split-from"):
-        _selected_cases(request(split="test"), suite_hash)
+        _selected_cases(request(split="test"), None, suite_hash)
 
 
 def test_dev_share_keeps_the_test_split() -> None:
@@ -125,13 +119,14 @@ def test_dry_run_counts_what_a_checkpoint_already_holds(tmp_path: Path, mini_sui
     from tokdrift_cli.engines.resolve import identify_model
     from tokdrift_cli.workflows.baseline_run import _prepare, plan_baseline_command
 
-    wanted = request(output=tmp_path / "b.json", suite_path=mini_suite_path)
-    fresh = plan_baseline_command(wanted)
+    wanted = request(suite=str(mini_suite_path))
+    run = RunOptions(output=tmp_path / "b.json")
+    fresh = plan_baseline_command(wanted, run)
     prepared = _prepare(wanted)
     model_id = identify_model("local", prepared.settings).model_id
     expected = resume_fingerprint(prepared.config, model_id, prepared.program.program_hash)
     checkpoint = Checkpoint(
-        checkpoint_path_for(wanted.output), kind="baseline", config_fingerprint=expected, unit_model=Generation
+        checkpoint_path_for(run.output), kind="baseline", config_fingerprint=expected, unit_model=Generation
     )
     checkpoint.open()
     first = prepared.suite.cases[0]
@@ -139,12 +134,12 @@ def test_dry_run_counts_what_a_checkpoint_already_holds(tmp_path: Path, mini_sui
     checkpoint.close()
     before = checkpoint.path.read_bytes()
 
-    resumed = plan_baseline_command(wanted)
+    resumed = plan_baseline_command(wanted, run)
     assert (fresh.reusable, resumed.reusable) == (0, 1)
     assert resumed.cost.lm_calls == fresh.cost.lm_calls - 1
     assert resumed.cost.input_tokens < fresh.cost.input_tokens
     assert checkpoint.path.read_bytes() == before  # a dry run only reads
-    assert plan_baseline_command(replace(wanted, restart=True)).reusable == 0
+    assert plan_baseline_command(wanted, replace(run, restart=True)).reusable == 0
     assert checkpoint.path.read_bytes() == before  # not even --restart deletes anything in a dry run
 
 
@@ -158,4 +153,4 @@ def test_shards_never_share_an_output_or_the_whole_suite_figures(finished) -> No
     from tokdrift_cli.workflows.baseline_run import _prepare
 
     with pytest.raises(InputError, match="cannot be used with --shard"):
-        _prepare(request(shard="1/2", update_expected=True))
+        _prepare(request(shard="1/2"), update_expected=True)

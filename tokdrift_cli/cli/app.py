@@ -17,16 +17,17 @@ import typer
 from tokdrift_cli import __version__
 from tokdrift_cli.cli.commands.analyze import analyze, report
 from tokdrift_cli.cli.commands.augment import augment
-from tokdrift_cli.cli.commands.baseline import baseline
+from tokdrift_cli.cli.commands.baseline import BaselineCommand, baseline
+from tokdrift_cli.cli.commands.code_stages import end_to_end, ir_to_code
 from tokdrift_cli.cli.commands.inspect import compare_ir, suite_app, variants
 from tokdrift_cli.cli.commands.merge import merge
 from tokdrift_cli.cli.commands.optimize import optimize
 from tokdrift_cli.cli.commands.validate import validate
 from tokdrift_cli.cli.console import err_console
-from tokdrift_cli.cli.settings import default_map, read_project_settings
+from tokdrift_cli.cli.settings import by_parameter_name, default_map, read_project_settings
 from tokdrift_cli.errors import ExitCode, TokdriftError
 
-COMMANDS = ["baseline", "merge", "analyze", "report", "validate", "optimize", "augment", "variants", "compare-ir", "suite"]
+COMMANDS = ["baseline", "ir-to-code", "end-to-end", "merge", "analyze", "report", "validate", "optimize", "augment", "variants", "compare-ir", "suite"]
 
 app = typer.Typer(
     name="tokdrift",
@@ -36,7 +37,9 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="markdown",
 )
-app.command("baseline")(baseline)
+app.command("baseline", cls=BaselineCommand)(baseline)
+app.command("ir-to-code")(ir_to_code)
+app.command("end-to-end")(end_to_end)
 app.command("merge")(merge)
 app.command("analyze")(analyze)
 app.command("report")(report)
@@ -62,7 +65,12 @@ def main_callback(
     ] = False,
 ) -> None:
     """tokdrift: robustness of LLM spec generators to meaning-preserving rewrites."""
-    ctx.default_map = default_map(read_project_settings(Path("pyproject.toml")), COMMANDS)
+    defaults = default_map(read_project_settings(Path("pyproject.toml")), COMMANDS)
+    commands = getattr(ctx.command, "commands", {})
+    ctx.default_map = {
+        name: by_parameter_name(values, commands[name]) if name in commands else values
+        for name, values in defaults.items()
+    }
 
 
 def run(argv: list[str] | None = None) -> int:

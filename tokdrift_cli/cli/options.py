@@ -3,17 +3,57 @@
 Each reads ``TOKDRIFT_<NAME>`` from the environment when not given on the
 command line; ``[tool.tokdrift]`` in pyproject.toml fills in below that
 (see :mod:`tokdrift_cli.cli.settings`).
+
+A command names each parameter as the field of the artifact config it sets
+(``--variants`` is ``variants_per_prompt`` in a baseline), so the config is
+built from the parameters by name (:func:`config_from`) and each setting is
+typed once.
 """
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+if TYPE_CHECKING:
+    from pydantic import BaseModel
+
+    from tokdrift_cli.workflows.run import RunOptions
+
+ConfigT = TypeVar("ConfigT", bound="BaseModel")
+
 MODEL_PANEL = "Model"
 RUN_PANEL = "Run"
+CODE_PANEL = "Code"
+
+
+def config_from(ctx: typer.Context, config: type[ConfigT], **derived: Any) -> ConfigT:
+    """The artifact config from the command's parameters named as its fields, plus values derived from others."""
+    given = {name: value for name, value in ctx.params.items() if name in config.model_fields and name not in derived}
+    return config(**given, **derived)
+
+
+def run_options(ctx: typer.Context) -> RunOptions:
+    """Where the command writes and how it treats earlier work, from the parameters of those names."""
+    from dataclasses import fields
+
+    from tokdrift_cli.workflows.run import RunOptions
+
+    return RunOptions(**{field.name: ctx.params[field.name] for field in fields(RunOptions) if field.name in ctx.params})
+
+
+def suite_path(suite: Path | None) -> str:
+    """The suite a config records: the one given, or the shipped core suite."""
+    from tokdrift_cli.core.suite import default_suite_path
+
+    return str(suite or default_suite_path())
+
+
+def output_option(what: str) -> Any:
+    return typer.Option("--output", "-o", help=f"Where to write {what}.")
 
 SuiteOption = Annotated[
     Path | None,
@@ -103,4 +143,53 @@ DryRunOption = Annotated[
         "--dry-run",
         help="Print how many LM calls (and tokens, estimated) the command would make, then stop without calling.",
     ),
+]
+
+VariantsOption = Annotated[
+    int,
+    typer.Option(
+        "--variants",
+        envvar="TOKDRIFT_VARIANTS",
+        min=0,
+        max=50,
+        help="Rule-made variants of each case.",
+        rich_help_panel=RUN_PANEL,
+    ),
+]
+FragileThresholdOption = Annotated[
+    float,
+    typer.Option(
+        "--fragile-threshold",
+        min=0.0,
+        max=1.0,
+        help="A prompt below this robustness is fragile.",
+        rich_help_panel=RUN_PANEL,
+    ),
+]
+ParaphrasesOption = Annotated[
+    bool,
+    typer.Option(
+        "--paraphrases/--no-paraphrases",
+        help="Also run the suite's hand-written paraphrases.",
+        rich_help_panel=RUN_PANEL,
+    ),
+]
+
+
+class CodeGeneratorChoice(StrEnum):
+    LM = "lm"
+    TEMPLATED = "templated"
+
+
+CodeGeneratorOption = Annotated[
+    CodeGeneratorChoice,
+    typer.Option(
+        "--code-generator",
+        help="lm: the model writes the function. templated: a deterministic stub (robust by construction).",
+        rich_help_panel=CODE_PANEL,
+    ),
+]
+CodeMaxTokensOption = Annotated[
+    int,
+    typer.Option("--code-max-tokens", min=16, help="Cap on tokens per generated function.", rich_help_panel=CODE_PANEL),
 ]

@@ -44,7 +44,7 @@ def code_baseline_table(artifact: CodeBaselineArtifact) -> Table:
     generator = f"{config.code_generator} code generator" + (
         f" · {artifact.provenance.model_id}" if artifact.provenance.model_id else ""
     )
-    table = Table(title=f"tokdrift baseline --stage {summary.stage.value} · {generator}", show_header=False)
+    table = Table(title=f"tokdrift {summary.stage.value} · {generator}", show_header=False)
     table.add_column("metric", style="bold")
     table.add_column("value")
     table.add_row("cases / variants", f"{summary.cases} / {summary.variants}")

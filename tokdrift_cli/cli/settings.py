@@ -3,7 +3,8 @@
 1. the command line;
 2. ``TOKDRIFT_*`` environment variables (declared on each option);
 3. ``[tool.tokdrift]`` in ./pyproject.toml: top-level keys apply to every
-   command, ``[tool.tokdrift.<command>]`` tables to one command;
+   command, ``[tool.tokdrift.<command>]`` tables to one command; a key is
+   an option's name as typed (``variants``, ``max-tokens``);
 4. the option's default.
 
 Steps 1, 2 and 4 are click's own; step 3 is fed in as click's ``default_map``,
@@ -45,3 +46,18 @@ def default_map(settings: dict[str, Any], commands: list[str]) -> dict[str, Any]
             raise InputError(f"[tool.tokdrift.{command}] must be a table")
         result[command] = {**shared, **{key.replace("-", "_"): value for key, value in specific.items()}}
     return result
+
+
+def by_parameter_name(defaults: dict[str, Any], command: Any) -> dict[str, Any]:
+    """Settings keyed by option name (``variants``) re-keyed by the parameter that option sets, for a click
+    command (Typer's own copy of click, hence untyped here).
+
+    A parameter may be named after the config field it fills (``variants_per_prompt``); the
+    user writes the option as it is typed on the command line.
+    """
+    names: dict[str, str] = {}
+    for param in command.params:
+        for option in [*param.opts, *param.secondary_opts]:
+            if option.startswith("--") and param.name:
+                names.setdefault(option[2:].replace("-", "_"), param.name)
+    return {names.get(key, key): value for key, value in defaults.items()}

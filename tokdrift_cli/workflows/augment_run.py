@@ -21,7 +21,7 @@ from tokdrift_cli.artifacts.checkpoint import checkpoint_beside, checkpoint_path
 from tokdrift_cli.artifacts.header import Provenance, input_file
 from tokdrift_cli.artifacts.io import read_artifact, write_artifact, write_bytes_atomic
 from tokdrift_cli.core.shards import parse_shard
-from tokdrift_cli.core.suite import Suite, SuiteInvalidError, check_suite_lines, default_suite_path, read_suite_bytes
+from tokdrift_cli.core.suite import Suite, SuiteInvalidError, check_suite_lines, read_suite_bytes
 from tokdrift_cli.engines.resolve import ModelSettings, ResolvedModel, resolve_model
 from tokdrift_cli.errors import ArtifactError, CheckpointMismatchError, InputError
 from tokdrift_cli.programs.cost import CostEstimate, estimate_generations
@@ -37,29 +37,9 @@ from tokdrift_cli.stages.augment import (
     selected_cases,
 )
 from tokdrift_cli.stages.progress import AugmentProgress
+from tokdrift_cli.workflows.run import RunOptions, model_settings
 
 VERIFY_CHOICES = ("gold", "original")
-
-
-@dataclass(frozen=True)
-class AugmentRequest:
-    output: Path
-    suite_path: Path | None
-    factor: int
-    verify: str = "gold"
-    summary_path: Path | None = None
-    paraphrase_model: str | None = None
-    model_paraphrases: int = 2
-    model: str = "local"
-    api_base: str | None = None
-    program: str = "default"
-    seed: int = 0
-    temperature: float = 0.0
-    max_tokens: int = 512
-    workers: int = 1
-    limit: int | None = None
-    shard: str | None = None
-    restart: bool = False
 
 
 @dataclass(frozen=True)
@@ -119,28 +99,33 @@ def _same_file(a: Path, b: Path) -> bool:
     return a.expanduser().resolve() == b.expanduser().resolve()
 
 
-def check_request(request: AugmentRequest, suite_path: Path, summary_path: Path) -> None:
-    """Refuse settings and paths that cannot work, before any model is loaded."""
-    if request.factor < 1:
-        raise InputError(f"--factor must be at least 1 (1 keeps only the originals), got {request.factor}")
-    if request.verify not in VERIFY_CHOICES:
-        raise InputError(f"--verify must be 'gold' or 'original', got {request.verify!r}")
-    if request.limit is not None and request.limit < 1:
-        raise InputError(f"--limit must be at least 1, got {request.limit}")
-    if request.model_paraphrases < 0:
-        raise InputError(f"--model-paraphrases must be >= 0, got {request.model_paraphrases}")
-    if request.shard is not None:
-        parse_shard(request.shard)
-    if _same_file(request.output, suite_path):
-        raise InputError(f"--output {request.output} is the input suite; write the augmented suite elsewhere")
-    if _same_file(summary_path, request.output) or _same_file(summary_path, suite_path):
+def check_config(config: AugmentConfig, run: RunOptions, summary_path: Path) -> AugmentConfig:
+    """Refuse settings and paths that cannot work, before any model is loaded; the config as it will be recorded."""
+    if config.factor < 1:
+        raise InputError(f"--factor must be at least 1 (1 keeps only the originals), got {config.factor}")
+    if config.verify not in VERIFY_CHOICES:
+        raise InputError(f"--verify must be 'gold' or 'original', got {config.verify!r}")
+    if config.limit is not None and config.limit < 1:
+        raise InputError(f"--limit must be at least 1, got {config.limit}")
+    if config.model_paraphrases < 0:
+        raise InputError(f"--model-paraphrases must be >= 0, got {config.model_paraphrases}")
+    suite_path, output = Path(config.suite), run.output
+    if _same_file(output, suite_path):
+        raise InputError(f"--output {output} is the input suite; write the augmented suite elsewhere")
+    if _same_file(summary_path, output) or _same_file(summary_path, suite_path):
         raise InputError(f"--summary {summary_path} would overwrite the suite or the output; choose another path")
-    output_is_ours = summary_path.exists() or checkpoint_path_for(request.output).exists()
-    if request.output.exists() and not output_is_ours and not request.restart:
+    output_is_ours = summary_path.exists() or checkpoint_path_for(output).exists()
+    if output.exists() and not output_is_ours and not run.restart:
         raise InputError(
-            f"{request.output} exists and no augment summary or checkpoint is beside it; choose another --output "
+            f"{output} exists and no augment summary or checkpoint is beside it; choose another --output "
             "or pass --restart to overwrite it"
         )
+    return config.model_copy(
+        update={
+            "model_paraphrases": config.model_paraphrases if config.paraphrase_model else 0,
+            "shard": str(parse_shard(config.shard)) if config.shard else None,
+        }
+    )
 
 
 def _check_original_cases(suite: Suite) -> None:
@@ -168,24 +153,6 @@ def _reusable_from_summary(summary_path: Path, expected: str, restart: bool) -> 
     return reusable_units(previous)
 
 
-def augment_config(request: AugmentRequest, suite_path: Path) -> AugmentConfig:
-    return AugmentConfig(
-        suite=str(suite_path),
-        model=request.model,
-        program=request.program,
-        factor=request.factor,
-        seed=request.seed,
-        verify=request.verify,  # type: ignore[arg-type]
-        paraphrase_model=request.paraphrase_model,
-        model_paraphrases=request.model_paraphrases if request.paraphrase_model else 0,
-        temperature=request.temperature,
-        max_tokens=request.max_tokens,
-        api_base=request.api_base,
-        limit=request.limit,
-        shard=str(parse_shard(request.shard)) if request.shard else None,
-    )
-
-
 @dataclass(frozen=True)
 class AugmentPlan:
     """What ``augment`` would do at most (--dry-run): a case stops early once it reaches the factor."""
@@ -196,14 +163,11 @@ class AugmentPlan:
     cost: CostEstimate  # of the generations, at most
 
 
-def plan_augment_command(request: AugmentRequest) -> AugmentPlan:
+def plan_augment_command(config: AugmentConfig, run: RunOptions, *, summary_path: Path | None = None) -> AugmentPlan:
     """Upper bounds of calls and tokens, from the planned candidates; no model is loaded or called."""
-    suite_path = request.suite_path or default_suite_path()
-    summary_path = request.summary_path or summary_path_for(request.output)
-    check_request(request, suite_path, summary_path)
-    suite, _ = read_suite_with_lines(suite_path)
+    config = check_config(config, run, summary_path or summary_path_for(run.output))
+    suite, _ = read_suite_with_lines(Path(config.suite))
     _check_original_cases(suite)
-    config = augment_config(request, suite_path)
     texts: list[str] = []
     paraphrase_calls = 0
     cases = selected_cases(suite, config)
@@ -214,47 +178,46 @@ def plan_augment_command(request: AugmentRequest) -> AugmentPlan:
             # A model paraphrase's text is unknown before the call: the prompt stands in for its length.
             texts.append(slot.text if isinstance(slot, Candidate) else case.prompt)
             paraphrase_calls += 0 if isinstance(slot, Candidate) else 1
-    cost = estimate_generations(load_program(request.program).module, texts, max_tokens=request.max_tokens)
+    cost = estimate_generations(load_program(config.program).module, texts, max_tokens=config.max_tokens)
     return AugmentPlan(len(cases), len(texts), paraphrase_calls, cost)
 
 
 def run_augment_command(
-    request: AugmentRequest,
+    config: AugmentConfig,
+    run: RunOptions,
     progress: AugmentProgress | None = None,
     *,
+    summary_path: Path | None = None,
     resolve: Callable[[str, ModelSettings], ResolvedModel] = resolve_model,
     load: Callable[[str], LoadedProgram] = load_program,
 ) -> AugmentOutcome:
-    suite_path = request.suite_path or default_suite_path()
-    summary_path = request.summary_path or summary_path_for(request.output)
-    check_request(request, suite_path, summary_path)
+    summary_path = summary_path or summary_path_for(run.output)
+    config = check_config(config, run, summary_path)
+    suite_path = Path(config.suite)
     suite, original_lines = read_suite_with_lines(suite_path)
     _check_original_cases(suite)
-    loaded = load(request.program)
-    settings = ModelSettings(
-        temperature=request.temperature, max_tokens=request.max_tokens, api_base=request.api_base, seed=request.seed
-    )
+    loaded = load(config.program)
+    settings = model_settings(config)
     # The paraphrase model first: a bad name fails before the (slower) task model loads.
     paraphrase_model: ResolvedModel | None = None
-    separate_paraphraser = request.paraphrase_model is not None and request.paraphrase_model != request.model
-    if request.paraphrase_model is not None and separate_paraphraser:
-        paraphrase_model = resolve(request.paraphrase_model, settings)
+    separate_paraphraser = config.paraphrase_model is not None and config.paraphrase_model != config.model
+    if config.paraphrase_model is not None and separate_paraphraser:
+        paraphrase_model = resolve(config.paraphrase_model, settings)
     try:
-        model = resolve(request.model, settings)
+        model = resolve(config.model, settings)
     except BaseException:
         if paraphrase_model is not None:
             paraphrase_model.close()
         raise
-    if request.paraphrase_model is not None and paraphrase_model is None:
+    if config.paraphrase_model is not None and paraphrase_model is None:
         paraphrase_model = model
     try:
-        config = augment_config(request, suite_path)
         paraphrase_id = paraphrase_model.model_id if paraphrase_model is not None else None
         expected = resume_fingerprint(
             config, suite_hash=suite.sha256, model_id=model.model_id, program_hash=loaded.program_hash,
             paraphrase_model_id=paraphrase_id,
         )
-        reusable = _reusable_from_summary(summary_path, expected, request.restart)
+        reusable = _reusable_from_summary(summary_path, expected, run.restart)
         inputs = AugmentInputs(
             suite=suite,
             config=config,
@@ -264,15 +227,15 @@ def run_augment_command(
                 model_fingerprint=model.fingerprint,
                 program_hash=loaded.program_hash,
                 suite_hash=suite.sha256,
-                seed=request.seed,
+                seed=config.seed,
             ),
             inputs=[input_file("suite", suite_path, suite.sha256)],
             paraphrase_model_id=paraphrase_id,
             original_lines=original_lines,
         )
-        paraphraser = DspyParaphraser(paraphrase_model.lm, seed=request.seed) if paraphrase_model else None
+        paraphraser = DspyParaphraser(paraphrase_model.lm, seed=config.seed) if paraphrase_model else None
         with checkpoint_beside(
-            request.output, kind="augment", fingerprint=expected, unit_model=AugmentUnit, restart=request.restart
+            run.output, kind="augment", fingerprint=expected, unit_model=AugmentUnit, restart=run.restart
         ) as checkpoint:
             result = augment_suite(
                 inputs,
@@ -280,17 +243,17 @@ def run_augment_command(
                 paraphraser=paraphraser,
                 checkpoint=checkpoint,
                 reusable=reusable,
-                workers=request.workers,
+                workers=run.workers,
                 progress=progress,
             )
             data = result.jsonl()
-            write_bytes_atomic(request.output, data)
+            write_bytes_atomic(run.output, data)
             artifact = result.artifact.model_copy(
-                update={"output_path": str(request.output), "output_sha256": hashlib.sha256(data).hexdigest()}
+                update={"output_path": str(run.output), "output_sha256": hashlib.sha256(data).hexdigest()}
             )
             write_artifact(summary_path, artifact)
     finally:
         model.close()
         if separate_paraphraser and paraphrase_model is not None:
             paraphrase_model.close()
-    return AugmentOutcome(artifact=artifact, output=request.output, summary_path=summary_path)
+    return AugmentOutcome(artifact=artifact, output=run.output, summary_path=summary_path)

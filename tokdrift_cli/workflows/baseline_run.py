@@ -13,7 +13,7 @@ from tokdrift_cli.artifacts.header import Provenance, input_file
 from tokdrift_cli.artifacts.io import read_artifact, write_artifact, write_bytes_atomic
 from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.shards import parse_shard
-from tokdrift_cli.core.suite import Suite, default_suite_path, load_suite
+from tokdrift_cli.core.suite import Suite, load_suite
 from tokdrift_cli.engines.resolve import ModelSettings, identify_model, resolve_model
 from tokdrift_cli.errors import InputError
 from tokdrift_cli.programs.cost import CostEstimate, estimate_generations
@@ -22,31 +22,9 @@ from tokdrift_cli.programs.runner import DspyIRRunner
 from tokdrift_cli.stages.baseline import BaselineInputs, plan_cases, run_baseline
 from tokdrift_cli.stages.progress import ProgressSink
 from tokdrift_cli.workflows.resume import previous_output, resume_fingerprint, reusable_generations
+from tokdrift_cli.workflows.run import RunOptions, model_settings
 
 EXPECTED_RESULTS_PATH = Path("baselines/expected_results.json")
-
-
-@dataclass(frozen=True)
-class BaselineRequest:
-    output: Path
-    suite_path: Path | None
-    model: str
-    api_base: str | None
-    program: str
-    variants: int
-    seed: int
-    temperature: float
-    max_tokens: int
-    workers: int
-    limit: int | None
-    fragile_threshold: float
-    include_paraphrases: bool
-    repeats: int = 1
-    split: str | None = None
-    split_from: Path | None = None
-    update_expected: bool = False
-    restart: bool = False
-    shard: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,19 +34,21 @@ class BaselineOutcome:
     up_to_date: bool = False
 
 
-def _selected_cases(request: BaselineRequest, suite_hash: str) -> tuple[str | None, list[str] | None]:
+def _selected_cases(
+    config: BaselineConfig, split_from: Path | None, suite_hash: str
+) -> tuple[str | None, list[str] | None]:
     """Which split to run: explicit --split/--split-from, or the test split of a --program file."""
     from tokdrift_cli.artifacts.program import ProgramArtifact
     from tokdrift_cli.core.splits import SplitName
 
-    source = request.split_from
-    if source is None and request.program.endswith(".json"):
-        source = Path(request.program)
+    source = split_from
+    if source is None and config.program.endswith(".json"):
+        source = Path(config.program)
     if source is None:
-        if request.split not in (None, "all"):
+        if config.split not in (None, "all"):
             raise InputError("--split needs --split-from PROGRAM.json (or --program PROGRAM.json)")
         return None, None
-    name = request.split or SplitName.TEST.value
+    name = config.split or SplitName.TEST.value
     if name == "all":
         return None, None
     program = read_artifact(source, ProgramArtifact)
@@ -86,35 +66,17 @@ class _Prepared:
     settings: ModelSettings
 
 
-def _prepare(request: BaselineRequest) -> _Prepared:
+def _prepare(config: BaselineConfig, *, split_from: Path | None = None, update_expected: bool = False) -> _Prepared:
     """Everything a run is made of, read and checked before any model is touched."""
-    if request.shard and request.update_expected:
+    if config.shard and update_expected:
         raise InputError("--update-baseline records the whole suite's figures and cannot be used with --shard")
-    suite_path = request.suite_path or default_suite_path()
+    suite_path = Path(config.suite)
     suite = load_suite(suite_path)
-    loaded = load_program(request.program)
-    split_name, case_ids = _selected_cases(request, suite.sha256)
-    config = BaselineConfig(
-        suite=str(suite_path),
-        model=request.model,
-        program=request.program,
-        variants_per_prompt=request.variants,
-        seed=request.seed,
-        temperature=request.temperature,
-        max_tokens=request.max_tokens,
-        api_base=request.api_base,
-        include_paraphrases=request.include_paraphrases,
-        limit=request.limit,
-        fragile_threshold=request.fragile_threshold,
-        repeats=request.repeats,
-        split=split_name,
-        case_ids=case_ids,
-        shard=str(parse_shard(request.shard)) if request.shard else None,
-    )
-    settings = ModelSettings(
-        temperature=request.temperature, max_tokens=request.max_tokens, api_base=request.api_base, seed=request.seed
-    )
-    return _Prepared(suite_path, suite, loaded, config, settings)
+    loaded = load_program(config.program)
+    split_name, case_ids = _selected_cases(config, split_from, suite.sha256)
+    shard = str(parse_shard(config.shard)) if config.shard else None
+    config = config.model_copy(update={"split": split_name, "case_ids": case_ids, "shard": shard})
+    return _Prepared(suite_path, suite, loaded, config, model_settings(config))
 
 
 @dataclass(frozen=True)
@@ -127,41 +89,48 @@ class BaselinePlan:
     cost: CostEstimate  # of the generations still to make
 
 
-def plan_baseline_command(request: BaselineRequest) -> BaselinePlan:
-    prepared = _prepare(request)
-    identity = identify_model(request.model, prepared.settings)
+def plan_baseline_command(config: BaselineConfig, run: RunOptions, *, split_from: Path | None = None) -> BaselinePlan:
+    prepared = _prepare(config, split_from=split_from)
+    identity = identify_model(config.model, prepared.settings)
     expected = resume_fingerprint(prepared.config, identity.model_id, prepared.program.program_hash)
-    done = reusable_generations(previous_output(request.output, BaselineArtifact, expected, request.restart))
-    if not request.restart:
+    done = reusable_generations(previous_output(run.output, BaselineArtifact, expected, run.restart))
+    if not run.restart:
         checkpoint = Checkpoint(
-            checkpoint_path_for(request.output), kind="baseline", config_fingerprint=expected, unit_model=Generation
+            checkpoint_path_for(run.output), kind="baseline", config_fingerprint=expected, unit_model=Generation
         )
         done.update(checkpoint.peek())
     plan = plan_cases(prepared.suite, prepared.config)
     units = dict(unit for planned in plan for unit in planned.units())
     pending = [text for key, text in units.items() if key not in done]
-    cost = estimate_generations(prepared.program.module, pending, max_tokens=request.max_tokens)
+    cost = estimate_generations(prepared.program.module, pending, max_tokens=config.max_tokens)
     return BaselinePlan(cases=len(plan), generations=len(units), reusable=len(units) - len(pending), cost=cost)
 
 
-def run_baseline_command(request: BaselineRequest, progress: ProgressSink) -> BaselineOutcome:
-    prepared = _prepare(request)
+def run_baseline_command(
+    config: BaselineConfig,
+    run: RunOptions,
+    progress: ProgressSink,
+    *,
+    split_from: Path | None = None,
+    update_expected: bool = False,
+) -> BaselineOutcome:
+    prepared = _prepare(config, split_from=split_from, update_expected=update_expected)
     suite_path, suite, loaded, config = prepared.suite_path, prepared.suite, prepared.program, prepared.config
-    identity = identify_model(request.model, prepared.settings)
+    identity = identify_model(config.model, prepared.settings)
     provenance = Provenance(
         model_id=identity.model_id,
         model_fingerprint=identity.fingerprint,
         program_hash=loaded.program_hash,
         suite_hash=suite.sha256,
-        seed=request.seed,
+        seed=config.seed,
     )
     expected = resume_fingerprint(config, identity.model_id, loaded.program_hash)
-    previous = previous_output(request.output, BaselineArtifact, expected, request.restart)
+    previous = previous_output(run.output, BaselineArtifact, expected, run.restart)
     if previous is not None and previous.config == config and previous.provenance == provenance:
         # Finished with exactly this config: nothing to do (the model is not even loaded),
         # and rewriting would replace the measured wall time and call count with a replay's.
-        return BaselineOutcome(artifact=previous, expected_path=_maybe_expected(request, previous), up_to_date=True)
-    model = resolve_model(request.model, prepared.settings, identity)
+        return BaselineOutcome(artifact=previous, expected_path=_maybe_expected(update_expected, previous), up_to_date=True)
+    model = resolve_model(config.model, prepared.settings, identity)
     try:
         inputs = BaselineInputs(
             suite=suite,
@@ -170,24 +139,24 @@ def run_baseline_command(request: BaselineRequest, progress: ProgressSink) -> Ba
             inputs=[input_file("suite", suite_path, suite.sha256)],
         )
         with checkpoint_beside(
-            request.output, kind="baseline", fingerprint=expected, unit_model=Generation, restart=request.restart
+            run.output, kind="baseline", fingerprint=expected, unit_model=Generation, restart=run.restart
         ) as checkpoint:
             artifact = run_baseline(
                 inputs,
                 DspyIRRunner(loaded.module, model.lm),
                 checkpoint=checkpoint,
                 reusable=reusable_generations(previous),
-                workers=request.workers,
+                workers=run.workers,
                 progress=progress,
             )
-            write_artifact(request.output, artifact)
+            write_artifact(run.output, artifact)
     finally:
         model.close()
-    return BaselineOutcome(artifact=artifact, expected_path=_maybe_expected(request, artifact))
+    return BaselineOutcome(artifact=artifact, expected_path=_maybe_expected(update_expected, artifact))
 
 
-def _maybe_expected(request: BaselineRequest, artifact: BaselineArtifact) -> Path | None:
-    if not request.update_expected:
+def _maybe_expected(update_expected: bool, artifact: BaselineArtifact) -> Path | None:
+    if not update_expected:
         return None
     write_bytes_atomic(EXPECTED_RESULTS_PATH, expected_results(artifact))
     return EXPECTED_RESULTS_PATH

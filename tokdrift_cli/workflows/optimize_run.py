@@ -12,7 +12,6 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -20,36 +19,12 @@ from tokdrift_cli.artifacts.header import Provenance, input_file
 from tokdrift_cli.artifacts.io import read_artifact, write_artifact
 from tokdrift_cli.artifacts.program import OptimizeConfig, ProgramArtifact
 from tokdrift_cli.core.splits import Split, split_by_base_prompt
-from tokdrift_cli.core.suite import default_suite_path, load_suite
+from tokdrift_cli.core.suite import load_suite
 from tokdrift_cli.engines.resolve import ModelSettings, resolve_model
 from tokdrift_cli.errors import InputError
 from tokdrift_cli.programs.loading import load_program
 from tokdrift_cli.stages.optimize import OptimizeInputs, OptimizeModels, optimize_program
-
-
-@dataclass(frozen=True)
-class OptimizeRequest:
-    output: Path
-    suite_path: Path | None
-    trainset_path: Path | None
-    optimizer: str
-    model: str
-    prompt_model: str | None
-    api_base: str | None
-    program: str
-    seed: int
-    metric_variants: int
-    max_bootstrapped_demos: int
-    max_labeled_demos: int
-    candidates: int
-    max_errors: int
-    max_tokens: int
-    keep_accuracy: bool = True
-    keep_base_demos: bool = False
-    base_demos_first: bool = False
-    demo_pool: str = "all"
-    dev_share: float = 0.2
-    restart: bool = False
+from tokdrift_cli.workflows.run import RunOptions
 
 
 def cache_dir_for(output: Path) -> Path:
@@ -76,9 +51,13 @@ class _InvocationCounter:
         return _Callback()
 
 
-def suite_split(cases: Any, seed: int, dev_share: float = 0.2) -> Split:
+def split_fractions(dev_share: float) -> tuple[float, float, float]:
     """40% test always; the rest is train and dev, dev taking ``dev_share`` of the suite."""
-    fractions = (round(0.6 - dev_share, 6), dev_share, 0.4)
+    return (round(0.6 - dev_share, 6), dev_share, 0.4)
+
+
+def suite_split(cases: Any, seed: int, dev_share: float = 0.2) -> Split:
+    fractions = split_fractions(dev_share)
     try:
         return split_by_base_prompt([(case.base_case_id, case.category) for case in cases], seed=seed, fractions=fractions)
     except ValueError as error:
@@ -86,49 +65,37 @@ def suite_split(cases: Any, seed: int, dev_share: float = 0.2) -> Split:
 
 
 def run_optimize_command(
-    request: OptimizeRequest, on_selection_prompt: Callable[[int, int], None] | None = None
+    config: OptimizeConfig,
+    run: RunOptions,
+    *,
+    program: str = "default",
+    api_base: str | None = None,
+    max_tokens: int = 512,
+    on_selection_prompt: Callable[[int, int], None] | None = None,
 ) -> ProgramArtifact:
     import dspy
 
-    suite_path = request.suite_path or default_suite_path()
+    suite_path = Path(config.suite)
     suite = load_suite(suite_path)
-    train_suite = load_suite(request.trainset_path) if request.trainset_path else suite
-    loaded = load_program(request.program)
+    trainset_path = Path(config.trainset) if config.trainset else None
+    train_suite = load_suite(trainset_path) if trainset_path else suite
+    loaded = load_program(program)
     from tokdrift_cli.programs.ir_generator import IRGenerator
 
     if not isinstance(loaded.module, IRGenerator):
         raise InputError("optimize tunes tokdrift's IR generator: use --program default or a program file")
-    split = suite_split(suite.cases, request.seed, request.dev_share)
-    config = OptimizeConfig(
-        suite=str(suite_path),
-        trainset=str(request.trainset_path) if request.trainset_path else None,
-        optimizer=request.optimizer,  # type: ignore[arg-type]
-        model=request.model,
-        prompt_model=request.prompt_model,
-        seed=request.seed,
-        metric_variants=request.metric_variants,
-        max_bootstrapped_demos=request.max_bootstrapped_demos,
-        max_labeled_demos=request.max_labeled_demos,
-        candidates=request.candidates,
-        max_errors=request.max_errors,
-        keep_accuracy=request.keep_accuracy,
-        keep_base_demos=request.keep_base_demos,
-        base_demos_first=request.base_demos_first,
-        demo_pool=request.demo_pool,  # type: ignore[arg-type]
-        split_fractions=split.fractions,
-    )
-    cache_dir = cache_dir_for(request.output)
-    if request.restart and cache_dir.exists():
+    split = suite_split(suite.cases, config.seed, config.split_fractions[1])
+    cache_dir = cache_dir_for(run.output)
+    if run.restart and cache_dir.exists():
         shutil.rmtree(cache_dir)
     dspy.configure_cache(enable_disk_cache=True, enable_memory_cache=True, disk_cache_dir=str(cache_dir))
-    settings = ModelSettings(temperature=0.0, max_tokens=request.max_tokens, api_base=request.api_base,
-                             seed=request.seed, cache=True)
-    task = resolve_model(request.model, settings)
-    prompt = resolve_model(request.prompt_model, settings) if request.prompt_model else None
+    settings = ModelSettings(temperature=0.0, max_tokens=max_tokens, api_base=api_base, seed=config.seed, cache=True)
+    task = resolve_model(config.model, settings)
+    prompt = resolve_model(config.prompt_model, settings) if config.prompt_model else None
     counter = _InvocationCounter()
     inputs = [input_file("suite", suite_path, suite.sha256)]
-    if request.trainset_path:
-        inputs.append(input_file("trainset", request.trainset_path, train_suite.sha256))
+    if trainset_path:
+        inputs.append(input_file("trainset", trainset_path, train_suite.sha256))
     try:
         with dspy.context(callbacks=[counter.callback()]):
             artifact = optimize_program(
@@ -138,9 +105,9 @@ def run_optimize_command(
                     split=split,
                     config=config,
                     base_program=loaded.module,
-                    base_program_spec=request.program,
+                    base_program_spec=program,
                     provenance=Provenance(model_id=task.model_id, model_fingerprint=task.fingerprint,
-                                          suite_hash=suite.sha256, seed=request.seed),
+                                          suite_hash=suite.sha256, seed=config.seed),
                     inputs=inputs,
                 ),
                 OptimizeModels(task_lm=task.lm, prompt_lm=prompt.lm if prompt else None,
@@ -153,7 +120,7 @@ def run_optimize_command(
             prompt.close()
     real_calls = task.engine.calls + (prompt.engine.calls if prompt and prompt.engine else 0) if task.engine else counter.count
     artifact = artifact.model_copy(update={"lm_calls": real_calls, "cached_calls": max(0, counter.count - real_calls)})
-    write_artifact(request.output, artifact)
+    write_artifact(run.output, artifact)
     return artifact
 
 

@@ -58,7 +58,7 @@ def report(
         list[Path],
         typer.Argument(
             help="One analysis artifact (`tokdrift analyze`), one validation artifact (`tokdrift validate`), "
-            "or one or more baseline artifacts of any stage (`tokdrift baseline --stage ...`).",
+            "or one or more baseline artifacts of any stage (`tokdrift baseline`, `ir-to-code`, `end-to-end`).",
             show_default=False,
         ),
     ],

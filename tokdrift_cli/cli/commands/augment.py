@@ -97,9 +97,10 @@ def rule_mix_table(artifact: AugmentSummaryArtifact) -> Table:
 
 
 def augment(
-    output: Annotated[
-        Path, typer.Option("--output", "-o", help="Where to write the augmented suite (JSONL, suite format).")
-    ] = Path("augmented.jsonl"),
+    ctx: typer.Context,
+    output: Annotated[Path, options.output_option("the augmented suite (JSONL, suite format)")] = Path(
+        "augmented.jsonl"
+    ),
     suite: options.SuiteOption = None,
     factor: Annotated[
         int,
@@ -169,32 +170,14 @@ def augment(
     (distinct-1/2, edit distance, rule mix) and LM calls. Finished work is
     checkpointed beside the output: interrupt and re-run to resume.
     """
-    from tokdrift_cli.workflows.augment_run import AugmentRequest, run_augment_command
+    from tokdrift_cli.artifacts.augment import AugmentConfig
+    from tokdrift_cli.workflows.augment_run import plan_augment_command, run_augment_command
 
-    request = AugmentRequest(
-        output=output,
-        suite_path=suite,
-        factor=factor,
-        verify=verify.value,
-        summary_path=summary,
-        paraphrase_model=paraphrase_model,
-        model_paraphrases=model_paraphrases,
-        model=model,
-        api_base=api_base,
-        program=program,
-        seed=seed,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        workers=workers,
-        limit=limit,
-        shard=shard,
-        restart=restart,
-    )
+    config = options.config_from(ctx, AugmentConfig, suite=options.suite_path(suite))
+    run = options.run_options(ctx)
     console = err_console()
     if dry_run:
-        from tokdrift_cli.workflows.augment_run import plan_augment_command
-
-        plan = plan_augment_command(request)
+        plan = plan_augment_command(config, run, summary_path=summary)
         cost = plan.cost
         print_fields(
             [
@@ -208,7 +191,7 @@ def augment(
         )
         return
     with AugmentProgressBar("generations") as progress:
-        outcome = run_augment_command(request, progress)
+        outcome = run_augment_command(config, run, progress, summary_path=summary)
     artifact = outcome.artifact
     console.print(augment_table(artifact, outcome.output))
     if artifact.summary.diversity.rule_mix.per_family:

@@ -1,4 +1,4 @@
-"""`tokdrift baseline`: measure robustness and accuracy of a generator on a suite."""
+"""`tokdrift baseline`: measure robustness and accuracy of the IR generator on a suite."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from typer.core import TyperCommand
 
 from tokdrift_cli.cli import options
 from tokdrift_cli.cli.console import err_console, print_fields
@@ -18,21 +19,6 @@ if TYPE_CHECKING:
 
     from tokdrift_cli.artifacts.baseline import GroupSensitivity
     from tokdrift_cli.workflows.baseline_run import BaselinePlan
-    from tokdrift_cli.workflows.code_baseline_run import CodeBaselineRequest
-
-
-class StageChoice(StrEnum):
-    IR = "ir"
-    IR_TO_CODE = "ir-to-code"
-    END_TO_END = "end-to-end"
-
-
-class CodeGeneratorChoice(StrEnum):
-    LM = "lm"
-    TEMPLATED = "templated"
-
-
-CODE_PANEL = "Code stages"
 
 
 class SplitChoice(StrEnum):
@@ -44,47 +30,19 @@ class SplitChoice(StrEnum):
 
 def baseline(
     ctx: typer.Context,
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the baseline artifact (JSON).")] = Path(
-        "baseline.json"
-    ),
+    output: Annotated[Path, options.output_option("the baseline artifact (JSON)")] = Path("baseline.json"),
     suite: options.SuiteOption = None,
     model: options.ModelOption = "local",
     api_base: options.ApiBaseOption = None,
     program: options.ProgramOption = "default",
-    variants: Annotated[
-        int,
-        typer.Option(
-            "--variants",
-            envvar="TOKDRIFT_VARIANTS",
-            min=0,
-            max=50,
-            help="Rule-made variants per prompt.",
-            rich_help_panel=options.RUN_PANEL,
-        ),
-    ] = 5,
+    variants_per_prompt: options.VariantsOption = 5,
     seed: options.SeedOption = 0,
     temperature: options.TemperatureOption = 0.0,
     max_tokens: options.MaxTokensOption = 512,
     workers: options.WorkersOption = 1,
     limit: options.LimitOption = None,
-    fragile_threshold: Annotated[
-        float,
-        typer.Option(
-            "--fragile-threshold",
-            min=0.0,
-            max=1.0,
-            help="A prompt below this robustness is fragile.",
-            rich_help_panel=options.RUN_PANEL,
-        ),
-    ] = 0.9,
-    paraphrases: Annotated[
-        bool,
-        typer.Option(
-            "--paraphrases/--no-paraphrases",
-            help="Also run the suite's hand-written paraphrases.",
-            rich_help_panel=options.RUN_PANEL,
-        ),
-    ] = True,
+    fragile_threshold: options.FragileThresholdOption = 0.9,
+    include_paraphrases: options.ParaphrasesOption = True,
     repeats: Annotated[
         int,
         typer.Option(
@@ -118,110 +76,52 @@ def baseline(
     restart: options.RestartOption = False,
     shard: options.ShardOption = None,
     dry_run: options.DryRunOption = False,
-    stage: Annotated[
-        StageChoice,
-        typer.Option(
-            "--stage",
-            help="ir: prompt variants -> IR. ir-to-code: IR variants of the gold IRs -> code. "
-            "end-to-end: prompt variants -> IR -> code. Code is judged by AST, then by running it in a sandbox.",
-            rich_help_panel=CODE_PANEL,
-        ),
-    ] = StageChoice.IR,
-    code_generator: Annotated[
-        CodeGeneratorChoice,
-        typer.Option(
-            "--code-generator",
-            help="lm: the model writes the function. templated: a deterministic stub (robust by construction).",
-            rich_help_panel=CODE_PANEL,
-        ),
-    ] = CodeGeneratorChoice.LM,
-    code_max_tokens: Annotated[
-        int,
-        typer.Option(
-            "--code-max-tokens", min=16, help="Cap on tokens per generated function.", rich_help_panel=CODE_PANEL
-        ),
-    ] = 200,
-    from_baseline: Annotated[
-        Path | None,
-        typer.Option(
-            "--from-baseline",
-            help="end-to-end: reuse the IRs of an `--stage ir` baseline made with the same model and settings.",
-            rich_help_panel=CODE_PANEL,
-        ),
-    ] = None,
 ) -> None:
-    """Run the generator on every prompt of a suite and on meaning-preserving variants of it.
+    """Run the IR generator on every prompt of a suite and on meaning-preserving variants of it.
 
     Measures robustness (does a variant give an equivalent IR?) per prompt, per rule and
     overall, with Wilson intervals, and accuracy against the gold IRs. Finished generations
     are checkpointed beside the output: interrupt and re-run the same command to resume.
 
-    With --stage ir-to-code (IR variants -> code) or end-to-end (prompt variants -> IR -> code)
-    it measures the robustness of the generated code instead: equal syntax trees, or the same
-    results when both functions run in a sandbox, and whether the code passes the case's tests.
+    The code at the end of the chain is measured by `tokdrift ir-to-code` and `tokdrift end-to-end`.
     """
-    _refuse_options_of_other_stages(ctx, stage, code_generator)
-    if stage is not StageChoice.IR:
-        from tokdrift_cli.artifacts.code_baseline import CodeStage
-        from tokdrift_cli.workflows.code_baseline_run import CodeBaselineRequest
-
-        code_request = CodeBaselineRequest(
-            stage=CodeStage(stage.value),
-            output=output,
-            suite_path=suite,
-            code_generator=code_generator.value,
-            model=model,
-            api_base=api_base,
-            program=program,
-            variants=variants,
-            seed=seed,
-            temperature=temperature,
-            max_tokens=max_tokens,
-            code_max_tokens=code_max_tokens,
-            limit=limit,
-            fragile_threshold=fragile_threshold,
-            include_paraphrases=paraphrases,
-            from_baseline=from_baseline,
-            restart=restart,
-        )
-        _run_code_stage(code_request)
-        return
-
+    from tokdrift_cli.artifacts.baseline import BaselineConfig
     from tokdrift_cli.cli.render import baseline_table
-    from tokdrift_cli.workflows.baseline_run import BaselineRequest, run_baseline_command
+    from tokdrift_cli.workflows.baseline_run import plan_baseline_command, run_baseline_command
 
-    request = BaselineRequest(
-        output=output,
-        suite_path=suite,
-        model=model,
-        api_base=api_base,
-        program=program,
-        variants=variants,
-        seed=seed,
-        temperature=temperature,
-        max_tokens=max_tokens,
-        workers=workers,
-        limit=limit,
-        fragile_threshold=fragile_threshold,
-        include_paraphrases=paraphrases,
-        repeats=repeats,
-        split=split.value if split else None,
-        split_from=split_from,
-        update_expected=update_baseline,
-        restart=restart,
-        shard=shard,
-    )
+    config = options.config_from(ctx, BaselineConfig, suite=options.suite_path(suite))
+    run = options.run_options(ctx)
     if dry_run:
-        from tokdrift_cli.workflows.baseline_run import plan_baseline_command
-
-        print_plan(plan_baseline_command(request))
+        print_plan(plan_baseline_command(config, run, split_from=split_from))
         return
     with GenerationProgress("generations") as progress:
-        result = run_baseline_command(request, progress)
+        result = run_baseline_command(config, run, progress, split_from=split_from, update_expected=update_baseline)
     written = f"wrote {output}" + (f" and {result.expected_path}" if result.expected_path else "")
-    _print_summary(
+    print_summary(
         baseline_table(result.artifact), result.artifact.summary.per_family, output, result.up_to_date, written
     )
+
+
+class BaselineCommand(TyperCommand):
+    """`baseline`, which points the `--stage` of older versions at the command that replaced it.
+
+    Checked before parsing: the options of a code stage would otherwise be refused as unknown first.
+    """
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:
+        for position, arg in enumerate(args):
+            if arg == "--":
+                break
+            if arg == "--stage" or arg.startswith("--stage="):
+                stage = arg.partition("=")[2] or (args[position + 1] if position + 1 < len(args) else "")
+                raise InputError(_moved_stage(stage))
+        return super().parse_args(ctx, args)
+
+
+def _moved_stage(stage: str) -> str:
+    if stage in ("ir-to-code", "end-to-end"):
+        return f"--stage {stage} is now a command of its own: tokdrift {stage} ..."
+    return "tokdrift baseline is the IR stage: drop --stage (the code stages are `tokdrift ir-to-code` and `tokdrift end-to-end`)"
 
 
 def print_plan(plan: BaselinePlan) -> None:
@@ -241,18 +141,7 @@ def print_plan(plan: BaselinePlan) -> None:
     )
 
 
-def _run_code_stage(request: CodeBaselineRequest) -> None:
-    from tokdrift_cli.cli.render import code_baseline_table
-    from tokdrift_cli.workflows.code_baseline_run import run_code_baseline_command
-
-    with GenerationProgress("generations") as progress:
-        result = run_code_baseline_command(request, progress)
-    summary = result.artifact.summary
-    table = code_baseline_table(result.artifact)
-    _print_summary(table, summary.per_family, request.output, result.up_to_date, f"wrote {request.output}")
-
-
-def _print_summary(
+def print_summary(
     table: Table, per_family: list[GroupSensitivity], output: Path, up_to_date: bool, written: str
 ) -> None:
     """The run's table, its flip rate per family, and what happened to the output file."""
@@ -265,37 +154,3 @@ def _print_summary(
         console.print(f"{output} is up to date with this config: no LM call made, file left as it was")
     else:
         console.print(written)
-
-
-# Options that mean nothing at a stage (or for a generator): refused when given, never silently ignored.
-_IR_ONLY = ("dry_run", "repeats", "split", "split_from", "update_baseline", "workers", "shard")
-_CODE_ONLY = ("code_generator", "code_max_tokens", "from_baseline")
-_IR_GENERATION = ("program", "max_tokens", "paraphrases")
-_MODEL = ("model", "api_base", "temperature", "code_max_tokens")
-
-
-def _refuse_options_of_other_stages(ctx: typer.Context, stage: StageChoice, generator: CodeGeneratorChoice) -> None:
-    """Refuse options typed on the command line that this stage would ignore.
-
-    Settings from the environment or pyproject.toml are project-wide and may serve another stage.
-    """
-    irrelevant = list(_CODE_ONLY) if stage is StageChoice.IR else list(_IR_ONLY)
-    if stage is StageChoice.IR_TO_CODE:
-        irrelevant += _IR_GENERATION
-        if generator is CodeGeneratorChoice.TEMPLATED:
-            irrelevant += _MODEL
-    if stage is not StageChoice.END_TO_END:
-        irrelevant.append("from_baseline")
-    given = [
-        name
-        for name in dict.fromkeys(irrelevant)
-        if getattr(ctx.get_parameter_source(name), "name", None) == "COMMANDLINE"
-    ]
-    if given:
-        flags = ", ".join("--" + name.replace("_", "-") for name in given)
-        where = f"--stage {stage.value}" + (
-            " --code-generator templated"
-            if generator is CodeGeneratorChoice.TEMPLATED and stage is StageChoice.IR_TO_CODE
-            else ""
-        )
-        raise InputError(f"{flags} {'does' if len(given) == 1 else 'do'} not apply to {where}")

@@ -27,9 +27,8 @@ class OptimizerChoice(StrEnum):
 
 
 def optimize(
-    output: Annotated[Path, typer.Option("--output", "-o", help="Where to write the program file.")] = Path(
-        "program.json"
-    ),
+    ctx: typer.Context,
+    output: Annotated[Path, options.output_option("the program file")] = Path("program.json"),
     suite: options.SuiteOption = None,
     trainset: Annotated[
         Path | None,
@@ -114,12 +113,19 @@ def optimize(
     discounted when its variants drift. The split is by base prompt; test prompts are never shown
     to the optimizer. Interrupt and re-run: finished LM calls come back from the cache beside the output.
     """
+    from tokdrift_cli.artifacts.program import OptimizeConfig
     from tokdrift_cli.errors import InputError
-    from tokdrift_cli.workflows.optimize_run import OptimizeRequest, run_optimize_command
+    from tokdrift_cli.workflows.optimize_run import run_optimize_command, split_fractions
 
     if base_demos_first and not keep_base_demos:
         raise InputError("--base-demos-first orders the base program's demos: give --keep-base-demos too")
-
+    config = options.config_from(
+        ctx,
+        OptimizeConfig,
+        suite=options.suite_path(suite),
+        trainset=str(trainset) if trainset else None,
+        split_fractions=split_fractions(dev_share),
+    )
     console = err_console()
     with console.status("optimizing (DSPy prints its own progress below)…") as status:
 
@@ -127,16 +133,12 @@ def optimize(
             status.update(f"re-scoring candidates on train and dev prompts: {done}/{total}")
 
         artifact = run_optimize_command(
-            OptimizeRequest(
-                output=output, suite_path=suite, trainset_path=trainset, optimizer=optimizer.value, model=model,
-                prompt_model=prompt_model, api_base=api_base, program=program, seed=seed,
-                metric_variants=metric_variants, max_bootstrapped_demos=max_bootstrapped_demos,
-                max_labeled_demos=max_labeled_demos, candidates=candidates, max_errors=max_errors,
-                max_tokens=max_tokens, keep_accuracy=keep_accuracy, keep_base_demos=keep_base_demos,
-                base_demos_first=base_demos_first, demo_pool=demo_pool.value,
-                dev_share=dev_share, restart=restart,
-            ),
-            on_selection_prompt,
+            config,
+            options.run_options(ctx),
+            program=program,
+            api_base=api_base,
+            max_tokens=max_tokens,
+            on_selection_prompt=on_selection_prompt,
         )
     scores = artifact.scores
     accuracy = ""
