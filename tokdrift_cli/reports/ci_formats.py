@@ -15,6 +15,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from tokdrift_cli.artifacts.validation import ValidationArtifact
+from tokdrift_cli.core.gates import summarise_gates
 from tokdrift_cli.reports.improvement_markdown import (
     before_after_table,
     exact,
@@ -40,9 +41,10 @@ def render_junit(validation: ValidationArtifact) -> str:
     root = ET.Element("testsuites", {"name": SUITE_NAME, **counts})
     suite = ET.SubElement(root, "testsuite", {"name": SUITE_NAME, **counts})
     properties = ET.SubElement(suite, "properties")
+    summary = summarise_gates(gates)
     for name, value in (
-        ("verdict", validation.summary.verdict),
-        ("exit_code", str(validation.summary.exit_code)),
+        ("verdict", summary.verdict),
+        ("exit_code", str(summary.exit_code)),
         ("paired_cases", str(validation.pairing.paired_cases)),
         ("model_id", validation.after.model_id or ""),
         ("program", validation.after.program or ""),
@@ -90,7 +92,7 @@ def render_github(validation: ValidationArtifact) -> tuple[str, str]:
             lines.append(annotation("warning", f"tokdrift gate inconclusive: {gate.name}", gate.explanation))
         elif gate.status == "passed":
             lines.append(annotation("notice", f"tokdrift gate passed: {gate.name}", gate.explanation))
-    summary = validation.summary
+    summary = summarise_gates(validation.gates)
     level = {"passed": "notice", "failed": "error", "inconclusive": "warning"}[summary.verdict]
     lines.append(
         annotation(

@@ -10,14 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from tokdrift_cli.artifacts.validation import (
-    BootstrapInterval,
-    GateResult,
-    PairedCase,
-    SideSummary,
-    ValidationArtifact,
-)
-from tokdrift_cli.core.stats import RateEstimate
+from tokdrift_cli.artifacts.validation import ValidationArtifact
+from tokdrift_cli.core.comparison import PairedCase, SideSummary
+from tokdrift_cli.core.gates import GateResult, summarise_gates
+from tokdrift_cli.core.stats import BootstrapInterval, RateEstimate
 from tokdrift_cli.reports import markdown as md
 from tokdrift_cli.reports.text import percent
 
@@ -56,7 +52,7 @@ def join_blocks(blocks: Sequence[Lines]) -> str:
 
 
 def verdict_line(validation: ValidationArtifact) -> str:
-    summary = validation.summary
+    summary = summarise_gates(validation.gates)
     counts = {
         status: sum(1 for gate in validation.gates if gate.status == status)
         for status in ("passed", "failed", "inconclusive", "skipped")
@@ -251,8 +247,10 @@ def _statistics(validation: ValidationArtifact) -> Lines:
             f"{test.n_nonzero} changed of {test.n_pairs} pairs",
         ),
         (
-            f"Mean difference, paired bootstrap {level} percentile interval "
-            f"({boot.n_resamples} resamples, seed {boot.seed})",
+            (
+                f"Mean difference, paired bootstrap {level} percentile interval "
+                f"({boot.n_resamples} resamples, seed {boot.seed})"
+            ),
             boot_result,
             str(boot.n),
         ),
@@ -277,8 +275,10 @@ def _statistics(validation: ValidationArtifact) -> Lines:
     if inputs is not None:
         rows.append(
             (
-                f"Accuracy change over every input, paired bootstrap {percent(inputs.confidence)} percentile "
-                f"interval resampling prompts ({inputs.n_resamples} resamples, seed {inputs.seed})",
+                (
+                    f"Accuracy change over every input, paired bootstrap {percent(inputs.confidence)} percentile "
+                    f"interval resampling prompts ({inputs.n_resamples} resamples, seed {inputs.seed})"
+                ),
                 _interval(inputs),
                 f"{inputs.n} prompts",
             )
@@ -373,25 +373,36 @@ def _case_row(case: PairedCase) -> list[str]:
 def _method(validation: ValidationArtifact) -> Lines:
     gates = validation.config.gates
     alpha = "off" if gates.alpha is None else repr(gates.alpha)
+    min_fixed = "off" if gates.min_fixed is None else gates.min_fixed
     return [
         "## Method",
         "",
-        "- Robustness of a prompt = variants whose IR is equivalent to the original's IR / variants. "
-        "Pooled robustness counts every variant of every measured prompt; intervals are Wilson score intervals "
-        f"at {percent(validation.config.confidence)}.",
-        "- The Wilcoxon signed-rank test is one-sided (after more robust than before) on the per-prompt "
-        'differences, `zero_method="wilcox"`: prompts whose robustness did not change are left out of the '
-        f"ranking. With fewer than {validation.config.min_pairs} pairs or changed prompts it is not run and the "
-        "significance gate is inconclusive.",
-        "- The bootstrap resamples prompts (pairs) with replacement and reports the percentile interval of the "
-        "mean difference; the accuracy test is an exact binomial test on the prompts whose correctness flipped.",
-        "- Accuracy over every input counts each request and each variant against the prompt's gold. A prompt's "
-        "inputs are not independent: the Wilson interval of that rate treats them as if they were (too narrow), "
-        "while the interval of its change resamples prompts with all their inputs.",
-        f"- Gates: fail-under {exact(gates.fail_under)} on the {gates.gate_on.replace('-', ' ')}, alpha {alpha}, "
-        f"max accuracy drop {exact(gates.max_accuracy_drop)}"
-        f"{' (over every input)' if gates.accuracy_on == 'inputs' else ''}, max latency increase "
-        f"{exact(gates.max_latency_increase)}, min fixed {gates.min_fixed if gates.min_fixed is not None else 'off'} "
-        "(only when a before is given and the mean difference is positive; capped at the number of prompts fragile "
-        "before). Any failed gate exits 1, else any inconclusive gate exits 3, else 0.",
+        (
+            "- Robustness of a prompt = variants whose IR is equivalent to the original's IR / variants. "
+            "Pooled robustness counts every variant of every measured prompt; intervals are Wilson score intervals "
+            f"at {percent(validation.config.confidence)}."
+        ),
+        (
+            "- The Wilcoxon signed-rank test is one-sided (after more robust than before) on the per-prompt "
+            'differences, `zero_method="wilcox"`: prompts whose robustness did not change are left out of the '
+            f"ranking. With fewer than {validation.config.min_pairs} pairs or changed prompts it is not run and the "
+            "significance gate is inconclusive."
+        ),
+        (
+            "- The bootstrap resamples prompts (pairs) with replacement and reports the percentile interval of the "
+            "mean difference; the accuracy test is an exact binomial test on the prompts whose correctness flipped."
+        ),
+        (
+            "- Accuracy over every input counts each request and each variant against the prompt's gold. A prompt's "
+            "inputs are not independent: the Wilson interval of that rate treats them as if they were (too narrow), "
+            "while the interval of its change resamples prompts with all their inputs."
+        ),
+        (
+            f"- Gates: fail-under {exact(gates.fail_under)} on the {gates.gate_on.replace('-', ' ')}, alpha {alpha}, "
+            f"max accuracy drop {exact(gates.max_accuracy_drop)}"
+            f"{' (over every input)' if gates.accuracy_on == 'inputs' else ''}, max latency increase "
+            f"{exact(gates.max_latency_increase)}, min fixed {min_fixed} "
+            "(only when a before is given and the mean difference is positive; capped at the number of prompts fragile "
+            "before). Any failed gate exits 1, else any inconclusive gate exits 3, else 0."
+        ),
     ]

@@ -7,7 +7,8 @@ from pathlib import Path
 from tokdrift_cli.artifacts.baseline import BaselineArtifact
 from tokdrift_cli.artifacts.header import input_file
 from tokdrift_cli.artifacts.io import read_artifact, sha256_file, write_artifact
-from tokdrift_cli.artifacts.validation import GateSettings, ValidationArtifact
+from tokdrift_cli.artifacts.validation import ValidationArtifact
+from tokdrift_cli.core.gates import GateSettings
 from tokdrift_cli.stages.validate import validate_baselines
 
 

@@ -8,18 +8,22 @@ from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
+import annotated_types
 import typer
 from rich.table import Table
 from rich.text import Text
 
 from tokdrift_cli.cli import options
 from tokdrift_cli.cli.console import err_console
+from tokdrift_cli.core.gates import GateResult, GateSettings, gates_exit_code
 
 if TYPE_CHECKING:
-    from tokdrift_cli.artifacts.validation import GateResult, ValidationArtifact
+    from tokdrift_cli.artifacts.validation import ValidationArtifact
 
 GATES_PANEL = "Gates"
 OFF_WORDS = ("off", "none", "no", "false")
+# Defaults and ranges are GateSettings' own: declared once, there.
+DEFAULTS = GateSettings()
 
 
 class ValidateFormat(StrEnum):
@@ -40,10 +44,31 @@ class GateOn(StrEnum):
     LOWER_BOUND = "lower-bound"
 
 
-def _switchable(
-    kind: type, low: float, high: float | None, *, low_open: bool = False, high_open: bool = False
-) -> Callable[[Any], Any]:
+DEFAULT_GATE_ON = GateOn(DEFAULTS.gate_on)
+DEFAULT_ACCURACY_ON = AccuracyOn(DEFAULTS.accuracy_on)
+
+
+def _bounds(setting: str) -> tuple[float, float | None, bool, bool]:
+    """(low, high, low open, high open) of a GateSettings field, read from its declared constraints."""
+    low: float = 0.0
+    high: float | None = None
+    low_open = high_open = False
+    for constraint in GateSettings.model_fields[setting].metadata:
+        match constraint:
+            case annotated_types.Ge(ge=bound):
+                low, low_open = bound, False
+            case annotated_types.Gt(gt=bound):
+                low, low_open = bound, True
+            case annotated_types.Le(le=bound):
+                high, high_open = bound, False
+            case annotated_types.Lt(lt=bound):
+                high, high_open = bound, True
+    return low, high, low_open, high_open
+
+
+def _switchable(kind: type, setting: str) -> Callable[[Any], Any]:
     """A parser for a gate threshold that also accepts ``off`` (from the command line, environment or pyproject)."""
+    low, high, low_open, high_open = _bounds(setting)
 
     def parse(value: Any) -> Any:
         if value is None:
@@ -63,7 +88,7 @@ def _switchable(
         if too_low or too_high:
             opening = "(" if low_open else "["
             closing = ")" if high_open or high is None else "]"
-            span = f"{opening}{low}, {high if high is not None else 'inf'}{closing}"
+            span = f"{opening}{kind(low)}, {kind(high) if high is not None else 'inf'}{closing}"
             raise typer.BadParameter(f"{number} is not in {span} (or 'off')")
         return number
 
@@ -80,12 +105,12 @@ def validate(
         typer.Option(
             "--fail-under",
             envvar="TOKDRIFT_FAIL_UNDER",
-            parser=_switchable(float, 0.0, 1.0),
+            parser=_switchable(float, "fail_under"),
             metavar="FLOAT",
             help="Fail when the after baseline's pooled robustness (or its lower bound) is below this.",
             rich_help_panel=GATES_PANEL,
         ),
-    ] = None,
+    ] = DEFAULTS.fail_under,
     gate_on: Annotated[
         GateOn,
         typer.Option(
@@ -94,27 +119,27 @@ def validate(
             "(an interval straddling the threshold is inconclusive).",
             rich_help_panel=GATES_PANEL,
         ),
-    ] = GateOn.MEAN,
+    ] = DEFAULT_GATE_ON,
     alpha: Annotated[
         float | None,
         typer.Option(
             "--alpha",
-            parser=_switchable(float, 0.0, 1.0, low_open=True, high_open=True),
+            parser=_switchable(float, "alpha"),
             metavar="FLOAT|off",
             help="Significance level of the one-sided Wilcoxon test (needs --before); intervals are at 1 - alpha.",
             rich_help_panel=GATES_PANEL,
         ),
-    ] = 0.05,
+    ] = DEFAULTS.alpha,
     max_accuracy_drop: Annotated[
         float | None,
         typer.Option(
             "--max-accuracy-drop",
-            parser=_switchable(float, 0.0, 1.0),
+            parser=_switchable(float, "max_accuracy_drop"),
             metavar="FLOAT|off",
             help="Largest allowed absolute drop in accuracy against gold (needs --before).",
             rich_help_panel=GATES_PANEL,
         ),
-    ] = 0.02,
+    ] = DEFAULTS.max_accuracy_drop,
     accuracy_on: Annotated[
         AccuracyOn,
         typer.Option(
@@ -124,27 +149,27 @@ def validate(
             "of 18).",
             rich_help_panel=GATES_PANEL,
         ),
-    ] = AccuracyOn.REQUESTS,
+    ] = DEFAULT_ACCURACY_ON,
     max_latency_increase: Annotated[
         float | None,
         typer.Option(
             "--max-latency-increase",
-            parser=_switchable(float, 0.0, None),
+            parser=_switchable(float, "max_latency_increase"),
             metavar="FLOAT|off",
             help="Largest allowed relative increase of the median latency per generation (needs --before).",
             rich_help_panel=GATES_PANEL,
         ),
-    ] = 0.20,
+    ] = DEFAULTS.max_latency_increase,
     min_fixed: Annotated[
         int | None,
         typer.Option(
             "--min-fixed",
-            parser=_switchable(int, 0, None),
+            parser=_switchable(int, "min_fixed"),
             metavar="INT|off",
             help="Fragile prompts an improvement must fix (capped at how many were fragile before).",
             rich_help_panel=GATES_PANEL,
         ),
-    ] = 3,
+    ] = DEFAULTS.min_fixed,
     fragile_threshold: Annotated[
         float,
         typer.Option(
@@ -154,7 +179,7 @@ def validate(
             help="A prompt below this robustness is fragile.",
             rich_help_panel=GATES_PANEL,
         ),
-    ] = 0.9,
+    ] = DEFAULTS.fragile_threshold,
     allow_mismatch: Annotated[
         bool,
         typer.Option(
@@ -183,7 +208,6 @@ def validate(
 
     Exit 0: every gate passed. 1: a gate failed. 2: bad input. 3: inconclusive (too little data).
     """
-    from tokdrift_cli.artifacts.validation import GateSettings
     from tokdrift_cli.workflows.validate_run import run_validate
 
     settings = GateSettings(
@@ -197,19 +221,24 @@ def validate(
         fragile_threshold=fragile_threshold,
     )
     validation = run_validate(before, after, output, settings, allow_mismatch=allow_mismatch, seed=seed)
+    code = gates_exit_code(validation.gates)
+    _print_gates(validation, code, output)
+    _emit(validation, format)
+    raise typer.Exit(code)
+
+
+_VERDICT_STYLE = {0: ("passed", "bold green"), 1: ("failed", "bold red"), 3: ("inconclusive", "bold yellow")}
+
+
+def _print_gates(validation: ValidationArtifact, code: int, output: Path) -> None:
+    """The gate table, then one unwrapped line per gate with its exact figure (what a CI log reader greps for)."""
     console = err_console()
     console.print(gate_table(validation))
-    # One unwrapped line per gate, with the exact figure: what a CI log reader greps for.
     for gate in validation.gates:
         label, style = _LINE_LABEL[gate.status]
         console.print(Text.assemble((label, style), f"{gate.name}: {gate.explanation}"))
-    summary = validation.summary
-    style = {"passed": "bold green", "failed": "bold red", "inconclusive": "bold yellow"}[summary.verdict]
-    console.print(
-        Text.assemble(("verdict: ", "bold"), (summary.verdict, style), f" (exit {summary.exit_code}); wrote {output}")
-    )
-    _emit(validation, format)
-    raise typer.Exit(summary.exit_code)
+    verdict, style = _VERDICT_STYLE[code]
+    console.print(Text.assemble(("verdict: ", "bold"), (verdict, style), f" (exit {code}); wrote {output}"))
 
 
 def _emit(validation: ValidationArtifact, output_format: ValidateFormat) -> None:
