@@ -415,7 +415,7 @@ def test_different_seed_is_refused_then_paired_with_allow_mismatch() -> None:
     assert pairing.changed_variants and not pairing.before_only and not pairing.after_only
     assert pairing.paired_cases + pairing.dropped_cases == 8
     assert {case.case_id for case in validation.cases}.isdisjoint(pairing.changed_variants)
-    texts = lambda run: {c.case_id: sorted(v.text for v in c.variants) for c in run.cases}  # noqa: E731
+    texts = lambda run: {c.case_id: sorted(v.text for v in c.variants) for c in run.cases}
     for case in validation.cases:
         assert texts(before)[case.case_id] == texts(after)[case.case_id]
 

@@ -105,7 +105,7 @@ def gates_exit_code(gates: Sequence[GateResult]) -> ExitCode:
     return ExitCode.OK
 
 
-_VERDICT: dict[ExitCode, Verdict] = {
+VERDICTS: dict[ExitCode, Verdict] = {
     ExitCode.OK: "passed",
     ExitCode.GATE_FAILED: "failed",
     ExitCode.INCONCLUSIVE: "inconclusive",
@@ -115,7 +115,7 @@ _VERDICT: dict[ExitCode, Verdict] = {
 def summarise_gates(gates: Sequence[GateResult]) -> ValidationSummary:
     code = gates_exit_code(gates)
     return ValidationSummary(
-        verdict=_VERDICT[code],
+        verdict=VERDICTS[code],
         exit_code=int(code),
         failed_gates=[gate.name for gate in gates if gate.status == "failed"],
         inconclusive_gates=[gate.name for gate in gates if gate.status == "inconclusive"],

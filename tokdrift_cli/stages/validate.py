@@ -106,19 +106,6 @@ def _paired_case(old: CaseResult | None, new: CaseResult, threshold: float) -> P
     fragile_before = _fragile(old, threshold)
     old_rate, new_rate = _exact_rate(old), _exact_rate(new)
     difference = None if old_rate is None or new_rate is None else new_rate - old_rate
-    change: CaseChange
-    if difference is None:
-        change = "unmeasured"
-    elif fragile_before and not fragile_after:
-        change = "fixed"
-    elif not fragile_before and fragile_after:
-        change = "newly_broken"
-    elif difference > 0:
-        change = "improved"
-    elif difference < 0:
-        change = "regressed"
-    else:
-        change = "unchanged"
     old_inputs, new_inputs = _inputs_right(old), _inputs_right(new)
     inputs = before_right = after_right = None
     if old_inputs and new_inputs and old_inputs[1] == new_inputs[1]:  # the same inputs on both sides
@@ -136,8 +123,23 @@ def _paired_case(old: CaseResult | None, new: CaseResult, threshold: float) -> P
         after_inputs_correct=after_right,
         fragile_before=fragile_before,
         fragile_after=fragile_after,
-        change=change,
+        change=_change(difference, fragile_before, fragile_after),
     )
+
+
+def _change(difference: Fraction | None, fragile_before: bool | None, fragile_after: bool | None) -> CaseChange:
+    """Crossing the fragile threshold names the change first; otherwise the sign of the difference does."""
+    if difference is None:
+        return "unmeasured"
+    if fragile_before and not fragile_after:
+        return "fixed"
+    if not fragile_before and fragile_after:
+        return "newly_broken"
+    if difference > 0:
+        return "improved"
+    if difference < 0:
+        return "regressed"
+    return "unchanged"
 
 
 def _side(cases: Sequence[CaseResult], artifact: BaselineArtifact, confidence: float, threshold: float) -> SideSummary:

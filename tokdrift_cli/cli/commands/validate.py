@@ -15,10 +15,11 @@ from rich.text import Text
 
 from tokdrift_cli.cli import options
 from tokdrift_cli.cli.console import err_console
-from tokdrift_cli.core.gates import GateResult, GateSettings, gates_exit_code
+from tokdrift_cli.core.gates import VERDICTS, GateResult, GateSettings, gates_exit_code
 
 if TYPE_CHECKING:
     from tokdrift_cli.artifacts.validation import ValidationArtifact
+    from tokdrift_cli.errors import ExitCode
 
 GATES_PANEL = "Gates"
 OFF_WORDS = ("off", "none", "no", "false")
@@ -227,18 +228,20 @@ def validate(
     raise typer.Exit(code)
 
 
-_VERDICT_STYLE = {0: ("passed", "bold green"), 1: ("failed", "bold red"), 3: ("inconclusive", "bold yellow")}
+_VERDICT_STYLE = {"passed": "bold green", "failed": "bold red", "inconclusive": "bold yellow"}
 
 
-def _print_gates(validation: ValidationArtifact, code: int, output: Path) -> None:
+def _print_gates(validation: ValidationArtifact, code: ExitCode, output: Path) -> None:
     """The gate table, then one unwrapped line per gate with its exact figure (what a CI log reader greps for)."""
     console = err_console()
     console.print(gate_table(validation))
     for gate in validation.gates:
         label, style = _LINE_LABEL[gate.status]
         console.print(Text.assemble((label, style), f"{gate.name}: {gate.explanation}"))
-    verdict, style = _VERDICT_STYLE[code]
-    console.print(Text.assemble(("verdict: ", "bold"), (verdict, style), f" (exit {code}); wrote {output}"))
+    verdict = VERDICTS[code]
+    console.print(
+        Text.assemble(("verdict: ", "bold"), (verdict, _VERDICT_STYLE[verdict]), f" (exit {int(code)}); wrote {output}")
+    )
 
 
 def _emit(validation: ValidationArtifact, output_format: ValidateFormat) -> None:

@@ -1,0 +1,51 @@
+"""The validation artifact: committed files still read, and the verdict always follows the gates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tokdrift_cli.artifacts.io import dump_artifact, read_artifact
+from tokdrift_cli.artifacts.validation import ValidationArtifact
+from tokdrift_cli.core.gates import gates_exit_code
+
+BASELINES = Path(__file__).resolve().parents[2] / "baselines"
+VALIDATIONS = sorted(BASELINES.glob("validation_*.json"))
+
+
+@pytest.mark.parametrize("path", VALIDATIONS, ids=[path.name for path in VALIDATIONS])
+def test_committed_validation_reads_and_writes_back_the_same_bytes(path: Path) -> None:
+    validation = read_artifact(path, ValidationArtifact)
+    assert dump_artifact(validation) == path.read_bytes()
+    stored = orjson.loads(path.read_bytes())["summary"]
+    assert stored["exit_code"] == gates_exit_code(validation.gates)
+    assert validation.summary.model_dump() == stored
+
+
+def test_a_stored_summary_is_recomputed_from_the_gates(tmp_path: Path) -> None:
+    source = next(path for path in VALIDATIONS if orjson.loads(path.read_bytes())["summary"]["exit_code"] == 1)
+    data = orjson.loads(source.read_bytes())
+    data["summary"] = {"verdict": "passed", "exit_code": 0, "failed_gates": [], "inconclusive_gates": []}
+    edited = tmp_path / "edited.json"
+    edited.write_bytes(orjson.dumps(data))
+
+    validation = read_artifact(edited, ValidationArtifact)
+
+    assert validation.summary.verdict == "failed" and validation.summary.exit_code == 1
+    assert validation.summary.failed_gates == [gate.name for gate in validation.gates if gate.status == "failed"]
+
+
+def test_the_summary_follows_the_gates_when_they_change() -> None:
+    validation = read_artifact(VALIDATIONS[0], ValidationArtifact)
+    passed = [gate.model_copy(update={"status": "passed"}) for gate in validation.gates]
+    doubtful = [*passed[:-1], passed[-1].model_copy(update={"status": "inconclusive"})]
+
+    assert validation.model_copy(update={"gates": passed}).summary.exit_code == 0
+    summary = validation.model_copy(update={"gates": doubtful}).summary
+    assert (summary.verdict, summary.exit_code, summary.inconclusive_gates) == (
+        "inconclusive",
+        3,
+        [passed[-1].name],
+    )
