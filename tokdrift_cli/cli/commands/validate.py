@@ -97,6 +97,7 @@ def _switchable(kind: type, setting: str) -> Callable[[Any], Any]:
 
 
 def validate(
+    ctx: typer.Context,
     after: Annotated[Path, typer.Option("--after", help="The baseline to gate (e.g. run with the optimized program).")],
     before: Annotated[
         Path | None, typer.Option("--before", help="The baseline to compare with; enables the paired statistics.")
@@ -211,16 +212,7 @@ def validate(
     """
     from tokdrift_cli.workflows.validate_run import run_validate
 
-    settings = GateSettings(
-        fail_under=fail_under,
-        gate_on=gate_on.value,  # type: ignore[arg-type]
-        alpha=alpha,
-        max_accuracy_drop=max_accuracy_drop,
-        accuracy_on=accuracy_on.value,  # type: ignore[arg-type]
-        max_latency_increase=max_latency_increase,
-        min_fixed=min_fixed,
-        fragile_threshold=fragile_threshold,
-    )
+    settings = options.config_from(ctx, GateSettings)
     validation = run_validate(before, after, output, settings, allow_mismatch=allow_mismatch, seed=seed)
     code = gates_exit_code(validation.gates)
     _print_gates(validation, code, output)
