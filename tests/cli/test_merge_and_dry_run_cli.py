@@ -88,7 +88,7 @@ def test_augment_dry_run_gives_upper_bounds_and_writes_nothing(
 ) -> None:
     from tokdrift_cli.artifacts.augment import AugmentConfig
     from tokdrift_cli.core.suite import load_suite
-    from tokdrift_cli.stages.augment import plan_slots
+    from tokdrift_cli.stages.augment_candidates import plan_slots
 
     out = tmp_path / "aug.jsonl"
     args = ["augment", "--suite", str(mini_suite_path), "--factor", "3", "--output", str(out), "--dry-run"]

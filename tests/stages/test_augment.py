@@ -25,23 +25,20 @@ from tokdrift_cli.core.equivalence import compare_irs, match_gold
 from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.suite import SuiteCase, default_suite_path, load_suite
 from tokdrift_cli.core.variants import MODEL_PARAPHRASE_ID
-from tokdrift_cli.engines.resolve import ModelSettings, ResolvedModel
+from tokdrift_cli.engines.resolve import ModelIdentity, ModelSettings, ResolvedModel
 from tokdrift_cli.errors import CheckpointMismatchError, InputError, ModelError
 from tokdrift_cli.programs.ir_generator import build_default_program
 from tokdrift_cli.programs.paraphrase import DspyParaphraser
 from tokdrift_cli.programs.runner import DspyIRRunner
 from tokdrift_cli.stages.augment import (
-    MEANING_CHECK_FAILED,
     AugmentInputs,
     AugmentProgress,
     AugmentResult,
     augment_suite,
-    meaning_check,
-    naming_variant,
-    plan_slots,
     reusable_units,
 )
-from tokdrift_cli.workflows.augment_run import read_suite_with_lines, run_augment_command
+from tokdrift_cli.stages.augment_candidates import MEANING_CHECK_FAILED, meaning_check, naming_variant, plan_slots
+from tokdrift_cli.workflows.augment_run import AugmentOutcome, read_suite_with_lines, run_augment_command
 from tokdrift_cli.workflows.run import RunOptions
 
 # --------------------------------------------------------------------------- fixtures and fakes
@@ -456,7 +453,10 @@ class FakeModels:
         self.engines: dict[str, FakeEngine] = {}
         self.paraphrase = paraphrase
 
-    def __call__(self, requested: str, settings: ModelSettings) -> ResolvedModel:
+    def identify(self, requested: str, settings: ModelSettings) -> ModelIdentity:
+        return ModelIdentity(f"local/{requested}", None)
+
+    def __call__(self, requested: str, settings: ModelSettings, identity: ModelIdentity | None = None) -> ResolvedModel:
         engine = self.paraphrase if requested == "fake-paraphraser" and self.paraphrase else FakeEngine()
         self.engines[requested] = engine
         return ResolvedModel(requested, f"local/{requested}", None, True, fake_lm(engine))
@@ -464,6 +464,10 @@ class FakeModels:
     @property
     def calls(self) -> int:
         return sum(engine.calls for engine in self.engines.values())
+
+
+def run_augment(models: FakeModels, request: tuple[AugmentConfig, RunOptions]) -> AugmentOutcome:
+    return run_augment_command(*request, identify=models.identify, resolve=models)
 
 
 def augment_request(suite: Path, output: Path, **overrides: Any) -> tuple[AugmentConfig, RunOptions]:
@@ -476,7 +480,7 @@ def augment_request(suite: Path, output: Path, **overrides: Any) -> tuple[Augmen
 def test_workflow_writes_both_files_and_reruns_without_calls(gold_suite_path: Path, tmp_path: Path) -> None:
     output = tmp_path / "augmented.jsonl"
     models = FakeModels()
-    outcome = run_augment_command(*augment_request(gold_suite_path, output), resolve=models)
+    outcome = run_augment(models, augment_request(gold_suite_path, output))
     assert models.calls > 0
     assert outcome.summary_path == tmp_path / "augmented.jsonl.summary.json"
     assert not checkpoint_path_for(output).exists()  # discarded once both files are written
@@ -490,7 +494,7 @@ def test_workflow_writes_both_files_and_reruns_without_calls(gold_suite_path: Pa
 
     written = output.read_bytes()
     again = FakeModels()
-    rerun = run_augment_command(*augment_request(gold_suite_path, output), resolve=again)
+    rerun = run_augment(again, augment_request(gold_suite_path, output))
     assert again.calls == 0
     assert rerun.artifact.summary.lm_calls == 0
     assert output.read_bytes() == written
@@ -498,7 +502,7 @@ def test_workflow_writes_both_files_and_reruns_without_calls(gold_suite_path: Pa
 
     # --limit only selects cases: the same finished summary is reused.
     limited = FakeModels()
-    run_augment_command(*augment_request(gold_suite_path, output, limit=2), resolve=limited)
+    run_augment(limited, augment_request(gold_suite_path, output, limit=2))
     assert limited.calls == 0
 
 
@@ -508,22 +512,22 @@ def test_workflow_with_a_paraphrase_model(gold_suite_path: Path, tmp_path: Path)
     models = FakeModels(paraphraser)
     request = augment_request(gold_suite_path, output, factor=4, paraphrase_model="fake-paraphraser",
                               model_paraphrases=1)
-    outcome = run_augment_command(*request, resolve=models)
+    outcome = run_augment(models, request)
     assert paraphraser.calls > 0
     assert outcome.artifact.paraphrase_model_id == "local/fake-paraphraser"
     again = FakeModels(ParaphraseEngine(lambda prompt, call: "never asked"))
-    run_augment_command(*request, resolve=again)
+    run_augment(again, request)
     assert again.calls == 0
 
 
 def test_workflow_refuses_a_summary_of_another_config(gold_suite_path: Path, tmp_path: Path) -> None:
     output = tmp_path / "augmented.jsonl"
-    run_augment_command(*augment_request(gold_suite_path, output), resolve=FakeModels())
+    run_augment(FakeModels(), augment_request(gold_suite_path, output))
     for change in ({"seed": 1}, {"factor": 4}, {"verify": "original"}, {"model": "other"}):
         with pytest.raises(CheckpointMismatchError, match="different config"):
-            run_augment_command(*augment_request(gold_suite_path, output, **change), resolve=FakeModels())
+            run_augment(FakeModels(), augment_request(gold_suite_path, output, **change))
     models = FakeModels()
-    run_augment_command(*augment_request(gold_suite_path, output, seed=1, restart=True), resolve=models)
+    run_augment(models, augment_request(gold_suite_path, output, seed=1, restart=True))
     assert models.calls > 0
     assert read_artifact(output.with_name(output.name + ".summary.json"), AugmentSummaryArtifact).config.seed == 1
 
@@ -533,26 +537,26 @@ def test_workflow_refuses_a_foreign_checkpoint(gold_suite_path: Path, tmp_path: 
     checkpoint_path_for(output).write_bytes(b'{"checkpoint_of": "augment", "fingerprint": "someone-else"}\n')
     models = FakeModels()
     with pytest.raises(CheckpointMismatchError, match="different config"):
-        run_augment_command(*augment_request(gold_suite_path, output), resolve=models)
+        run_augment(models, augment_request(gold_suite_path, output))
     assert models.calls == 0 and not output.exists()
-    run_augment_command(*augment_request(gold_suite_path, output, restart=True), resolve=models)
+    run_augment(models, augment_request(gold_suite_path, output, restart=True))
     assert output.exists()
 
 
 def test_workflow_refuses_bad_inputs(gold_suite_path: Path, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="is the input suite"):
-        run_augment_command(*augment_request(gold_suite_path, gold_suite_path), resolve=FakeModels())
+        run_augment(FakeModels(), augment_request(gold_suite_path, gold_suite_path))
     with pytest.raises(InputError, match="factor"):
-        run_augment_command(*augment_request(gold_suite_path, tmp_path / "o.jsonl", factor=0), resolve=FakeModels())
+        run_augment(FakeModels(), augment_request(gold_suite_path, tmp_path / "o.jsonl", factor=0))
     stranger = tmp_path / "precious.jsonl"
     stranger.write_text("mine\n")
     with pytest.raises(InputError, match="no augment summary"):
-        run_augment_command(*augment_request(gold_suite_path, stranger), resolve=FakeModels())
+        run_augment(FakeModels(), augment_request(gold_suite_path, stranger))
     assert stranger.read_text() == "mine\n"
     output = tmp_path / "augmented.jsonl"
-    run_augment_command(*augment_request(gold_suite_path, output), resolve=FakeModels())
+    run_augment(FakeModels(), augment_request(gold_suite_path, output))
     with pytest.raises(InputError, match="already holds augmented lines"):
-        run_augment_command(*augment_request(output, tmp_path / "twice.jsonl"), resolve=FakeModels())
+        run_augment(FakeModels(), augment_request(output, tmp_path / "twice.jsonl"))
 
 
 def test_shards_augment_disjoint_cases_that_together_are_the_whole_run(mini_suite_path: Path) -> None:

@@ -16,12 +16,12 @@ from tokdrift_cli.artifacts.header import Provenance
 from tokdrift_cli.artifacts.io import write_artifact
 from tokdrift_cli.core.suite import default_suite_path, load_suite
 from tokdrift_cli.errors import CheckpointMismatchError, InputError
-from tokdrift_cli.stages.baseline import run_baseline, unit_key
+from tokdrift_cli.stages.baseline import reusable_generations, run_baseline, unit_key
 from tokdrift_cli.workflows.baseline_run import (
     _selected_cases,
     expected_results,
 )
-from tokdrift_cli.workflows.resume import previous_output, resume_fingerprint, reusable_generations
+from tokdrift_cli.workflows.resume import previous_output, resume_fingerprint
 from tokdrift_cli.workflows.run import RunOptions
 
 
@@ -117,13 +117,13 @@ def test_dry_run_counts_what_a_checkpoint_already_holds(tmp_path: Path, mini_sui
     from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_path_for
     from tokdrift_cli.core.records import Generation
     from tokdrift_cli.engines.resolve import identify_model
-    from tokdrift_cli.workflows.baseline_run import _prepare, plan_baseline_command
+    from tokdrift_cli.workflows.baseline_run import plan_baseline_command, prepare_baseline
 
     wanted = request(suite=str(mini_suite_path))
     run = RunOptions(output=tmp_path / "b.json")
     fresh = plan_baseline_command(wanted, run)
-    prepared = _prepare(wanted)
-    model_id = identify_model("local", prepared.settings).model_id
+    prepared = prepare_baseline(wanted)
+    model_id = identify_model("local", prepared.models[0].settings).model_id
     expected = resume_fingerprint(prepared.config, model_id, prepared.program.program_hash)
     checkpoint = Checkpoint(
         checkpoint_path_for(run.output), kind="baseline", config_fingerprint=expected, unit_model=Generation
@@ -150,7 +150,7 @@ def test_shards_never_share_an_output_or_the_whole_suite_figures(finished) -> No
     assert whole != shard
     with pytest.raises(CheckpointMismatchError):
         previous_output(path, BaselineArtifact, shard, restart=False)
-    from tokdrift_cli.workflows.baseline_run import _prepare
+    from tokdrift_cli.workflows.baseline_run import prepare_baseline
 
     with pytest.raises(InputError, match="cannot be used with --shard"):
-        _prepare(request(shard="1/2"), update_expected=True)
+        prepare_baseline(request(shard="1/2"), update_expected=True)

@@ -15,7 +15,7 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from tokdrift_cli.errors import InputError, ModelError
 
@@ -50,7 +50,11 @@ class ModelSettings:
 
 @dataclass(frozen=True)
 class ResolvedModel:
-    """A ready ``dspy.LM`` plus what an artifact should record about it."""
+    """A ready ``dspy.LM`` plus what an artifact should record about it.
+
+    A context manager: ``with resolve_model(...) as model:`` releases an in-process model's
+    weights however the block ends.
+    """
 
     requested: str
     model_id: str
@@ -62,6 +66,12 @@ class ResolvedModel:
     def close(self) -> None:
         if self.engine is not None:
             self.engine.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
 
     def with_max_tokens(self, max_tokens: int) -> Any:
         """Another ``dspy.LM`` on the same model (same in-process engine) with its own answer length cap."""

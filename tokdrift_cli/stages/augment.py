@@ -38,170 +38,49 @@ call); a resumed or repeated run reuses them and redoes no LM call.
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Final
-
-import orjson
+from typing import Final
 
 from tokdrift_cli.artifacts.augment import (
     Attempt,
     AugmentConfig,
-    AugmentSummary,
     AugmentSummaryArtifact,
     AugmentUnit,
-    CandidateSource,
     CaseAugmentation,
     ParaphraseCall,
     ParaphraseOutcome,
-    RejectedCandidate,
 )
 from tokdrift_cli.artifacts.checkpoint import Checkpoint
 from tokdrift_cli.artifacts.header import InputFile, Provenance
-from tokdrift_cli.core.diversity import diversity_report
-from tokdrift_cli.core.equivalence import IRComparison, compare_irs, identifier_words, match_gold
+from tokdrift_cli.core.equivalence import IRComparison, compare_irs, match_gold
 from tokdrift_cli.core.records import Generation
-from tokdrift_cli.core.shards import parse_shard
-from tokdrift_cli.core.stats import wilson
 from tokdrift_cli.core.suite import Suite, SuiteCase
-from tokdrift_cli.core.variants import MODEL_PARAPHRASE_ID, PARAPHRASE_ID, generate_variants
-from tokdrift_cli.core.variants.identifiers import IDENTIFIER_PATTERNS, Style, convert, style_of
-from tokdrift_cli.core.variants.markers import meaning_markers
-from tokdrift_cli.core.variants.registry import GOLD_RENAMING_PREFIX
+from tokdrift_cli.core.variants import MODEL_PARAPHRASE_ID
 from tokdrift_cli.programs.paraphrase import Paraphraser
 from tokdrift_cli.programs.runner import GeneratesIR
+from tokdrift_cli.stages.augment_candidates import (
+    MEANING_CHECK_FAILED,
+    Candidate,
+    ModelSlot,
+    Slot,
+    meaning_check,
+    mentions_name,
+    naming_variant,
+    paraphrase_demos,
+    paraphrase_key,
+    plan_slots,
+    selected_cases,
+)
+from tokdrift_cli.stages.augment_output import case_lines, summarize_augmentation
 from tokdrift_cli.stages.baseline import unit_key
 from tokdrift_cli.stages.progress import AugmentProgress
 from tokdrift_cli.stages.reachability import UnreachableWatch, worth_keeping
 
-MEANING_CHECK_FAILED: Final = "meaning check failed"
-# A paraphrase this much shorter or longer (in words) has dropped or added something.
-MAX_LENGTH_RATIO: Final = 3.0
-PARAPHRASE_DEMOS: Final = 3
-_NAME_TOKEN: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _END: Final = object()
-
-
-# --------------------------------------------------------------------------- meaning check
-
-
-def _mentions(text: str, name: str) -> bool:
-    """Does ``text`` contain ``name`` as an identifier, in any casing style?"""
-    words = identifier_words(name)
-    return any(identifier_words(token) == words for token in _NAME_TOKEN.findall(text))
-
-
-def _required_names(case: SuiteCase) -> list[str]:
-    """Names the prompt gives that a paraphrase must keep: the function's, its parameters', code names."""
-    names = [case.gold.signature.name, *(p.name for p in case.gold.signature.parameters)]
-    names += [m.group() for pattern in IDENTIFIER_PATTERNS.values() for m in pattern.finditer(case.prompt)]
-    required: list[str] = []
-    for name in names:
-        if name not in required and _mentions(case.prompt, name):
-            required.append(name)
-    return required
-
-
-def meaning_check(case: SuiteCase, text: str) -> str | None:
-    """Why ``text`` may not ask for the same thing as ``case.prompt``, or None if it passes.
-
-    The same protected content as the variant rules keep (numbers, quoted
-    strings, code literals, negations, comparatives, order words), the same
-    names, and a comparable length.
-    """
-    if not text.strip():
-        return "the paraphrase is empty"
-    before, after = meaning_markers(case.prompt), meaning_markers(text)
-    if before != after:
-        lost = [f"lost {kind} {value!r}" for kind, value in sorted((before - after).elements())]
-        added = [f"added {kind} {value!r}" for kind, value in sorted((after - before).elements())]
-        return "; ".join(lost + added)
-    for name in _required_names(case):
-        if not _mentions(text, name):
-            return f"lost the name {name!r}"
-    words, original_words = len(text.split()), len(case.prompt.split())
-    ratio = words / max(1, original_words)
-    if not 1 / MAX_LENGTH_RATIO <= ratio <= MAX_LENGTH_RATIO:
-        return f"length changed too much ({words} words for {original_words})"
-    return None
-
-
-# --------------------------------------------------------------------------- IR naming variants
-
-
-def naming_variant(case: SuiteCase) -> tuple[str, str] | None:
-    """(renamed function, rule id) when the prompt leaves the name open and another casing exists."""
-    name = case.gold.signature.name
-    if _mentions(case.prompt, name):
-        return None
-    target = Style.SNAKE if style_of(name) is Style.CAMEL else Style.CAMEL
-    renamed = convert(name, target)
-    if renamed is None or renamed == name:
-        return None
-    return renamed, f"{GOLD_RENAMING_PREFIX}{target.value}"
-
-
-# --------------------------------------------------------------------------- planning
-
-
-@dataclass(frozen=True)
-class Candidate:
-    text: str
-    rule_ids: tuple[str, ...]
-    source: CandidateSource
-
-
-@dataclass(frozen=True)
-class ModelSlot:
-    """A place for the ``index``-th paraphrase of the paraphrase model (asked for only when reached)."""
-
-    index: int
-
-
-Slot = Candidate | ModelSlot
-
-
-def rule_variant_count(factor: int) -> int:
-    """Rule variants to prepare: twice what the factor needs, for the ones that do not verify."""
-    return 2 * max(0, factor - 1)
-
-
-def _round_robin(*sources: Sequence[Slot]) -> list[Slot]:
-    ordered: list[Slot] = []
-    for position in range(max((len(source) for source in sources), default=0)):
-        ordered.extend(source[position] for source in sources if position < len(source))
-    return ordered
-
-
-def plan_slots(case: SuiteCase, config: AugmentConfig) -> list[Slot]:
-    """The candidates of a case in the order they are tried: deterministic for a case and config."""
-    made = generate_variants(
-        case.prompt, count=rule_variant_count(config.factor), seed=config.seed, max_rules_per_variant=2
-    )
-    rules = [Candidate(text=v.text, rule_ids=tuple(v.rule_ids), source="rule") for v in made]
-    seen = {case.prompt} | {candidate.text for candidate in rules}
-    hand: list[Candidate] = []
-    for text in case.paraphrases:
-        if text not in seen:
-            seen.add(text)
-            hand.append(Candidate(text=text, rule_ids=(PARAPHRASE_ID,), source="paraphrase"))
-    paraphrasing = config.paraphrase_model is not None
-    model = [ModelSlot(index) for index in range(config.model_paraphrases if paraphrasing else 0)]
-    return _round_robin(rules, hand, model)
-
-
-def paraphrase_key(case_id: str, index: int) -> str:
-    return f"{case_id}\x1f#paraphrase{index}"
-
-
-def paraphrase_demos(cases: Sequence[SuiteCase], exclude: str, limit: int = PARAPHRASE_DEMOS) -> list[tuple[str, str]]:
-    """A few (prompt, hand-written paraphrase) pairs of other cases, to show the paraphrase model the task."""
-    demos = [(case.prompt, case.paraphrases[0]) for case in cases if case.id != exclude and case.paraphrases]
-    return demos[:limit]
 
 
 # --------------------------------------------------------------------------- progress
@@ -460,115 +339,6 @@ class RobustTrainingDataGenerator:
         return result
 
 
-# --------------------------------------------------------------------------- output lines
-
-
-def _fresh_id(base: str, number: int, taken: set[str]) -> tuple[str, int]:
-    while f"{base}~v{number}" in taken:
-        number += 1
-    new = f"{base}~v{number}"
-    taken.add(new)
-    return new, number + 1
-
-
-def case_lines(case: SuiteCase, result: CaseAugmentation, original_line: bytes | None,
-               taken: set[str]) -> list[bytes]:
-    """The case's original line, then one line per kept variant and per IR naming variant."""
-    if original_line is None:
-        original_line = orjson.dumps(case.model_dump(mode="json", exclude_defaults=True))
-    base: dict[str, Any] = orjson.loads(original_line)
-    lines = [original_line]
-    number = 1
-
-    def added(prompt: str, rule_ids: list[str], gold: Any) -> bytes:
-        nonlocal number
-        new_id, number = _fresh_id(case.id, number, taken)
-        line = {"id": new_id, "prompt": prompt, "category": case.category, "gold": gold,
-                "tests": base.get("tests", []), "base_id": case.id, "rule_ids": rule_ids}
-        return orjson.dumps(line)
-
-    for attempt in result.attempts:
-        if attempt.kept:
-            lines.append(added(attempt.text, attempt.rule_ids, base["gold"]))
-    naming = naming_variant(case)
-    if naming is not None:
-        renamed, rule_id = naming
-        gold = orjson.loads(orjson.dumps(base["gold"]))
-        gold["signature"]["name"] = renamed
-        lines.append(added(case.prompt, [rule_id], gold))
-    return lines
-
-
-# --------------------------------------------------------------------------- summary
-
-
-def summarize_augmentation(
-    config: AugmentConfig,
-    results: Sequence[CaseAugmentation],
-    *,
-    naming_named_in_prompt: int,
-    naming_single_word: int,
-    generation_lm_calls: int,
-    paraphrase_lm_calls: int,
-    reused_units: int,
-    wall_time_s: float,
-) -> AugmentSummary:
-    attempts = [(result, attempt) for result in results for attempt in result.attempts]
-    tried = [attempt for _, attempt in attempts if attempt.generation is not None]
-    kept = [attempt for attempt in tried if attempt.kept]
-    variant_lines = sum(result.kept for result in results)
-    naming_lines = sum(len(result.naming_rule_ids) for result in results)
-    lines = len(results) + variant_lines + naming_lines
-    # Every prompt of the output, in output order (a naming line repeats its case's prompt).
-    texts: list[str] = []
-    rule_lists: list[list[str]] = []
-    for result in results:
-        texts.append(result.prompt)
-        for attempt in result.attempts:
-            if attempt.kept:
-                texts.append(attempt.text)
-                rule_lists.append(attempt.rule_ids)
-        for rule_id in result.naming_rule_ids:
-            texts.append(result.prompt)
-            rule_lists.append([rule_id])
-    # Edit distance describes rewrites of the prompt; naming lines do not rewrite it.
-    pairs = [(result.prompt, attempt.text) for result, attempt in attempts if attempt.kept]
-    rejected = [
-        RejectedCandidate(
-            case_id=result.case_id, text=attempt.text, rule_ids=attempt.rule_ids, source=attempt.source,
-            reason=attempt.reason or "rejected",
-            differing_fields=[str(f) for f in attempt.comparison.differing_fields] if attempt.comparison else [],
-            detail=attempt.detail,
-        )
-        for result, attempt in attempts
-        if not attempt.kept
-    ]
-    return AugmentSummary(
-        originals=len(results),
-        lines=lines,
-        variant_lines=variant_lines,
-        naming_lines=naming_lines,
-        factor_target=config.factor,
-        overall_factor=lines / len(results) if results else 0.0,
-        cases_reaching_target=sum(result.target_reached for result in results),
-        validation=wilson(len(kept), len(tried)),
-        tried=len(tried),
-        kept=len(kept),
-        meaning_rejected=sum(1 for _, attempt in attempts if attempt.reason == MEANING_CHECK_FAILED),
-        paraphrase_failures=sum(1 for r in results for call in r.paraphrase_calls if call.outcome.text is None),
-        unverifiable_cases=[result.case_id for result in results if result.note is not None],
-        naming_named_in_prompt=naming_named_in_prompt,
-        naming_single_word=naming_single_word,
-        diversity=diversity_report(texts, pairs, rule_lists),
-        rejected=rejected,
-        lm_calls=generation_lm_calls + paraphrase_lm_calls,
-        generation_lm_calls=generation_lm_calls,
-        paraphrase_lm_calls=paraphrase_lm_calls,
-        reused_units=reused_units,
-        wall_time_s=wall_time_s,
-    )
-
-
 def reusable_units(artifact: AugmentSummaryArtifact) -> dict[str, AugmentUnit]:
     """Every unit a finished run recorded, by checkpoint key."""
     units: dict[str, AugmentUnit] = {}
@@ -581,15 +351,6 @@ def reusable_units(artifact: AugmentSummaryArtifact) -> dict[str, AugmentUnit]:
             if attempt.generation is not None:
                 units[unit_key(case.case_id, attempt.text)] = AugmentUnit(generation=attempt.generation)
     return units
-
-
-def selected_cases(suite: Suite, config: AugmentConfig) -> list[SuiteCase]:
-    cases = list(suite.cases)
-    if config.limit is not None:
-        cases = cases[: config.limit]
-    if config.shard is not None:
-        cases = parse_shard(config.shard).select(cases, key=lambda case: case.id)
-    return cases
 
 
 def augment_suite(
@@ -623,11 +384,11 @@ def augment_suite(
     original_lines = inputs.original_lines or {}
     lines = [line for case, result in zip(cases, results, strict=True)
              for line in case_lines(case, result, original_lines.get(case.id), taken)]
-    named = sum(1 for case in cases if _mentions(case.prompt, case.gold.signature.name))
+    named = sum(1 for case in cases if mentions_name(case.prompt, case.gold.signature.name))
     summary = summarize_augmentation(
         config, results,
         naming_named_in_prompt=named,
-        naming_single_word=sum(1 for case in cases if not _mentions(case.prompt, case.gold.signature.name)
+        naming_single_word=sum(1 for case in cases if not mentions_name(case.prompt, case.gold.signature.name)
                                and naming_variant(case) is None),
         generation_lm_calls=generator.generation_calls,
         paraphrase_lm_calls=generator.paraphrase_calls,

@@ -84,6 +84,23 @@ def plan_cases(suite: Suite, config: BaselineConfig) -> list[PlannedCase]:
     return planned
 
 
+def planned_units(plan: Sequence[PlannedCase]) -> dict[str, str]:
+    """Every generation a plan needs, key -> text, in plan order: what a run makes, resumes and budgets."""
+    return dict(unit for planned in plan for unit in planned.units())
+
+
+def reusable_generations(artifact: BaselineArtifact | None) -> dict[str, Generation]:
+    """Every generation of a finished baseline, keyed as its checkpoint keys them."""
+    if artifact is None:
+        return {}
+    reusable = {}
+    for case in artifact.cases:
+        reusable[unit_key(case.case_id, case.prompt)] = case.original
+        for variant in case.variants:
+            reusable[unit_key(case.case_id, variant.text)] = variant.generation
+    return reusable
+
+
 @dataclass
 class BaselineInputs:
     suite: Suite
@@ -108,7 +125,7 @@ def run_baseline(
     done: dict[str, Generation] = dict(reusable or {})
     if checkpoint is not None:
         done.update(checkpoint.units)
-    units = dict(unit for planned in plan for unit in planned.units())
+    units = planned_units(plan)
     pending = [(key, text) for key, text in units.items() if key not in done]
     resumed = len(units) - len(pending)
     remaining = {p.case.id: sum(1 for key, _ in p.units() if key not in done) for p in plan}

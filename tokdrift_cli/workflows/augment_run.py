@@ -1,4 +1,4 @@
-"""Augment from paths to an augmented suite and its summary, with resume and refusal rules.
+"""Augment: prepare a suite and the models to ask; the run skeleton does the rest.
 
 Resume: every generation and paraphrase-model call is checkpointed beside the
 output (``OUTPUT.checkpoint.jsonl``); a finished run's summary holds them all
@@ -10,36 +10,39 @@ unless ``--restart``.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import ClassVar
 
 import orjson
 
 from tokdrift_cli.artifacts.augment import AugmentConfig, AugmentSummaryArtifact, AugmentUnit
-from tokdrift_cli.artifacts.checkpoint import checkpoint_beside, checkpoint_path_for, fingerprint
-from tokdrift_cli.artifacts.header import Provenance, input_file
+from tokdrift_cli.artifacts.checkpoint import checkpoint_path_for
+from tokdrift_cli.artifacts.header import Provenance
 from tokdrift_cli.artifacts.io import read_artifact, write_artifact, write_bytes_atomic
 from tokdrift_cli.core.shards import parse_shard
 from tokdrift_cli.core.suite import Suite, SuiteInvalidError, check_suite_lines, read_suite_bytes
-from tokdrift_cli.engines.resolve import ModelSettings, ResolvedModel, resolve_model
+from tokdrift_cli.engines.resolve import ModelIdentity, identify_model, resolve_model
 from tokdrift_cli.errors import ArtifactError, CheckpointMismatchError, InputError
 from tokdrift_cli.programs.cost import CostEstimate, estimate_generations
 from tokdrift_cli.programs.loading import LoadedProgram, load_program
 from tokdrift_cli.programs.paraphrase import DspyParaphraser, Paraphrase
 from tokdrift_cli.programs.runner import DspyIRRunner
-from tokdrift_cli.stages.augment import (
-    AugmentInputs,
-    Candidate,
-    augment_suite,
-    plan_slots,
-    reusable_units,
-    selected_cases,
+from tokdrift_cli.stages.augment import AugmentInputs, augment_suite, reusable_units
+from tokdrift_cli.stages.augment_candidates import augment_budget
+from tokdrift_cli.stages.progress import AugmentProgress, ProgressSink
+from tokdrift_cli.workflows.resume import resume_fingerprint
+from tokdrift_cli.workflows.run import (
+    Identify,
+    ModelUse,
+    Resolve,
+    ResumableStage,
+    RunOptions,
+    StageCall,
+    model_settings,
+    run_with_resume,
 )
-from tokdrift_cli.stages.progress import AugmentProgress
-from tokdrift_cli.workflows.run import RunOptions, model_settings
-
-VERIFY_CHOICES = ("gold", "original")
 
 
 @dataclass(frozen=True)
@@ -57,29 +60,6 @@ def paraphrase_program_hash() -> str:
     """What decides the paraphrase program's behaviour, so a changed instruction is a changed config."""
     payload = {"instructions": Paraphrase.instructions, "fields": list(Paraphrase.fields)}
     return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
-
-
-def resume_fingerprint(
-    config: AugmentConfig, *, suite_hash: str, model_id: str, program_hash: str, paraphrase_model_id: str | None
-) -> str:
-    """What must match for earlier units to be reused.
-
-    Not the suite's path (its content, by hash, counts) nor ``limit``, which
-    only selects cases; the shard counts (shards must not share a checkpoint).
-    Settings left at their defaults are left out, so a setting added later
-    does not make older checkpoints look foreign.
-    """
-    settings = config.model_dump(mode="json", exclude={"suite", "limit"}, exclude_defaults=True)
-    return fingerprint(
-        {
-            "config": settings,
-            "suite_hash": suite_hash,
-            "model_id": model_id,
-            "program_hash": program_hash,
-            "paraphrase_model_id": paraphrase_model_id,
-            "paraphrase_program": paraphrase_program_hash() if paraphrase_model_id else None,
-        }
-    )
 
 
 def read_suite_with_lines(path: Path) -> tuple[Suite, dict[str, bytes]]:
@@ -103,8 +83,6 @@ def check_config(config: AugmentConfig, run: RunOptions, summary_path: Path) -> 
     """Refuse settings and paths that cannot work, before any model is loaded; the config as it will be recorded."""
     if config.factor < 1:
         raise InputError(f"--factor must be at least 1 (1 keeps only the originals), got {config.factor}")
-    if config.verify not in VERIFY_CHOICES:
-        raise InputError(f"--verify must be 'gold' or 'original', got {config.verify!r}")
     if config.limit is not None and config.limit < 1:
         raise InputError(f"--limit must be at least 1, got {config.limit}")
     if config.model_paraphrases < 0:
@@ -137,20 +115,110 @@ def _check_original_cases(suite: Suite) -> None:
         )
 
 
-def _reusable_from_summary(summary_path: Path, expected: str, restart: bool) -> dict[str, AugmentUnit]:
-    """Units of a finished run at ``summary_path`` made with the same config."""
-    if restart or not summary_path.exists():
-        return {}
-    try:
-        previous = read_artifact(summary_path, AugmentSummaryArtifact)
-    except ArtifactError as error:
-        raise InputError(f"{error}; choose another --summary or pass --restart to overwrite it") from None
-    if previous.fingerprint != expected:
-        raise CheckpointMismatchError(
-            f"{summary_path} holds an augment summary made with a different config; re-run with the same "
-            "options to reuse it, choose another --output, or pass --restart to overwrite it"
+@dataclass
+class AugmentStage(ResumableStage[AugmentSummaryArtifact, AugmentUnit]):
+    """Augment, prepared: suite and its lines read, program loaded; the task model first, then the paraphraser.
+
+    Its finished output is two files: the augmented suite at ``--output`` and the summary, which
+    holds every unit and the fingerprint they were made under.
+    """
+
+    checkpoint_kind: ClassVar[str | None] = "augment"
+    artifact_kind = AugmentSummaryArtifact
+    unit_model = AugmentUnit
+    # The suite's path does not count (its content does, by hash); limit only selects cases.
+    ignored_settings = frozenset({"suite", "limit"})
+
+    config: AugmentConfig
+    original_lines: Mapping[str, bytes]
+    program: LoadedProgram
+    summary_path: Path
+
+    def fingerprint(self, identities: Sequence[ModelIdentity], provenance: Provenance) -> str:
+        paraphrase_id = identities[1].model_id if len(identities) > 1 else None
+        return resume_fingerprint(
+            self.config,
+            provenance.model_id,
+            self.program.program_hash,
+            ignore=self.ignored_settings,
+            suite_hash=self.suite.sha256,
+            paraphrase_model_id=paraphrase_id,
+            paraphrase_program=paraphrase_program_hash() if paraphrase_id else None,
         )
-    return reusable_units(previous)
+
+    def previous(self, run: RunOptions, fingerprint: str) -> AugmentSummaryArtifact | None:
+        if run.restart or not self.summary_path.exists():
+            return None
+        try:
+            previous = read_artifact(self.summary_path, AugmentSummaryArtifact)
+        except ArtifactError as error:
+            raise InputError(f"{error}; choose another --summary or pass --restart to overwrite it") from None
+        if previous.fingerprint != fingerprint:
+            raise CheckpointMismatchError(
+                f"{self.summary_path} holds an augment summary made with a different config; re-run with the same "
+                "options to reuse it, choose another --output, or pass --restart to overwrite it"
+            )
+        return previous
+
+    def is_up_to_date(self, previous: AugmentSummaryArtifact, provenance: Provenance) -> bool:
+        return False  # re-run whole from the summary's units (no call): the augmented suite is rewritten as it was
+
+    def reusable(self, previous: AugmentSummaryArtifact | None) -> dict[str, AugmentUnit]:
+        return reusable_units(previous) if previous is not None else {}
+
+    def call(self, call: StageCall[AugmentUnit]) -> AugmentSummaryArtifact:
+        task = call.models[0]
+        paraphraser = call.models[1] if len(call.models) > 1 else None
+        inputs = AugmentInputs(
+            suite=self.suite,
+            config=self.config,
+            fingerprint=call.fingerprint,
+            provenance=call.provenance,
+            inputs=[self.suite_input()],
+            paraphrase_model_id=paraphraser.model_id if paraphraser is not None else None,
+            original_lines=self.original_lines,
+        )
+        result = augment_suite(
+            inputs,
+            DspyIRRunner(self.program.module, task.lm),
+            paraphraser=DspyParaphraser(paraphraser.lm, seed=self.config.seed) if paraphraser is not None else None,
+            checkpoint=call.checkpoint,
+            reusable=call.reusable,
+            workers=call.run.workers,
+            progress=call.progress if isinstance(call.progress, AugmentProgress) else None,
+        )
+        data = result.jsonl()
+        write_bytes_atomic(call.run.output, data)
+        return result.artifact.model_copy(
+            update={"output_path": str(call.run.output), "output_sha256": hashlib.sha256(data).hexdigest()}
+        )
+
+    def write(self, artifact: AugmentSummaryArtifact, run: RunOptions) -> AugmentSummaryArtifact:
+        write_artifact(self.summary_path, artifact)  # the augmented suite itself is written by ``call``
+        return artifact
+
+
+def prepare_augment(config: AugmentConfig, run: RunOptions, *, summary_path: Path | None = None) -> AugmentStage:
+    """Everything a run is made of, read and checked before any model is touched."""
+    summary_path = summary_path or summary_path_for(run.output)
+    config = check_config(config, run, summary_path)
+    suite_path = Path(config.suite)
+    suite, original_lines = read_suite_with_lines(suite_path)
+    _check_original_cases(suite)
+    loaded = load_program(config.program)
+    settings = model_settings(config)
+    models = [ModelUse(config.model, settings)]
+    if config.paraphrase_model is not None:
+        models.append(ModelUse(config.paraphrase_model, settings))
+    return AugmentStage(
+        config=config,
+        suite=suite,
+        original_lines=original_lines,
+        program=loaded,
+        summary_path=summary_path,
+        models=tuple(models),
+        program_hash=loaded.program_hash,
+    )
 
 
 @dataclass(frozen=True)
@@ -165,95 +233,21 @@ class AugmentPlan:
 
 def plan_augment_command(config: AugmentConfig, run: RunOptions, *, summary_path: Path | None = None) -> AugmentPlan:
     """Upper bounds of calls and tokens, from the planned candidates; no model is loaded or called."""
-    config = check_config(config, run, summary_path or summary_path_for(run.output))
-    suite, _ = read_suite_with_lines(Path(config.suite))
-    _check_original_cases(suite)
-    texts: list[str] = []
-    paraphrase_calls = 0
-    cases = selected_cases(suite, config)
-    for case in cases:
-        if config.verify == "original" and config.factor > 1:
-            texts.append(case.prompt)
-        for slot in plan_slots(case, config):
-            # A model paraphrase's text is unknown before the call: the prompt stands in for its length.
-            texts.append(slot.text if isinstance(slot, Candidate) else case.prompt)
-            paraphrase_calls += 0 if isinstance(slot, Candidate) else 1
-    cost = estimate_generations(load_program(config.program).module, texts, max_tokens=config.max_tokens)
-    return AugmentPlan(len(cases), len(texts), paraphrase_calls, cost)
+    stage = prepare_augment(config, run, summary_path=summary_path)
+    budget = augment_budget(stage.suite, stage.config)
+    cost = estimate_generations(stage.program.module, budget.texts, max_tokens=stage.config.max_tokens)
+    return AugmentPlan(budget.cases, len(budget.texts), budget.paraphrase_calls, cost)
 
 
 def run_augment_command(
     config: AugmentConfig,
     run: RunOptions,
-    progress: AugmentProgress | None = None,
+    progress: ProgressSink | None = None,
     *,
     summary_path: Path | None = None,
-    resolve: Callable[[str, ModelSettings], ResolvedModel] = resolve_model,
-    load: Callable[[str], LoadedProgram] = load_program,
+    identify: Identify = identify_model,
+    resolve: Resolve = resolve_model,
 ) -> AugmentOutcome:
-    summary_path = summary_path or summary_path_for(run.output)
-    config = check_config(config, run, summary_path)
-    suite_path = Path(config.suite)
-    suite, original_lines = read_suite_with_lines(suite_path)
-    _check_original_cases(suite)
-    loaded = load(config.program)
-    settings = model_settings(config)
-    # The paraphrase model first: a bad name fails before the (slower) task model loads.
-    paraphrase_model: ResolvedModel | None = None
-    separate_paraphraser = config.paraphrase_model is not None and config.paraphrase_model != config.model
-    if config.paraphrase_model is not None and separate_paraphraser:
-        paraphrase_model = resolve(config.paraphrase_model, settings)
-    try:
-        model = resolve(config.model, settings)
-    except BaseException:
-        if paraphrase_model is not None:
-            paraphrase_model.close()
-        raise
-    if config.paraphrase_model is not None and paraphrase_model is None:
-        paraphrase_model = model
-    try:
-        paraphrase_id = paraphrase_model.model_id if paraphrase_model is not None else None
-        expected = resume_fingerprint(
-            config, suite_hash=suite.sha256, model_id=model.model_id, program_hash=loaded.program_hash,
-            paraphrase_model_id=paraphrase_id,
-        )
-        reusable = _reusable_from_summary(summary_path, expected, run.restart)
-        inputs = AugmentInputs(
-            suite=suite,
-            config=config,
-            fingerprint=expected,
-            provenance=Provenance(
-                model_id=model.model_id,
-                model_fingerprint=model.fingerprint,
-                program_hash=loaded.program_hash,
-                suite_hash=suite.sha256,
-                seed=config.seed,
-            ),
-            inputs=[input_file("suite", suite_path, suite.sha256)],
-            paraphrase_model_id=paraphrase_id,
-            original_lines=original_lines,
-        )
-        paraphraser = DspyParaphraser(paraphrase_model.lm, seed=config.seed) if paraphrase_model else None
-        with checkpoint_beside(
-            run.output, kind="augment", fingerprint=expected, unit_model=AugmentUnit, restart=run.restart
-        ) as checkpoint:
-            result = augment_suite(
-                inputs,
-                DspyIRRunner(loaded.module, model.lm),
-                paraphraser=paraphraser,
-                checkpoint=checkpoint,
-                reusable=reusable,
-                workers=run.workers,
-                progress=progress,
-            )
-            data = result.jsonl()
-            write_bytes_atomic(run.output, data)
-            artifact = result.artifact.model_copy(
-                update={"output_path": str(run.output), "output_sha256": hashlib.sha256(data).hexdigest()}
-            )
-            write_artifact(summary_path, artifact)
-    finally:
-        model.close()
-        if separate_paraphraser and paraphrase_model is not None:
-            paraphrase_model.close()
-    return AugmentOutcome(artifact=artifact, output=run.output, summary_path=summary_path)
+    stage = prepare_augment(config, run, summary_path=summary_path)
+    outcome = run_with_resume(stage, run, progress, identify=identify, resolve=resolve)
+    return AugmentOutcome(artifact=outcome.artifact, output=run.output, summary_path=stage.summary_path)

@@ -1,4 +1,4 @@
-"""Baseline from paths to a written artifact, with resume and refusal rules."""
+"""The IR-stage baseline: prepare a suite, a program and a split; the run skeleton does the rest."""
 
 from __future__ import annotations
 
@@ -8,21 +8,25 @@ from pathlib import Path
 import orjson
 
 from tokdrift_cli.artifacts.baseline import BaselineArtifact, BaselineConfig
-from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_beside, checkpoint_path_for
-from tokdrift_cli.artifacts.header import Provenance, input_file
-from tokdrift_cli.artifacts.io import read_artifact, write_artifact, write_bytes_atomic
+from tokdrift_cli.artifacts.io import read_artifact, write_bytes_atomic
 from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.shards import parse_shard
-from tokdrift_cli.core.suite import Suite, load_suite
-from tokdrift_cli.engines.resolve import ModelSettings, identify_model, resolve_model
+from tokdrift_cli.core.suite import load_suite
 from tokdrift_cli.errors import InputError
 from tokdrift_cli.programs.cost import CostEstimate, estimate_generations
 from tokdrift_cli.programs.loading import LoadedProgram, load_program
 from tokdrift_cli.programs.runner import DspyIRRunner
-from tokdrift_cli.stages.baseline import BaselineInputs, plan_cases, run_baseline
+from tokdrift_cli.stages.baseline import BaselineInputs, plan_cases, planned_units, reusable_generations, run_baseline
 from tokdrift_cli.stages.progress import ProgressSink
-from tokdrift_cli.workflows.resume import previous_output, resume_fingerprint, reusable_generations
-from tokdrift_cli.workflows.run import RunOptions, model_settings
+from tokdrift_cli.workflows.run import (
+    ModelUse,
+    ResumableStage,
+    RunOptions,
+    StageCall,
+    finished_units,
+    model_settings,
+    run_with_resume,
+)
 
 EXPECTED_RESULTS_PATH = Path("baselines/expected_results.json")
 
@@ -57,16 +61,39 @@ def _selected_cases(
     return name, sorted(program.split.ids(SplitName(name)))
 
 
-@dataclass(frozen=True)
-class _Prepared:
-    suite_path: Path
-    suite: Suite
-    program: LoadedProgram
+@dataclass
+class BaselineStage(ResumableStage[BaselineArtifact, Generation]):
+    """The IR stage, prepared: suite read, program loaded, split and shard resolved."""
+
+    artifact_kind = BaselineArtifact
+    unit_model = Generation
+
     config: BaselineConfig
-    settings: ModelSettings
+    program: LoadedProgram
+
+    def reusable(self, previous: BaselineArtifact | None) -> dict[str, Generation]:
+        return reusable_generations(previous)
+
+    def call(self, call: StageCall[Generation]) -> BaselineArtifact:
+        inputs = BaselineInputs(
+            suite=self.suite,
+            config=self.config,
+            provenance=call.provenance,
+            inputs=[self.suite_input()],
+        )
+        return run_baseline(
+            inputs,
+            DspyIRRunner(self.program.module, call.models[0].lm),
+            checkpoint=call.checkpoint,
+            reusable=call.reusable,
+            workers=call.run.workers,
+            progress=call.progress,
+        )
 
 
-def _prepare(config: BaselineConfig, *, split_from: Path | None = None, update_expected: bool = False) -> _Prepared:
+def prepare_baseline(
+    config: BaselineConfig, *, split_from: Path | None = None, update_expected: bool = False
+) -> BaselineStage:
     """Everything a run is made of, read and checked before any model is touched."""
     if config.shard and update_expected:
         raise InputError("--update-baseline records the whole suite's figures and cannot be used with --shard")
@@ -76,7 +103,13 @@ def _prepare(config: BaselineConfig, *, split_from: Path | None = None, update_e
     split_name, case_ids = _selected_cases(config, split_from, suite.sha256)
     shard = str(parse_shard(config.shard)) if config.shard else None
     config = config.model_copy(update={"split": split_name, "case_ids": case_ids, "shard": shard})
-    return _Prepared(suite_path, suite, loaded, config, model_settings(config))
+    return BaselineStage(
+        config=config,
+        suite=suite,
+        program=loaded,
+        models=(ModelUse(config.model, model_settings(config)),),
+        program_hash=loaded.program_hash,
+    )
 
 
 @dataclass(frozen=True)
@@ -90,19 +123,12 @@ class BaselinePlan:
 
 
 def plan_baseline_command(config: BaselineConfig, run: RunOptions, *, split_from: Path | None = None) -> BaselinePlan:
-    prepared = _prepare(config, split_from=split_from)
-    identity = identify_model(config.model, prepared.settings)
-    expected = resume_fingerprint(prepared.config, identity.model_id, prepared.program.program_hash)
-    done = reusable_generations(previous_output(run.output, BaselineArtifact, expected, run.restart))
-    if not run.restart:
-        checkpoint = Checkpoint(
-            checkpoint_path_for(run.output), kind="baseline", config_fingerprint=expected, unit_model=Generation
-        )
-        done.update(checkpoint.peek())
-    plan = plan_cases(prepared.suite, prepared.config)
-    units = dict(unit for planned in plan for unit in planned.units())
+    stage = prepare_baseline(config, split_from=split_from)
+    done = finished_units(stage, run)
+    plan = plan_cases(stage.suite, stage.config)
+    units = planned_units(plan)
     pending = [text for key, text in units.items() if key not in done]
-    cost = estimate_generations(prepared.program.module, pending, max_tokens=config.max_tokens)
+    cost = estimate_generations(stage.program.module, pending, max_tokens=config.max_tokens)
     return BaselinePlan(cases=len(plan), generations=len(units), reusable=len(units) - len(pending), cost=cost)
 
 
@@ -114,52 +140,13 @@ def run_baseline_command(
     split_from: Path | None = None,
     update_expected: bool = False,
 ) -> BaselineOutcome:
-    prepared = _prepare(config, split_from=split_from, update_expected=update_expected)
-    suite_path, suite, loaded, config = prepared.suite_path, prepared.suite, prepared.program, prepared.config
-    identity = identify_model(config.model, prepared.settings)
-    provenance = Provenance(
-        model_id=identity.model_id,
-        model_fingerprint=identity.fingerprint,
-        program_hash=loaded.program_hash,
-        suite_hash=suite.sha256,
-        seed=config.seed,
-    )
-    expected = resume_fingerprint(config, identity.model_id, loaded.program_hash)
-    previous = previous_output(run.output, BaselineArtifact, expected, run.restart)
-    if previous is not None and previous.config == config and previous.provenance == provenance:
-        # Finished with exactly this config: nothing to do (the model is not even loaded),
-        # and rewriting would replace the measured wall time and call count with a replay's.
-        return BaselineOutcome(artifact=previous, expected_path=_maybe_expected(update_expected, previous), up_to_date=True)
-    model = resolve_model(config.model, prepared.settings, identity)
-    try:
-        inputs = BaselineInputs(
-            suite=suite,
-            config=config,
-            provenance=provenance,
-            inputs=[input_file("suite", suite_path, suite.sha256)],
-        )
-        with checkpoint_beside(
-            run.output, kind="baseline", fingerprint=expected, unit_model=Generation, restart=run.restart
-        ) as checkpoint:
-            artifact = run_baseline(
-                inputs,
-                DspyIRRunner(loaded.module, model.lm),
-                checkpoint=checkpoint,
-                reusable=reusable_generations(previous),
-                workers=run.workers,
-                progress=progress,
-            )
-            write_artifact(run.output, artifact)
-    finally:
-        model.close()
-    return BaselineOutcome(artifact=artifact, expected_path=_maybe_expected(update_expected, artifact))
-
-
-def _maybe_expected(update_expected: bool, artifact: BaselineArtifact) -> Path | None:
-    if not update_expected:
-        return None
-    write_bytes_atomic(EXPECTED_RESULTS_PATH, expected_results(artifact))
-    return EXPECTED_RESULTS_PATH
+    outcome = run_with_resume(prepare_baseline(config, split_from=split_from, update_expected=update_expected), run,
+                              progress)
+    expected_path = None
+    if update_expected:
+        write_bytes_atomic(EXPECTED_RESULTS_PATH, expected_results(outcome.artifact))
+        expected_path = EXPECTED_RESULTS_PATH
+    return BaselineOutcome(outcome.artifact, expected_path, outcome.up_to_date)
 
 
 def expected_results(artifact: BaselineArtifact) -> bytes:

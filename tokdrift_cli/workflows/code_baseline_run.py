@@ -1,20 +1,21 @@
-"""Code-stage baselines (ir-to-code, end-to-end) from paths to a written artifact, with resume."""
+"""The code stages (ir-to-code, end-to-end): prepare the generators; the run skeleton does the rest."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tokdrift_cli.artifacts.baseline import BaselineArtifact
-from tokdrift_cli.artifacts.checkpoint import checkpoint_beside
 from tokdrift_cli.artifacts.code_baseline import CodeBaselineArtifact, CodeBaselineConfig, CodeStage
 from tokdrift_cli.artifacts.header import Provenance, input_file
-from tokdrift_cli.artifacts.io import read_artifact, sha256_file, write_artifact
+from tokdrift_cli.artifacts.io import read_artifact, sha256_file
 from tokdrift_cli.codegen.generators import GeneratesCode, TemplatedCodeGenerator
 from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.suite import load_suite
-from tokdrift_cli.engines.resolve import identify_model, resolve_model
 from tokdrift_cli.errors import InputError
+from tokdrift_cli.programs.loading import LoadedProgram
+from tokdrift_cli.stages.baseline import reusable_generations
 from tokdrift_cli.stages.code_baseline import (
     CodeBaselineInputs,
     CodeBaselineRun,
@@ -23,8 +24,7 @@ from tokdrift_cli.stages.code_baseline import (
     run_code_baseline,
 )
 from tokdrift_cli.stages.progress import ProgressSink
-from tokdrift_cli.workflows.resume import previous_output, resume_fingerprint, reusable_generations
-from tokdrift_cli.workflows.run import RunOptions, model_settings
+from tokdrift_cli.workflows.run import ModelUse, ResumableStage, RunOptions, StageCall, model_settings, run_with_resume
 
 TEMPLATED_HASH = "templated-v1"
 
@@ -79,17 +79,64 @@ def _relevant(config: CodeBaselineConfig) -> CodeBaselineConfig:
     return config.model_copy(update={**update, "model": config.model if _needs_model(config) else "none"})
 
 
-def run_code_baseline_command(
-    config: CodeBaselineConfig, run: RunOptions, progress: ProgressSink, *, from_baseline: Path | None = None
-) -> CodeBaselineOutcome:
+@dataclass
+class CodeBaselineStage(ResumableStage[CodeBaselineArtifact, CodeUnit]):
+    """A code stage, prepared: suite read, IR program (end-to-end) and code program built."""
+
+    artifact_kind = CodeBaselineArtifact
+    unit_model = CodeUnit
+
+    config: CodeBaselineConfig
+    ir_program: LoadedProgram | None = None
+    code_program: Any = None  # None: the templated generator
+    from_baseline: Path | None = None
+    reusable_irs: dict[str, Generation] = field(default_factory=dict)
+
+    def check_inputs(self, provenance: Provenance) -> None:
+        # Checked first, so a wrong --from-baseline is refused even when the output is up to date.
+        ir_program_hash = self.ir_program.program_hash if self.ir_program else None
+        self.reusable_irs = _reusable_irs(self.from_baseline, self.config, provenance, ir_program_hash)
+
+    def reusable(self, previous: CodeBaselineArtifact | None) -> dict[str, CodeUnit]:
+        return reusable_code_units(previous) if previous is not None else {}
+
+    def call(self, call: StageCall[CodeUnit]) -> CodeBaselineArtifact:
+        code_generator: GeneratesCode = TemplatedCodeGenerator()
+        if self.code_program is not None:
+            from tokdrift_cli.programs.code_runner import DspyCodeRunner
+
+            code_generator = DspyCodeRunner(self.code_program, call.models[0].with_max_tokens(self.config.code_max_tokens))
+        ir_runner = None
+        if self.ir_program is not None:
+            from tokdrift_cli.programs.runner import DspyIRRunner
+
+            ir_runner = DspyIRRunner(self.ir_program.module, call.models[0].lm)
+        inputs = [self.suite_input()]
+        if self.from_baseline is not None:
+            inputs.append(input_file("ir_baseline", self.from_baseline, sha256_file(self.from_baseline)))
+        run_inputs = CodeBaselineInputs(suite=self.suite, config=self.config, provenance=call.provenance, inputs=inputs)
+        return run_code_baseline(
+            CodeBaselineRun(
+                run_inputs,
+                code_generator,
+                ir_runner=ir_runner,
+                checkpoint=call.checkpoint,
+                reusable_irs=self.reusable_irs,
+                reusable_units=call.reusable,
+                progress=call.progress,
+            )
+        )
+
+
+def prepare_code_baseline(config: CodeBaselineConfig, *, from_baseline: Path | None = None) -> CodeBaselineStage:
+    """Everything a code-stage run is made of, read and checked before any model is touched."""
     if config.shard is not None:
         raise InputError("--shard applies to the IR stage (and augment): `tokdrift merge` does not merge code stages")
     config = _relevant(config)
     suite_path = Path(config.suite)
     suite = load_suite(suite_path)
-    settings = model_settings(config)
-    identity = identify_model(config.model, settings) if _needs_model(config) else None
     ir_program = None
+    code_program = None
     program_parts = []
     if config.stage is CodeStage.END_TO_END:
         from tokdrift_cli.programs.loading import load_program
@@ -104,55 +151,19 @@ def run_code_baseline_command(
         program_parts.append(program_hash(code_program))
     else:
         program_parts.append(TEMPLATED_HASH)
-    provenance = Provenance(
-        model_id=identity.model_id if identity else None,
-        model_fingerprint=identity.fingerprint if identity else None,
+    return CodeBaselineStage(
+        config=config,
+        suite=suite,
+        models=(ModelUse(config.model, model_settings(config)),) if _needs_model(config) else (),
         program_hash="+".join(program_parts),
-        suite_hash=suite.sha256,
-        seed=config.seed,
+        ir_program=ir_program,
+        code_program=code_program,
+        from_baseline=from_baseline,
     )
-    # Checked first, so a wrong --from-baseline is refused even when the output is up to date.
-    reusable_irs = _reusable_irs(
-        from_baseline, config, provenance, ir_program.program_hash if ir_program else None
-    )
-    inputs = [input_file("suite", suite_path, suite.sha256)]
-    if from_baseline is not None:
-        inputs.append(input_file("ir_baseline", from_baseline, sha256_file(from_baseline)))
-    expected = resume_fingerprint(config, provenance.model_id, provenance.program_hash or "")
-    previous = previous_output(run.output, CodeBaselineArtifact, expected, run.restart)
-    if previous is not None and previous.config == config and previous.provenance == provenance:
-        return CodeBaselineOutcome(artifact=previous, up_to_date=True)
-    model = resolve_model(config.model, settings, identity) if identity is not None else None
-    try:
-        code_generator: GeneratesCode = TemplatedCodeGenerator()
-        if config.code_generator == "lm":
-            from tokdrift_cli.programs.code_runner import DspyCodeRunner
 
-            assert model is not None
-            code_generator = DspyCodeRunner(code_program, model.with_max_tokens(config.code_max_tokens))
-        ir_runner = None
-        if ir_program is not None:
-            from tokdrift_cli.programs.runner import DspyIRRunner
 
-            assert model is not None
-            ir_runner = DspyIRRunner(ir_program.module, model.lm)
-        run_inputs = CodeBaselineInputs(suite=suite, config=config, provenance=provenance, inputs=inputs)
-        with checkpoint_beside(
-            run.output, kind="code_baseline", fingerprint=expected, unit_model=CodeUnit, restart=run.restart
-        ) as checkpoint:
-            artifact = run_code_baseline(
-                CodeBaselineRun(
-                    run_inputs,
-                    code_generator,
-                    ir_runner=ir_runner,
-                    checkpoint=checkpoint,
-                    reusable_irs=reusable_irs,
-                    reusable_units=reusable_code_units(previous) if previous is not None else None,
-                    progress=progress,
-                )
-            )
-            write_artifact(run.output, artifact)
-    finally:
-        if model is not None:
-            model.close()
-    return CodeBaselineOutcome(artifact=artifact)
+def run_code_baseline_command(
+    config: CodeBaselineConfig, run: RunOptions, progress: ProgressSink, *, from_baseline: Path | None = None
+) -> CodeBaselineOutcome:
+    outcome = run_with_resume(prepare_code_baseline(config, from_baseline=from_baseline), run, progress)
+    return CodeBaselineOutcome(outcome.artifact, outcome.up_to_date)

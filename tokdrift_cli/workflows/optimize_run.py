@@ -12,19 +12,22 @@ from __future__ import annotations
 import shutil
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
+
+from pydantic import BaseModel
 
 from tokdrift_cli.artifacts.header import Provenance, input_file
-from tokdrift_cli.artifacts.io import read_artifact, write_artifact
+from tokdrift_cli.artifacts.io import read_artifact
 from tokdrift_cli.artifacts.program import OptimizeConfig, ProgramArtifact
 from tokdrift_cli.core.splits import Split, split_by_base_prompt
 from tokdrift_cli.core.suite import load_suite
-from tokdrift_cli.engines.resolve import ModelSettings, resolve_model
+from tokdrift_cli.engines.resolve import ModelSettings
 from tokdrift_cli.errors import InputError
 from tokdrift_cli.programs.loading import load_program
 from tokdrift_cli.stages.optimize import OptimizeInputs, OptimizeModels, optimize_program
-from tokdrift_cli.workflows.run import RunOptions
+from tokdrift_cli.workflows.run import ModelUse, ResumableStage, RunOptions, StageCall
 
 
 def cache_dir_for(output: Path) -> Path:
@@ -64,7 +67,40 @@ def suite_split(cases: Any, seed: int, dev_share: float = 0.2) -> Split:
         raise InputError(f"--dev-share {dev_share}: {error}") from None
 
 
-def run_optimize_command(
+@dataclass
+class OptimizeStage(ResumableStage[ProgramArtifact, BaseModel]):
+    """Optimize, prepared: suite, trainset, split and base program read; the task model first, then the proposer."""
+
+    checkpoint_kind: ClassVar[str | None] = None  # resumes through DSPy's answer cache beside the output
+    artifact_kind = ProgramArtifact
+    unit_model = BaseModel
+
+    config: OptimizeConfig
+    inputs: OptimizeInputs
+    on_selection_prompt: Callable[[int, int], None] | None = None
+
+    def reusable(self, previous: ProgramArtifact | None) -> dict[str, BaseModel]:
+        return {}
+
+    def call(self, call: StageCall[BaseModel]) -> ProgramArtifact:
+        import dspy
+
+        task = call.models[0]
+        prompt = call.models[1] if len(call.models) > 1 else None
+        counter = _InvocationCounter()
+        with dspy.context(callbacks=[counter.callback()]):
+            artifact = optimize_program(
+                replace(self.inputs, provenance=call.provenance),
+                OptimizeModels(task_lm=task.lm, prompt_lm=prompt.lm if prompt else None,
+                               call_counter=lambda: counter.count),
+                self.on_selection_prompt,
+            )
+        engines = {id(model.engine): model.engine for model in call.models if model.engine is not None}
+        real_calls = sum(engine.calls for engine in engines.values()) if task.engine else counter.count
+        return artifact.model_copy(update={"lm_calls": real_calls, "cached_calls": max(0, counter.count - real_calls)})
+
+
+def prepare_optimize(
     config: OptimizeConfig,
     run: RunOptions,
     *,
@@ -72,7 +108,8 @@ def run_optimize_command(
     api_base: str | None = None,
     max_tokens: int = 512,
     on_selection_prompt: Callable[[int, int], None] | None = None,
-) -> ProgramArtifact:
+) -> OptimizeStage:
+    """Everything an optimize run is made of, read and checked; DSPy's answer cache set up beside the output."""
     import dspy
 
     suite_path = Path(config.suite)
@@ -84,44 +121,34 @@ def run_optimize_command(
 
     if not isinstance(loaded.module, IRGenerator):
         raise InputError("optimize tunes tokdrift's IR generator: use --program default or a program file")
-    split = suite_split(suite.cases, config.seed, config.split_fractions[1])
+    inputs = [input_file("suite", suite_path, suite.sha256)]
+    if trainset_path:
+        inputs.append(input_file("trainset", trainset_path, train_suite.sha256))
     cache_dir = cache_dir_for(run.output)
     if run.restart and cache_dir.exists():
         shutil.rmtree(cache_dir)
     dspy.configure_cache(enable_disk_cache=True, enable_memory_cache=True, disk_cache_dir=str(cache_dir))
     settings = ModelSettings(temperature=0.0, max_tokens=max_tokens, api_base=api_base, seed=config.seed, cache=True)
-    task = resolve_model(config.model, settings)
-    prompt = resolve_model(config.prompt_model, settings) if config.prompt_model else None
-    counter = _InvocationCounter()
-    inputs = [input_file("suite", suite_path, suite.sha256)]
-    if trainset_path:
-        inputs.append(input_file("trainset", trainset_path, train_suite.sha256))
-    try:
-        with dspy.context(callbacks=[counter.callback()]):
-            artifact = optimize_program(
-                OptimizeInputs(
-                    suite_cases=suite.cases,
-                    train_cases=train_suite.cases,
-                    split=split,
-                    config=config,
-                    base_program=loaded.module,
-                    base_program_spec=program,
-                    provenance=Provenance(model_id=task.model_id, model_fingerprint=task.fingerprint,
-                                          suite_hash=suite.sha256, seed=config.seed),
-                    inputs=inputs,
-                ),
-                OptimizeModels(task_lm=task.lm, prompt_lm=prompt.lm if prompt else None,
-                               call_counter=lambda: counter.count),
-                on_selection_prompt,
-            )
-    finally:
-        task.close()
-        if prompt is not None:
-            prompt.close()
-    real_calls = task.engine.calls + (prompt.engine.calls if prompt and prompt.engine else 0) if task.engine else counter.count
-    artifact = artifact.model_copy(update={"lm_calls": real_calls, "cached_calls": max(0, counter.count - real_calls)})
-    write_artifact(run.output, artifact)
-    return artifact
+    models = [ModelUse(config.model, settings)]
+    if config.prompt_model:
+        models.append(ModelUse(config.prompt_model, settings))
+    return OptimizeStage(
+        config=config,
+        inputs=OptimizeInputs(
+            suite_cases=suite.cases,
+            train_cases=train_suite.cases,
+            split=suite_split(suite.cases, config.seed, config.split_fractions[1]),
+            config=config,
+            base_program=loaded.module,
+            base_program_spec=program,
+            provenance=Provenance(),  # the models' identity is known once the skeleton identifies them
+            inputs=inputs,
+        ),
+        models=tuple(models),
+        program_hash=None,  # the optimized program's hash is recorded once it exists
+        suite=suite,
+        on_selection_prompt=on_selection_prompt,
+    )
 
 
 def split_from_program(path: Path) -> Split:

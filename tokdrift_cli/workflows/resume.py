@@ -1,19 +1,17 @@
-"""Resume rules shared by the baseline workflows: what a finished output must match to be reused."""
+"""Resume rules shared by the run workflows: what a finished output must match to be reused."""
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from pathlib import Path
-from typing import Protocol, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from tokdrift_cli.artifacts.baseline import BaselineArtifact
 from tokdrift_cli.artifacts.checkpoint import fingerprint
 from tokdrift_cli.artifacts.header import Artifact, Provenance
 from tokdrift_cli.artifacts.io import read_artifact
-from tokdrift_cli.core.records import Generation
 from tokdrift_cli.errors import ArtifactError, CheckpointMismatchError, InputError
-from tokdrift_cli.stages.baseline import unit_key
 
 
 class _RunArtifact(Protocol):
@@ -23,16 +21,27 @@ class _RunArtifact(Protocol):
 
 RunArtifactT = TypeVar("RunArtifactT", bound=Artifact)
 
+# Settings that select or judge units without changing them: earlier units stay reusable.
+SELECTING_SETTINGS = frozenset({"limit", "fragile_threshold"})
 
-def resume_fingerprint(config: BaseModel, model_id: str | None, program_hash: str) -> str:
-    """What must match for earlier generations to be reused (not: limit, which only selects cases).
+
+def resume_fingerprint(
+    config: BaseModel,
+    model_id: str | None,
+    program_hash: str,
+    *,
+    ignore: Collection[str] = SELECTING_SETTINGS,
+    **also: Any,
+) -> str:
+    """What must match for earlier units to be reused: the config but ``ignore``, the model, the program,
+    and whatever else ``also`` names.
 
     The shard counts: two shards writing to the same output must not take each other's file.
     """
     # exclude_defaults: a setting added in a later version, left at its default,
     # must not make older checkpoints and outputs look foreign.
-    settings = config.model_dump(mode="json", exclude={"limit", "fragile_threshold"}, exclude_defaults=True)
-    return fingerprint({"config": settings, "model_id": model_id, "program_hash": program_hash})
+    settings = config.model_dump(mode="json", exclude=set(ignore), exclude_defaults=True)
+    return fingerprint({"config": settings, "model_id": model_id, "program_hash": program_hash, **also})
 
 
 def previous_output(output: Path, kind: type[RunArtifactT], expected: str, restart: bool) -> RunArtifactT | None:
@@ -51,15 +60,3 @@ def previous_output(output: Path, kind: type[RunArtifactT], expected: str, resta
             "or pass --restart to overwrite it"
         )
     return previous
-
-
-def reusable_generations(previous: BaselineArtifact | None) -> dict[str, Generation]:
-    """Every IR generation of a finished IR-stage baseline, keyed as its checkpoint keys them."""
-    if previous is None:
-        return {}
-    reusable = {}
-    for case in previous.cases:
-        reusable[unit_key(case.case_id, case.prompt)] = case.original
-        for variant in case.variants:
-            reusable[unit_key(case.case_id, variant.text)] = variant.generation
-    return reusable

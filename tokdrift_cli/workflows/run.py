@@ -1,12 +1,38 @@
-"""What every run command shares: where it writes, and how it treats earlier work."""
+"""One run skeleton for every stage that calls a model.
+
+identify the models (nothing loaded) -> provenance -> fingerprint -> the finished
+output of the same config: up to date, or its units to reuse -> load the models
+-> checkpoint -> call the stage -> write -> release the models.
+
+A workflow keeps only a small "prepare" (read and check the inputs, build a
+:class:`ResumableStage`) and the stage's call; `--dry-run` asks the same
+skeleton what a run would reuse (:func:`finished_units`).
+"""
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
-from tokdrift_cli.engines.resolve import ModelSettings
+from pydantic import BaseModel
+
+from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_beside, checkpoint_path_for
+from tokdrift_cli.artifacts.header import Artifact, InputFile, Provenance, input_file
+from tokdrift_cli.artifacts.io import write_artifact
+from tokdrift_cli.core.suite import Suite
+from tokdrift_cli.engines.resolve import ModelIdentity, ModelSettings, ResolvedModel, identify_model, resolve_model
+from tokdrift_cli.stages.progress import ProgressSink
+from tokdrift_cli.workflows.resume import previous_output, resume_fingerprint
+
+ArtifactT = TypeVar("ArtifactT", bound=Artifact)
+UnitT = TypeVar("UnitT", bound=BaseModel)
+
+Identify = Callable[[str, ModelSettings], ModelIdentity]
+Resolve = Callable[[str, ModelSettings, ModelIdentity | None], ResolvedModel]
 
 
 @dataclass(frozen=True)
@@ -35,3 +61,178 @@ def model_settings(config: _SamplingConfig) -> ModelSettings:
     return ModelSettings(
         temperature=config.temperature, max_tokens=config.max_tokens, api_base=config.api_base, seed=config.seed
     )
+
+
+@dataclass(frozen=True)
+class ModelUse:
+    """A model a stage calls, as the user named it; two uses of one name share one loaded model."""
+
+    requested: str
+    settings: ModelSettings
+
+
+@dataclass(frozen=True)
+class StageCall(Generic[UnitT]):
+    """What the skeleton hands a stage: its models, loaded, and the finished units it may reuse."""
+
+    models: tuple[ResolvedModel, ...]  # in the order of the stage's ``models``
+    identities: tuple[ModelIdentity, ...]
+    provenance: Provenance
+    fingerprint: str
+    checkpoint: Checkpoint[UnitT] | None
+    reusable: Mapping[str, UnitT]
+    run: RunOptions
+    progress: ProgressSink
+
+
+@dataclass(frozen=True)
+class Outcome(Generic[ArtifactT]):
+    artifact: ArtifactT
+    up_to_date: bool = False  # the output was already made with this config: nothing called, nothing written
+
+
+@dataclass
+class ResumableStage(ABC, Generic[ArtifactT, UnitT]):
+    """A stage that calls models, prepared: what the skeleton needs to resume it, and how to call it.
+
+    The defaults fit a stage whose finished output is one artifact at ``--output``, recorded
+    with the first model's identity; a stage overrides what differs.
+    """
+
+    artifact_kind: ClassVar[type[Artifact]]
+    unit_model: ClassVar[type[BaseModel]]
+    # The checkpoint's kind (by default the artifact's), or None for a stage that resumes by
+    # other means (optimize: DSPy's answer cache).
+    checkpoint_kind: ClassVar[str | None] = None
+    # Settings that only select or judge units, so they do not make earlier units foreign.
+    ignored_settings: ClassVar[frozenset[str]] = frozenset({"limit", "fragile_threshold"})
+
+    config: Any  # the artifact's config model
+    suite: Suite
+    models: tuple[ModelUse, ...]  # the first is the one the artifact records
+    program_hash: str | None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "checkpoint_kind" not in cls.__dict__ and "artifact_kind" in cls.__dict__:
+            cls.checkpoint_kind = cls.artifact_kind.KIND
+
+    def provenance(self, identities: Sequence[ModelIdentity]) -> Provenance:
+        first = identities[0] if identities else None
+        return Provenance(
+            model_id=first.model_id if first else None,
+            model_fingerprint=first.fingerprint if first else None,
+            program_hash=self.program_hash,
+            suite_hash=self.suite.sha256,
+            seed=self.config.seed,
+        )
+
+    def suite_input(self) -> InputFile:
+        return input_file("suite", self.suite.path, self.suite.sha256)
+
+    def check_inputs(self, provenance: Provenance) -> None:
+        """Refuse inputs that do not fit these models, before any output is reused or any model loaded."""
+
+    def fingerprint(self, identities: Sequence[ModelIdentity], provenance: Provenance) -> str:
+        return resume_fingerprint(
+            self.config, provenance.model_id, provenance.program_hash or "", ignore=self.ignored_settings
+        )
+
+    def previous(self, run: RunOptions, fingerprint: str) -> ArtifactT | None:
+        """The finished output of the same config (refusing one made with another), if any."""
+        return previous_output(run.output, self.artifact_kind, fingerprint, run.restart)  # type: ignore[return-value]
+
+    def is_up_to_date(self, previous: ArtifactT, provenance: Provenance) -> bool:
+        return bool(previous.config == self.config and previous.provenance == provenance)  # type: ignore[attr-defined]
+
+    @abstractmethod
+    def reusable(self, previous: ArtifactT | None) -> dict[str, UnitT]:
+        """The units of a finished output, keyed as the checkpoint keys them."""
+
+    @abstractmethod
+    def call(self, call: StageCall[UnitT]) -> ArtifactT:
+        """Run the stage on the loaded models."""
+
+    def write(self, artifact: ArtifactT, run: RunOptions) -> ArtifactT:
+        write_artifact(run.output, artifact)
+        return artifact
+
+
+@dataclass(frozen=True)
+class _Resume(Generic[ArtifactT]):
+    identities: tuple[ModelIdentity, ...]
+    provenance: Provenance
+    fingerprint: str
+    previous: ArtifactT | None
+
+
+def _resume(stage: ResumableStage[ArtifactT, UnitT], run: RunOptions, identify: Identify) -> _Resume[ArtifactT]:
+    """Everything known before a model loads: who the models are, and what a finished output holds."""
+    known: dict[str, ModelIdentity] = {}
+    for use in stage.models:
+        if use.requested not in known:
+            known[use.requested] = identify(use.requested, use.settings)
+    identities = tuple(known[use.requested] for use in stage.models)
+    provenance = stage.provenance(identities)
+    stage.check_inputs(provenance)
+    if stage.checkpoint_kind is None:
+        return _Resume(identities, provenance, "", None)
+    fingerprint = stage.fingerprint(identities, provenance)
+    return _Resume(identities, provenance, fingerprint, stage.previous(run, fingerprint))
+
+
+def run_with_resume(
+    stage: ResumableStage[ArtifactT, UnitT],
+    run: RunOptions,
+    progress: ProgressSink | None = None,
+    *,
+    identify: Identify = identify_model,
+    resolve: Resolve = resolve_model,
+) -> Outcome[ArtifactT]:
+    """Run a prepared stage: reuse what is finished, call the models for the rest, write the output."""
+    known = _resume(stage, run, identify)
+    if known.previous is not None and stage.is_up_to_date(known.previous, known.provenance):
+        # Finished with exactly this config: nothing to do (the model is not even loaded),
+        # and rewriting would replace the measured wall time and call count with a replay's.
+        return Outcome(known.previous, up_to_date=True)
+    with ExitStack() as held:  # models released and the checkpoint closed however the run ends
+        loaded: dict[ModelUse, ResolvedModel] = {}
+        for use, identity in zip(stage.models, known.identities, strict=True):
+            if use not in loaded:
+                loaded[use] = held.enter_context(resolve(use.requested, use.settings, identity))
+        checkpoint = None
+        if stage.checkpoint_kind is not None:
+            checkpoint = held.enter_context(
+                checkpoint_beside(
+                    run.output, kind=stage.checkpoint_kind, fingerprint=known.fingerprint,
+                    unit_model=stage.unit_model, restart=run.restart,
+                )
+            )
+        call = StageCall(
+            models=tuple(loaded[use] for use in stage.models),
+            identities=known.identities,
+            provenance=known.provenance,
+            fingerprint=known.fingerprint,
+            checkpoint=checkpoint,
+            reusable=stage.reusable(known.previous),
+            run=run,
+            progress=progress or ProgressSink(),
+        )
+        # Written inside the block: the checkpoint is removed only once the output is safely on disk.
+        artifact = stage.write(stage.call(call), run)
+    return Outcome(artifact)
+
+
+def finished_units(
+    stage: ResumableStage[ArtifactT, UnitT], run: RunOptions, *, identify: Identify = identify_model
+) -> dict[str, UnitT]:
+    """The units a run would reuse (finished output and checkpoint), read without loading or writing anything."""
+    known = _resume(stage, run, identify)
+    done = stage.reusable(known.previous)
+    if not run.restart and stage.checkpoint_kind is not None:
+        checkpoint = Checkpoint(
+            checkpoint_path_for(run.output), kind=stage.checkpoint_kind, config_fingerprint=known.fingerprint,
+            unit_model=stage.unit_model,
+        )
+        done.update(checkpoint.peek())  # type: ignore[arg-type]
+    return done

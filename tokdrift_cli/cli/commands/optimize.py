@@ -115,7 +115,8 @@ def optimize(
     """
     from tokdrift_cli.artifacts.program import OptimizeConfig
     from tokdrift_cli.errors import InputError
-    from tokdrift_cli.workflows.optimize_run import run_optimize_command, split_fractions
+    from tokdrift_cli.workflows.optimize_run import prepare_optimize, split_fractions
+    from tokdrift_cli.workflows.run import run_with_resume
 
     if base_demos_first and not keep_base_demos:
         raise InputError("--base-demos-first orders the base program's demos: give --keep-base-demos too")
@@ -126,20 +127,18 @@ def optimize(
         trainset=str(trainset) if trainset else None,
         split_fractions=split_fractions(dev_share),
     )
+    run = options.run_options(ctx)
     console = err_console()
     with console.status("optimizing (DSPy prints its own progress below)…") as status:
 
         def on_selection_prompt(done: int, total: int) -> None:
             status.update(f"re-scoring candidates on train and dev prompts: {done}/{total}")
 
-        artifact = run_optimize_command(
-            config,
-            options.run_options(ctx),
-            program=program,
-            api_base=api_base,
-            max_tokens=max_tokens,
+        stage = prepare_optimize(
+            config, run, program=program, api_base=api_base, max_tokens=max_tokens,
             on_selection_prompt=on_selection_prompt,
         )
+        artifact = run_with_resume(stage, run).artifact
     scores = artifact.scores
     accuracy = ""
     if scores.baseline_dev_accuracy is not None and scores.optimized_dev_accuracy is not None:
