@@ -24,15 +24,17 @@ from tokdrift_cli.stages.code_baseline import (
     run_code_baseline,
 )
 from tokdrift_cli.stages.progress import ProgressSink
-from tokdrift_cli.workflows.run import ModelUse, ResumableStage, RunOptions, StageCall, model_settings, run_with_resume
+from tokdrift_cli.workflows.run import (
+    ModelUse,
+    Outcome,
+    ResumableStage,
+    RunOptions,
+    StageCall,
+    model_settings,
+    run_with_resume,
+)
 
 TEMPLATED_HASH = "templated-v1"
-
-
-@dataclass(frozen=True)
-class CodeBaselineOutcome:
-    artifact: CodeBaselineArtifact
-    up_to_date: bool = False
 
 
 def _needs_model(config: CodeBaselineConfig) -> bool:
@@ -164,6 +166,5 @@ def prepare_code_baseline(config: CodeBaselineConfig, *, from_baseline: Path | N
 
 def run_code_baseline_command(
     config: CodeBaselineConfig, run: RunOptions, progress: ProgressSink, *, from_baseline: Path | None = None
-) -> CodeBaselineOutcome:
-    outcome = run_with_resume(prepare_code_baseline(config, from_baseline=from_baseline), run, progress)
-    return CodeBaselineOutcome(outcome.artifact, outcome.up_to_date)
+) -> Outcome[CodeBaselineArtifact]:
+    return run_with_resume(prepare_code_baseline(config, from_baseline=from_baseline), run, progress)

@@ -42,7 +42,6 @@ class RunOptions:
     output: Path
     restart: bool = False  # discard a checkpoint or output made with another config instead of refusing
     workers: int = 1
-    dry_run: bool = False
 
 
 class _SamplingConfig(Protocol):
