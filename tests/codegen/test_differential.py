@@ -5,18 +5,15 @@ from typing import Any
 
 import pytest
 
-from tokdrift_cli.codegen import _sandbox_child as codec
 from tokdrift_cli.codegen.differential import (
     CallAgreement,
     DifferentialVerdict,
-    calls_from_tests,
-    check_against_tests,
     compare_functions,
     compare_results,
-    generate_inputs,
-    judge_tests,
     values_agree,
 )
+from tokdrift_cli.codegen.inputs import generate_inputs
+from tokdrift_cli.codegen.judging import calls_from_tests, check_against_tests, judge_tests
 from tokdrift_cli.codegen.sandbox import (
     CallOutcome,
     CallStatus,
@@ -25,6 +22,7 @@ from tokdrift_cli.codegen.sandbox import (
     SandboxResult,
     run_function,
 )
+from tokdrift_cli.codegen.sandbox.child import codec
 from tokdrift_cli.core.ir import Parameter
 from tokdrift_cli.core.suite import FunctionTest, load_suite
 
@@ -121,6 +119,7 @@ def result(*outcomes: CallOutcome, load: CallOutcome | None = None) -> SandboxRe
         processes=(),
         wall_seconds=0.0,
         stderr_tail="",
+        boundary="none",
     )
 
 

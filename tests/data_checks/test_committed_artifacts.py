@@ -64,7 +64,7 @@ CODE_ARTIFACTS = sorted(BASELINES.glob("code_*.json"))
 def test_committed_code_verdicts_recompute_from_the_stored_code(path: Path) -> None:
     """Re-run a sample of cases' stored code in the sandbox and re-judge every variant."""
     from tokdrift_cli.artifacts.code_baseline import CodeBaselineArtifact
-    from tokdrift_cli.codegen.differential import calls_from_tests
+    from tokdrift_cli.codegen.judging import calls_from_tests
     from tokdrift_cli.codegen.sandbox import run_function
     from tokdrift_cli.codegen.verdicts import ExecutedCode, judge_variant, summarise_tests
 

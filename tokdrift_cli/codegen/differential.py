@@ -3,8 +3,9 @@
 Two pieces of generated code can differ in every token and still implement the
 same function; only running them tells. :func:`compare_functions` runs each
 implementation once in the sandbox (one process per implementation, all calls
-in it) and compares the outcomes call by call. :func:`check_against_tests` uses
-the same machinery to run one implementation against a suite case's tests.
+in it) and compares the outcomes call by call. Running one implementation
+against a suite case's tests is :mod:`tokdrift_cli.codegen.judging`; making
+inputs from a signature is :mod:`tokdrift_cli.codegen.inputs`.
 
 Comparison rules (:func:`values_agree`):
 
@@ -30,22 +31,20 @@ Comparison rules (:func:`values_agree`):
 The verdict for a pair is ``False`` as soon as one call differs, ``True`` only
 if every call agrees, and ``None`` (inconclusive) otherwise.
 
-When a case has no tests, :func:`generate_inputs` makes calls from the
-parameter types, deterministically for a seed.
+Values arrive from the sandbox already validated as well-formed encodings
+(:mod:`tokdrift_cli.codegen.sandbox.protocol`), so nothing here can fail on
+what the code returned.
 """
 
 from __future__ import annotations
 
-import ast
 import math
-import random
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from enum import StrEnum
-from typing import Any, ClassVar, Final
+from typing import Any, Final
 
 from pydantic import BaseModel, ConfigDict
 
-from tokdrift_cli.codegen import _sandbox_child as codec
 from tokdrift_cli.codegen.sandbox import (
     CallOutcome,
     CallStatus,
@@ -54,24 +53,18 @@ from tokdrift_cli.codegen.sandbox import (
     SandboxResult,
     run_function,
 )
-from tokdrift_cli.core.ir import Parameter
-from tokdrift_cli.core.suite import FunctionTest
-from tokdrift_cli.core.types import canonical_type
+from tokdrift_cli.codegen.sandbox.child import codec
 
 __all__ = [
     "ABS_TOL",
+    "INCONCLUSIVE_STATUS",
     "REL_TOL",
+    "TEST_ABS_TOL",
     "CallAgreement",
     "CallComparison",
     "DifferentialVerdict",
-    "TestCaseResult",
-    "TestRunVerdict",
-    "calls_from_tests",
-    "check_against_tests",
     "compare_functions",
     "compare_results",
-    "generate_inputs",
-    "judge_tests",
     "values_agree",
 ]
 
@@ -79,7 +72,7 @@ REL_TOL: Final = 1e-9
 ABS_TOL: Final = 1e-9
 TEST_ABS_TOL: Final = 1e-6
 
-_INCONCLUSIVE_STATUS: Final = {
+INCONCLUSIVE_STATUS: Final = {
     CallStatus.TIMEOUT: "timed out",
     CallStatus.MEMORY: "ran out of memory",
     CallStatus.CRASHED: "crashed the sandbox process",
@@ -116,37 +109,6 @@ class DifferentialVerdict(BaseModel):
     disagreed: int
     inconclusive: int
     comparisons: tuple[CallComparison, ...]
-
-
-class TestCaseResult(BaseModel):
-    __test__: ClassVar[bool] = False  # not a pytest test class
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    index: int
-    passed: bool
-    detail: str
-
-
-class TestRunVerdict(BaseModel):
-    """How one implementation did against a case's tests."""
-
-    __test__: ClassVar[bool] = False
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    passed: int
-    failed: int
-    first_failure: str | None
-    results: tuple[TestCaseResult, ...]
-
-    @property
-    def total(self) -> int:
-        return self.passed + self.failed
-
-    @property
-    def all_passed(self) -> bool:
-        return self.failed == 0
 
 
 # ---------------------------------------------------------------- comparing values
@@ -250,7 +212,7 @@ def _describe(kind: _Kind, outcome: CallOutcome) -> str:
         return f"raised {outcome.error_type}{message}"
     if kind is _Kind.OPAQUE:
         return f"returned an uncomparable {outcome.value_repr}"
-    return _INCONCLUSIVE_STATUS.get(outcome.status, outcome.status.value)
+    return INCONCLUSIVE_STATUS.get(outcome.status, outcome.status.value)
 
 
 def _compare_call(index: int, label: str, left: SandboxResult, right: SandboxResult) -> CallComparison:
@@ -322,224 +284,13 @@ def compare_functions(
     second_name: str,
     calls: Sequence[FunctionCall],
     limits: SandboxLimits | None = None,
+    *,
+    allow_unsandboxed: bool = False,
 ) -> DifferentialVerdict:
-    """Run both implementations on ``calls`` (one sandbox process each) and compare them call by call."""
-    first = run_function(first_source, first_name, calls, limits)
-    second = run_function(second_source, second_name, calls, limits)
+    """Run both implementations on ``calls`` (one sandbox process each) and compare them call by call.
+
+    ``allow_unsandboxed`` as for :func:`~tokdrift_cli.codegen.sandbox.run_function`.
+    """
+    first = run_function(first_source, first_name, calls, limits, allow_unsandboxed=allow_unsandboxed)
+    second = run_function(second_source, second_name, calls, limits, allow_unsandboxed=allow_unsandboxed)
     return compare_results(first, second, calls, first_name)
-
-
-# ---------------------------------------------------------------- tests
-
-
-def calls_from_tests(tests: Sequence[FunctionTest]) -> list[FunctionCall]:
-    return [FunctionCall(args=tuple(test.args), kwargs=dict(test.kwargs)) for test in tests]
-
-
-def _names_match(actual: str | None, expected: str) -> bool:
-    """``ValueError`` matches ``builtins.ValueError``: only the last dotted part is compared."""
-    return actual is not None and actual.rpartition(".")[2] == expected.strip().rpartition(".")[2]
-
-
-def _judge_test(index: int, label: str, test: FunctionTest, outcome: CallOutcome, loaded: bool) -> TestCaseResult:
-    prefix = f"test {index} {label}"
-    if not loaded:
-        error = f"{outcome.error_type}: {outcome.error_message}" if outcome.error_type else outcome.status.value
-        return TestCaseResult(index=index, passed=False, detail=f"{prefix}: the code did not load ({error})")
-    if outcome.status is CallStatus.OK:
-        if test.raises is not None:
-            return TestCaseResult(
-                index=index, passed=False, detail=f"{prefix}: returned {outcome.value_repr}, expected {test.raises}"
-            )
-        expected = codec.encode_value(test.expected)
-        passed = values_agree(outcome.value, expected, expected_is_json=True)
-        relation = "==" if passed else "!="
-        detail = f"{prefix}: {outcome.value_repr} {relation} expected {codec.short_repr(test.expected)}"
-        return TestCaseResult(index=index, passed=passed, detail=detail)
-    if outcome.status is CallStatus.RAISED:
-        passed = test.raises is not None and _names_match(outcome.error_type, test.raises)
-        wanted = f"expected {test.raises}" if test.raises else f"expected {codec.short_repr(test.expected)}"
-        detail = f"{prefix}: raised {outcome.error_type}: {outcome.error_message} ({wanted})"
-        return TestCaseResult(index=index, passed=passed, detail=detail)
-    what = _describe(_Kind.OPAQUE, outcome) if outcome.status is CallStatus.NOT_SERIALISABLE else None
-    what = what or _INCONCLUSIVE_STATUS.get(outcome.status, outcome.status.value)
-    return TestCaseResult(index=index, passed=False, detail=f"{prefix}: {what}")
-
-
-def judge_tests(result: SandboxResult, tests: Sequence[FunctionTest], function_name: str = "f") -> TestRunVerdict:
-    """Score a sandbox run of ``calls_from_tests(tests)`` against the tests' expectations."""
-    if len(result.outcomes) != len(tests):
-        raise ValueError("the result must cover exactly the given tests")
-    results = tuple(
-        _judge_test(
-            index,
-            call.describe(function_name),
-            test,
-            result.outcomes[index] if result.loaded else result.load,
-            result.loaded,
-        )
-        for index, (test, call) in enumerate(zip(tests, calls_from_tests(tests), strict=True))
-    )
-    passed = sum(1 for item in results if item.passed)
-    first_failure = next((item.detail for item in results if not item.passed), None)
-    return TestRunVerdict(passed=passed, failed=len(results) - passed, first_failure=first_failure, results=results)
-
-
-def check_against_tests(
-    source: str, function_name: str, tests: Sequence[FunctionTest], limits: SandboxLimits | None = None
-) -> TestRunVerdict:
-    """Run ``source`` on every test in one sandbox process and count passes and failures.
-
-    Unlike a comparison, a test that times out or is refused fails: the code
-    has to pass within the limits. ``raises`` passes when the exception type
-    name matches; otherwise the value must agree with ``expected`` under the
-    same tolerance as :func:`values_agree` (JSON lists match tuples and sets).
-    """
-    result = run_function(source, function_name, calls_from_tests(tests), limits)
-    return judge_tests(result, tests, function_name)
-
-
-# ---------------------------------------------------------------- generated inputs
-
-_INTS: Final = (0, 1, -1, 2, 3, 5, 7, 10, 42, 100, -7, 13)
-_FLOATS: Final = (0.0, 1.0, -1.5, 0.5, 2.25, 3.14159, 100.0, -0.001)
-_WORDS: Final = ("", "a", "abc", "hello world", "Racecar", "a1b2", "  padded ", "UPPER", "x,y,z", "héllo", "level")
-_LETTERS: Final = "abcdefghijklmnopqrstuvwxyz ABC"
-
-
-def generate_inputs(parameters: Sequence[Parameter], count: int, seed: int) -> list[FunctionCall]:
-    """``count`` calls with arguments drawn from the parameters' types; the same seed gives the same calls.
-
-    Handles ``int``, ``float``, ``bool``, ``str``, ``bytes``, ``None``, lists,
-    sets, dicts, tuples (fixed and variable length), unions and ``Optional``,
-    and ``Literal``. Anything else gets small ints or short strings. The first
-    call uses the simplest value of each type (0, "", []), where edge-case bugs
-    live.
-    """
-    if count < 0:
-        raise ValueError("count must not be negative")
-    rng = random.Random(seed)
-    nodes = [_type_node(parameter.type_hint) for parameter in parameters]
-    calls = []
-    for index in range(count):
-        maker = _Maker(rng, simplest=index == 0)
-        calls.append(FunctionCall(args=tuple(maker.make(node, 0) for node in nodes)))
-    return calls
-
-
-def _type_node(type_hint: str) -> ast.expr | None:
-    try:
-        return ast.parse(canonical_type(type_hint), mode="eval").body
-    except SyntaxError:
-        return None
-
-
-class _Maker:
-    """Makes one value of a parsed canonical type."""
-
-    _MAX_DEPTH = 4
-
-    def __init__(self, rng: random.Random, simplest: bool):
-        self.rng = rng
-        self.simplest = simplest
-
-    def make(self, node: ast.expr | None, depth: int) -> Any:
-        if node is None or depth > self._MAX_DEPTH:
-            return self._unknown()
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-            return self._union(_union_members(node), depth)
-        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
-            return self._generic(node.value.id, _arguments(node), depth)
-        if isinstance(node, ast.Constant) and node.value is None:
-            return None
-        if isinstance(node, ast.Name):
-            maker = self._scalars().get(node.id)
-            return maker() if maker else self._unknown()
-        return self._unknown()
-
-    def _scalars(self) -> dict[str, Callable[[], Any]]:
-        return {
-            "int": self._int,
-            "float": self._float,
-            "bool": lambda: False if self.simplest else self.rng.random() < 0.5,
-            "str": self._str,
-            "bytes": lambda: self._str().encode(),
-            "None": lambda: None,
-            "complex": lambda: complex(self._float(), self._float()),
-        }
-
-    def _int(self) -> int:
-        if self.simplest:
-            return 0
-        return self.rng.choice(_INTS) if self.rng.random() < 0.6 else self.rng.randint(-1000, 1000)
-
-    def _float(self) -> float:
-        if self.simplest:
-            return 0.0
-        return self.rng.choice(_FLOATS) if self.rng.random() < 0.5 else round(self.rng.uniform(-100, 100), 3)
-
-    def _str(self) -> str:
-        if self.simplest:
-            return ""
-        if self.rng.random() < 0.6:
-            return self.rng.choice(_WORDS)
-        return "".join(self.rng.choice(_LETTERS) for _ in range(self.rng.randint(1, 10)))
-
-    def _unknown(self) -> Any:
-        return self._int() if self.rng.random() < 0.5 else self._str()
-
-    def _length(self) -> int:
-        return 0 if self.simplest else self.rng.randint(0, 5)
-
-    def _union(self, members: list[ast.expr], depth: int) -> Any:
-        concrete = [member for member in members if not (isinstance(member, ast.Constant) and member.value is None)]
-        if concrete and (self.simplest or len(concrete) == len(members) or self.rng.random() < 0.75):
-            return self.make(self.rng.choice(concrete) if not self.simplest else concrete[0], depth + 1)
-        return None
-
-    def _generic(self, base: str, args: list[ast.expr], depth: int) -> Any:
-        first = args[0] if args else None
-        if base == "list":
-            return [self.make(first, depth + 1) for _ in range(self._length())]
-        if base in ("set", "frozenset"):
-            items = {_hashable(self.make(first, depth + 1)) for _ in range(self._length())}
-            return items if base == "set" else frozenset(items)
-        if base == "dict":
-            value_node = args[1] if len(args) > 1 else None
-            return {
-                _hashable(self.make(first, depth + 1)): self.make(value_node, depth + 1) for _ in range(self._length())
-            }
-        if base == "tuple":
-            if len(args) == 2 and isinstance(args[1], ast.Constant) and args[1].value is Ellipsis:
-                return tuple(self.make(first, depth + 1) for _ in range(self._length()))
-            return tuple(self.make(arg, depth + 1) for arg in args)
-        if base == "Literal" and args:
-            choice = args[0] if self.simplest else self.rng.choice(args)
-            try:
-                return ast.literal_eval(choice)
-            except ValueError:
-                return self._unknown()
-        return self._unknown()
-
-
-def _union_members(node: ast.expr) -> list[ast.expr]:
-    if isinstance(node, ast.BinOp) and isinstance(node.op, ast.BitOr):
-        return _union_members(node.left) + _union_members(node.right)
-    return [node]
-
-
-def _arguments(node: ast.Subscript) -> list[ast.expr]:
-    if isinstance(node.slice, ast.Tuple):
-        return list(node.slice.elts)
-    return [node.slice]
-
-
-def _hashable(value: Any) -> Any:
-    """A set element or dict key: lists become tuples, other unhashables their repr."""
-    if isinstance(value, list):
-        return tuple(_hashable(item) for item in value)
-    try:
-        hash(value)
-    except TypeError:
-        return repr(value)
-    return value

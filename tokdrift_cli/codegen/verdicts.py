@@ -13,7 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tokdrift_cli.codegen.ast_compare import compare_code
-from tokdrift_cli.codegen.differential import compare_results, judge_tests
+from tokdrift_cli.codegen.differential import compare_results
+from tokdrift_cli.codegen.judging import judge_tests
 from tokdrift_cli.codegen.sandbox import FunctionCall, SandboxResult
 from tokdrift_cli.core.records import CodeVerdict, TestSummary
 from tokdrift_cli.core.suite import FunctionTest

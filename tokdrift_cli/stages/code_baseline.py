@@ -31,8 +31,9 @@ from tokdrift_cli.artifacts.code_baseline import (
     CodeVariantResult,
 )
 from tokdrift_cli.artifacts.header import InputFile, Provenance
-from tokdrift_cli.codegen.differential import calls_from_tests, generate_inputs
 from tokdrift_cli.codegen.generators import GeneratesCode, defined_function
+from tokdrift_cli.codegen.inputs import generate_inputs
+from tokdrift_cli.codegen.judging import calls_from_tests
 from tokdrift_cli.codegen.sandbox import FunctionCall, SandboxLimits, run_function
 from tokdrift_cli.codegen.verdicts import ExecutedCode, judge_variant, summarise_tests
 from tokdrift_cli.core.ir import IR
