@@ -17,6 +17,15 @@ SECRETS = {
     "PYTHONPATH": "/nonexistent/evil-path",
 }
 
+# A stand-in for the runner with sys.addaudithook disarmed: the guard's hook never goes in, so only the
+# operating-system boundary stands between the code and the machine.
+UNGUARDED_RUNNER = """
+import runpy, sys
+sys.addaudithook = lambda hook: None
+sys.argv = [{child!r}, *sys.argv[1:]]
+runpy.run_path({child!r}, run_name="__main__")
+"""
+
 
 def call(*args: object, **kwargs: object) -> FunctionCall:
     return FunctionCall(args=args, kwargs=kwargs)

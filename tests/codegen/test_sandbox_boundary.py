@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.codegen.sandbox_helpers import FAST, SECRETS, call
+from tests.codegen.sandbox_helpers import FAST, SECRETS, UNGUARDED_RUNNER, call
 from tokdrift_cli.codegen.differential import compare_functions
 from tokdrift_cli.codegen.judging import check_against_tests
 from tokdrift_cli.codegen.sandbox import (
@@ -32,14 +32,6 @@ from tokdrift_cli.errors import ExitCode
 
 needs_boundary = pytest.mark.skipif(not detect_boundary().available, reason=detect_boundary().detail)
 
-# Runs the real runner with sys.addaudithook disarmed: the guard's hook never goes in, so only the
-# operating-system boundary stands between the code and the machine.
-_UNGUARDED = """
-import runpy, sys
-sys.addaudithook = lambda hook: None
-sys.argv = [{child!r}, *sys.argv[1:]]
-runpy.run_path({child!r}, run_name="__main__")
-"""
 
 # Tries each escape for real and reports what happened (errno names, or what it got).
 ESCAPES = """
@@ -97,7 +89,7 @@ def escape(target):
 def unguarded(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     # Away from the test's own directory: the boundary shows the script's directory to the sandbox.
     shim = tmp_path_factory.mktemp("unguarded") / "unguarded.py"
-    shim.write_text(_UNGUARDED.format(child=str(boundary.CHILD_SCRIPT)))
+    shim.write_text(UNGUARDED_RUNNER.format(child=str(boundary.CHILD_SCRIPT)))
     monkeypatch.setattr(boundary, "CHILD_SCRIPT", shim)
 
 

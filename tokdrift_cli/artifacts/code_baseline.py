@@ -14,17 +14,20 @@ inputs (the case's tests, or inputs generated from the signature).
 
 Schema history:
   1 - first version.
+  2 - ``summary.sandbox``: the operating-system boundary the generated code ran behind
+      (a schema-1 artifact reads as "unrecorded").
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from tokdrift_cli.artifacts.baseline import GroupSensitivity
 from tokdrift_cli.artifacts.header import Artifact
+from tokdrift_cli.artifacts.io import MIGRATIONS
 from tokdrift_cli.core.ir import IR
 from tokdrift_cli.core.records import CodeGeneration, CodeVerdict, Generation, TestSummary
 from tokdrift_cli.core.stats import RateEstimate
@@ -107,15 +110,29 @@ class CodeBaselineSummary(_Frozen):
     wall_time_s: float
     sandbox_runs: int
     sandbox_s: float
+    #: The operating-system boundary the generated code ran behind: "bubblewrap", or "none" (run without one,
+    #: by explicit permission); None when no code ran; "unrecorded" in artifacts older than schema 2.
+    sandbox: str | None = None
     resumed_generations: int
 
 
 class CodeBaselineArtifact(Artifact):
     KIND = "code_baseline"
-    SCHEMA_VERSION = 1
+    SCHEMA_VERSION = 2
 
     kind: Literal["code_baseline"] = "code_baseline"
     schema_version: int = SCHEMA_VERSION
     config: CodeBaselineConfig
     cases: list[CodeCaseResult]
     summary: CodeBaselineSummary
+
+
+def _record_the_sandbox(data: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 -> 2: schema 1 did not say which boundary, if any, the code ran behind."""
+    summary = data.get("summary")
+    if isinstance(summary, dict):
+        summary.setdefault("sandbox", "unrecorded")
+    return data
+
+
+MIGRATIONS[CodeBaselineArtifact.KIND] = {1: _record_the_sandbox}

@@ -125,6 +125,16 @@ RestartOption = Annotated[
         rich_help_panel=RUN_PANEL,
     ),
 ]
+AllowUnsandboxedOption = Annotated[
+    bool,
+    typer.Option(
+        "--allow-unsandboxed",
+        envvar="TOKDRIFT_ALLOW_UNSANDBOXED",
+        help="Run model-written code even where no operating-system boundary (bubblewrap) is available; "
+        "without one, only an in-process guard stands between the code and this machine.",
+        rich_help_panel=CODE_PANEL,
+    ),
+]
 
 ShardOption = Annotated[
     str | None,

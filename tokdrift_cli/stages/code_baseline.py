@@ -160,6 +160,7 @@ class _Tally:
     resumed: int = 0
     sandbox_runs: int = 0
     sandbox_s: float = 0.0
+    boundaries: set[str] = field(default_factory=set)
     latencies: list[float] = field(default_factory=list)
 
 
@@ -177,7 +178,9 @@ class CodeBaselineRun:
         reusable_units: Mapping[str, CodeUnit] | None = None,
         progress: ProgressSink | None = None,
         limits: SandboxLimits | None = None,
+        allow_unsandboxed: bool = False,
     ):
+        """``allow_unsandboxed``: run the generated code even where no operating-system boundary is available."""
         if inputs.config.stage is CodeStage.END_TO_END and ir_runner is None:
             raise ValueError("the end-to-end stage needs an IR runner")
         self.inputs = inputs
@@ -189,6 +192,7 @@ class CodeBaselineRun:
         self.reusable_units = dict(reusable_units or {})
         self.progress = progress or ProgressSink()
         self.limits = limits or SandboxLimits()
+        self.allow_unsandboxed = allow_unsandboxed
         self.tally = _Tally()
         self.watch = UnreachableWatch()
 
@@ -279,7 +283,9 @@ class CodeBaselineRun:
         cache_key = (code.code, name)
         if cache_key not in runs:
             started = time.perf_counter()
-            runs[cache_key] = ExecutedCode(code.code, name, run_function(code.code, name, calls, self.limits))
+            result = run_function(code.code, name, calls, self.limits, allow_unsandboxed=self.allow_unsandboxed)
+            runs[cache_key] = ExecutedCode(code.code, name, result)
+            self.tally.boundaries.add(result.boundary)
             self.tally.sandbox_runs += 1
             self.tally.sandbox_s += time.perf_counter() - started
         return runs[cache_key]
@@ -410,5 +416,6 @@ def summarise_code_cases(
         wall_time_s=wall_time_s,
         sandbox_runs=tally.sandbox_runs,
         sandbox_s=tally.sandbox_s,
+        sandbox="+".join(sorted(tally.boundaries)) or None,
         resumed_generations=tally.resumed,
     )

@@ -11,6 +11,7 @@ from tokdrift_cli.artifacts.code_baseline import CodeBaselineArtifact, CodeBasel
 from tokdrift_cli.artifacts.header import Provenance, input_file
 from tokdrift_cli.artifacts.io import read_artifact, sha256_file
 from tokdrift_cli.codegen.generators import GeneratesCode, TemplatedCodeGenerator
+from tokdrift_cli.codegen.sandbox import require_boundary
 from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.suite import load_suite
 from tokdrift_cli.errors import InputError
@@ -99,6 +100,13 @@ class CodeBaselineStage(ResumableStage[CodeBaselineArtifact, CodeUnit]):
         ir_program_hash = self.ir_program.program_hash if self.ir_program else None
         self.reusable_irs = _reusable_irs(self.from_baseline, self.config, provenance, ir_program_hash)
 
+    def allows_unsandboxed(self, run: RunOptions) -> bool:
+        """The templated generator's code is tokdrift's own; model-written code needs a boundary or a permission."""
+        return run.allow_unsandboxed or self.code_program is None
+
+    def check_ready(self, run: RunOptions) -> None:
+        require_boundary(self.allows_unsandboxed(run))  # the probe runs once; refused before any model loads
+
     def reusable(self, previous: CodeBaselineArtifact | None) -> dict[str, CodeUnit]:
         return reusable_code_units(previous) if previous is not None else {}
 
@@ -126,6 +134,7 @@ class CodeBaselineStage(ResumableStage[CodeBaselineArtifact, CodeUnit]):
                 reusable_irs=self.reusable_irs,
                 reusable_units=call.reusable,
                 progress=call.progress,
+                allow_unsandboxed=self.allows_unsandboxed(call.run),
             )
         )
 

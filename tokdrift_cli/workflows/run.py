@@ -42,6 +42,8 @@ class RunOptions:
     output: Path
     restart: bool = False  # discard a checkpoint or output made with another config instead of refusing
     workers: int = 1
+    # Run model-written code even where no operating-system boundary is available (code stages only).
+    allow_unsandboxed: bool = False
 
 
 class _SamplingConfig(Protocol):
@@ -132,6 +134,9 @@ class ResumableStage(ABC, Generic[ArtifactT, UnitT]):
     def check_inputs(self, provenance: Provenance) -> None:
         """Refuse inputs that do not fit these models, before any output is reused or any model loaded."""
 
+    def check_ready(self, run: RunOptions) -> None:
+        """Refuse to go on, once the stage is known to run, before any model is loaded or called."""
+
     def fingerprint(self, identities: Sequence[ModelIdentity], provenance: Provenance) -> str:
         return resume_fingerprint(
             self.config, provenance.model_id, provenance.program_hash or "", ignore=self.ignored_settings
@@ -194,6 +199,7 @@ def run_with_resume(
         # Finished with exactly this config: nothing to do (the model is not even loaded),
         # and rewriting would replace the measured wall time and call count with a replay's.
         return Outcome(known.previous, up_to_date=True)
+    stage.check_ready(run)
     with ExitStack() as held:  # models released and the checkpoint closed however the run ends
         loaded: dict[ModelUse, ResolvedModel] = {}
         for use, identity in zip(stage.models, known.identities, strict=True):

@@ -25,6 +25,7 @@ def ir_to_code(
     limit: options.LimitOption = None,
     fragile_threshold: options.FragileThresholdOption = 0.9,
     restart: options.RestartOption = False,
+    allow_unsandboxed: options.AllowUnsandboxedOption = False,
 ) -> None:
     """Turn each case's gold IR and its meaning-preserving IR variants into code: is the code the same?
 
@@ -61,6 +62,7 @@ def end_to_end(
         ),
     ] = None,
     restart: options.RestartOption = False,
+    allow_unsandboxed: options.AllowUnsandboxedOption = False,
 ) -> None:
     """Send each prompt and its meaning-preserving variants to the IR generator, then each IR to code.
 

@@ -308,6 +308,9 @@ def install_guard(root, read_roots, report):
     Relative paths may not contain ``..``: ``open`` through a directory
     descriptor does not show the descriptor to the hook, so a relative path
     must stay below it, and no directory outside ``root`` can be opened.
+
+    Returns a function to call when a new call begins: at most
+    :data:`MAX_REFUSAL_LINES` refusals are reported per call.
     """
     violation, refusals = SandboxViolation, [0]
 
@@ -336,3 +339,8 @@ def install_guard(root, read_roots, report):
     import _thread
 
     _thread.start_new_thread = _thread.start_new = make_stub("_thread.start_new_thread (threads)")
+
+    def new_call():
+        refusals[0] = 0
+
+    return new_call

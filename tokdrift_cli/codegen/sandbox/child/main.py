@@ -239,7 +239,7 @@ def _run_request(request, channel):
         del sys.modules[name]
     for name in [name for name in sys.modules if name.startswith("_tokdrift_sandbox_")]:
         del sys.modules[name]  # the codec and guard stay reachable only through this runner
-    guard.install_guard(os.path.realpath(os.getcwd()), _read_roots(), channel.refused)
+    new_call = guard.install_guard(os.path.realpath(os.getcwd()), _read_roots(), channel.refused)
 
     # A real module in sys.modules: dataclasses, enum and typing look the defining module up there.
     module = type(sys)("generated")
@@ -254,6 +254,7 @@ def _run_request(request, channel):
     if record["status"] == "ok":
         function = namespace[request["function"]]
         for index, args, kwargs in calls:
+            new_call()
             channel.emit({"event": "start", "index": index})
             record = _attempt(_bind(function, args, kwargs), seconds, max_bytes)
             channel.emit({"event": "outcome", "index": index, **record})
