@@ -60,7 +60,8 @@ def code_baseline_table(artifact: CodeBaselineArtifact) -> Table:
     table.add_row("verdicts by", methods)
     table.add_row("failed generations", str(summary.failed_generations))
     table.add_row("LM calls (this run / reused)", f"{summary.lm_calls} / {summary.resumed_generations} generations reused")
-    table.add_row("sandbox runs", f"{summary.sandbox_runs} in {summary.sandbox_s:.1f} s")
+    behind = f" behind {summary.sandbox}" if summary.sandbox else ""
+    table.add_row("sandbox runs", f"{summary.sandbox_runs} in {summary.sandbox_s:.1f} s{behind}")
     table.add_row("median latency per generation", "n/a" if summary.median_latency_s is None else f"{summary.median_latency_s:.2f} s")
     table.add_row("wall time", f"{summary.wall_time_s:.1f} s")
     return table
