@@ -1,5 +1,8 @@
 """The hostile corpus: every snippet runs behind the operating-system boundary and must be contained.
 
+Each snippet runs twice: as shipped, and with the in-process guard switched off, so that the boundary
+alone is shown to hold.
+
 Contained means: the call ends with the status its ``# expect:`` line names,
 what was refused is reported, nothing outside the sandbox changed (its own
 target directory, the home, the temporary directory, the virtualenv and its
@@ -22,9 +25,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.codegen.sandbox_helpers import FAST, HOSTILE, QUICK, SECRETS, assert_contained, call
-from tokdrift_cli.codegen.sandbox import CallStatus, ProcessStatus, detect_boundary, run_function
+from tests.codegen.sandbox_helpers import FAST, HOSTILE, QUICK, SECRETS, UNGUARDED_RUNNER, assert_contained, call
+from tokdrift_cli.codegen.sandbox import CallStatus, ProcessStatus, boundary, detect_boundary, run_function
 from tokdrift_cli.codegen.sandbox.environment import MASK
+from tokdrift_cli.codegen.sandbox.models import SandboxResult
 
 pytestmark = pytest.mark.skipif(not detect_boundary().available, reason=detect_boundary().detail)
 
@@ -90,10 +94,8 @@ def planted(target: dict[str, object]) -> list[Path]:
     return [place / suffix for place in places for suffix in (name, f"{name}.pth")]
 
 
-@pytest.mark.parametrize("path", SNIPPETS, ids=[p.stem for p in SNIPPETS])
-def test_hostile_snippet_is_contained_and_reported(
-    path: Path, target: dict[str, object], listener: socket.socket
-) -> None:
+def run_contained(path: Path, target: dict[str, object], listener: socket.socket) -> SandboxResult:
+    """Run one snippet's attack and then an ordinary call; check everything outside the statuses."""
     snippet = Snippet.load(path)
     outside = Path(str(target["outside"]))
     before = snapshot(outside)
@@ -106,14 +108,8 @@ def test_hostile_snippet_is_contained_and_reported(
         leaked = [place for place in planted(target) if place.exists()]
         for place in leaked:
             place.unlink()
-
-    attack, after_attack = result.outcomes
+    after_attack = result.outcomes[1]
     assert result.boundary == "bubblewrap"
-    assert attack.status.value in snippet.expected, attack
-    if attack.status is CallStatus.REFUSED:
-        assert attack.refusals, "a refusal names what was refused"
-    if attack.status is CallStatus.CRASHED:
-        assert attack.detail, "a crash says how the process ended"
     # The run goes on: the next call works (in a fresh process if the attack killed its own).
     assert after_attack.status is CallStatus.OK, after_attack
     assert after_attack.value != str(outside)
@@ -130,6 +126,34 @@ def test_hostile_snippet_is_contained_and_reported(
         listener.accept()
     assert_contained(result)
     assert os.getppid() > 1 and dict(os.environ) == environment  # this process and its parent are unharmed
+    return result
+
+
+@pytest.mark.parametrize("path", SNIPPETS, ids=[p.stem for p in SNIPPETS])
+def test_hostile_snippet_is_contained_and_reported(
+    path: Path, target: dict[str, object], listener: socket.socket
+) -> None:
+    attack = run_contained(path, target, listener).outcomes[0]
+    assert attack.status.value in Snippet.load(path).expected, attack
+    if attack.status is CallStatus.REFUSED:
+        assert attack.refusals, "a refusal names what was refused"
+    if attack.status is CallStatus.CRASHED:
+        assert attack.detail, "a crash says how the process ended"
+
+
+@pytest.mark.parametrize("path", SNIPPETS, ids=[p.stem for p in SNIPPETS])
+def test_hostile_snippet_is_contained_by_the_boundary_alone(
+    path: Path,
+    target: dict[str, object],
+    listener: socket.socket,
+    tmp_path_factory: pytest.TempPathFactory,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The same checks with the in-process guard switched off: the attack's status may differ, nothing else."""
+    shim = tmp_path_factory.mktemp("unguarded") / "unguarded.py"
+    shim.write_text(UNGUARDED_RUNNER.format(child=str(boundary.CHILD_SCRIPT)))
+    monkeypatch.setattr(boundary, "CHILD_SCRIPT", shim)
+    run_contained(path, target, listener)
 
 
 def test_corpus_covers_the_required_attacks() -> None:
