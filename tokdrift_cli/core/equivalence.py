@@ -58,9 +58,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
-from typing import Final
+from typing import Final, Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tokdrift_cli.core.ir import IR, Assertion, Effect, Parameter, describe_validation_error
 from tokdrift_cli.core.types import canonical_type
@@ -500,7 +500,13 @@ def match_gold(predicted: IR, gold: IR) -> IRComparison:
 
 
 class LabeledPair(BaseModel):
-    """One human-labelled pair: would ``a`` and ``b`` lead to the same function?"""
+    """One human-labelled pair: would ``a`` and ``b`` lead to the same function?
+
+    ``kind`` says whether only free text (intent, effects, parameter
+    descriptions) differs; ``fields_equivalent`` labels each free-text field
+    whose text differs; ``split`` puts the pair in the tuning or the held-out
+    part (a seeded hash of the id, fixed before any rule was tuned).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -508,6 +514,9 @@ class LabeledPair(BaseModel):
     a: IR
     b: IR
     equivalent: bool
+    kind: Literal["structural", "free_text"] = "structural"
+    fields_equivalent: dict[IRField, bool] = Field(default_factory=dict)
+    split: Literal["tune", "heldout"] = "tune"
     note: str = ""
 
 

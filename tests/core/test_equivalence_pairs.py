@@ -1,0 +1,73 @@
+"""The labelled IR pairs: shape, class balance, and a split that nobody picked by hand."""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from tokdrift_cli.core.equivalence import IRField, LabeledPair, load_labeled_pairs
+from tokdrift_cli.core.ir import IR
+
+LABELED_PAIRS = Path(__file__).resolve().parents[1] / "data" / "ir_pairs.jsonl"
+FREE_TEXT_FIELDS = {IRField.INTENT, IRField.EFFECTS, IRField.PARAMETERS}
+SPLIT_SEED = "tokdrift-ir-pairs-v1"
+HELDOUT_FRACTION = 0.35
+
+
+@pytest.fixture(scope="module")
+def pairs() -> list[LabeledPair]:
+    return load_labeled_pairs(LABELED_PAIRS)
+
+
+def _seeded_split(pair_id: str) -> str:
+    digest = hashlib.sha256(f"{SPLIT_SEED}:{pair_id}".encode()).hexdigest()
+    return "heldout" if int(digest[:8], 16) / 2**32 < HELDOUT_FRACTION else "tune"
+
+
+def _structure(ir: IR) -> tuple[object, ...]:
+    signature = ir.signature
+    parameters = [(p.name, p.type_hint) for p in signature.parameters]
+    return signature.name, parameters, signature.returns, [a.predicate for a in ir.assertions]
+
+
+def _free_text_only(pair: LabeledPair) -> bool:
+    return _structure(pair.a) == _structure(pair.b)
+
+
+def test_enough_pairs_of_each_class(pairs: list[LabeledPair]) -> None:
+    assert len(pairs) >= 250
+    assert len({pair.id for pair in pairs}) == len(pairs)
+    free = [pair for pair in pairs if pair.kind == "free_text"]
+    assert sum(not pair.equivalent for pair in free) >= 60
+    assert sum(pair.equivalent for pair in free) >= 60
+
+
+def test_kind_matches_the_data(pairs: list[LabeledPair]) -> None:
+    for pair in pairs:
+        assert (pair.kind == "free_text") == _free_text_only(pair), pair.id
+
+
+def test_field_labels_cover_free_text_and_agree_with_the_overall_label(pairs: list[LabeledPair]) -> None:
+    for pair in pairs:
+        assert set(pair.fields_equivalent) <= FREE_TEXT_FIELDS, pair.id
+        if pair.kind == "free_text":
+            assert pair.fields_equivalent, pair.id
+            assert pair.equivalent == all(pair.fields_equivalent.values()), pair.id
+        elif not all(pair.fields_equivalent.values()):
+            assert not pair.equivalent, pair.id
+
+
+def test_split_is_the_seeded_hash_of_the_id(pairs: list[LabeledPair]) -> None:
+    assert all(pair.split == _seeded_split(pair.id) for pair in pairs)
+
+
+def test_every_stratum_has_both_parts(pairs: list[LabeledPair]) -> None:
+    strata = Counter((pair.kind, pair.equivalent, pair.split) for pair in pairs)
+    for kind in ("structural", "free_text"):
+        for label in (True, False):
+            assert strata[(kind, label, "tune")] >= 10
+            assert strata[(kind, label, "heldout")] >= 10
+    assert sum(pair.split == "heldout" for pair in pairs) >= 80
