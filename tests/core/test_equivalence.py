@@ -15,6 +15,8 @@ from tokdrift_cli.core.equivalence import (
     ROBUSTNESS_FIELDS,
     IRComparison,
     IRField,
+    Outcome,
+    Tier,
     canonical_predicate,
     canonical_type,
     compare_irs,
@@ -52,7 +54,7 @@ def make_ir(
     )
 
 
-def verdict_of(comparison: IRComparison, field: IRField) -> tuple[bool, str]:
+def verdict_of(comparison: IRComparison, field: IRField) -> tuple[bool | None, str]:
     verdict = comparison.verdict(field)
     return verdict.equivalent, verdict.reason
 
@@ -269,18 +271,26 @@ def test_return_verdicts(a: str | None, b: str | None, equivalent: bool, reason_
         (["raises ValueError when n < 0"], ["raises ValueError when n <= 0"], False),
         (["appends to the file", "creates the file"], ["appends to the file"], False),
         ([], ["prints the count"], False),
-        # Synonyms are out of reach of a normaliser; the labelled set records this miss.
-        (["raises ValueError when n < 0"], ["throws ValueError if n is negative"], False),
+        (["raises ValueError when n < 0"], ["throws ValueError if n is negative"], True),
+        (["appends the message to the file"], ["overwrites the file with the message"], False),
+        (["sorts the list in place"], ["returns a new sorted list"], False),
+        (["raises ValueError when n < 0"], ["raises ValueError when n is out of range"], None),
     ],
 )
-def test_effect_verdicts(a: list[str], b: list[str], equivalent: bool) -> None:
+def test_effect_verdicts(a: list[str], b: list[str], equivalent: bool | None) -> None:
     same, _ = verdict_of(compare_irs(make_ir(effects=a), make_ir(effects=b)), IRField.EFFECTS)
     assert same is equivalent
 
 
-def test_effect_reason_names_each_side() -> None:
-    result = compare_irs(make_ir(effects=["a", "shared"]), make_ir(effects=["shared", "b"]))
-    assert result.verdict(IRField.EFFECTS).reason == "effects differ: only in a: 'a', only in b: 'b'"
+def test_effect_reasons_name_what_differs() -> None:
+    one_side = compare_irs(make_ir(effects=["shared"]), make_ir(effects=["shared", "prints the total"]))
+    assert one_side.verdict(IRField.EFFECTS).reason == "effects differ: only in b: 'prints the total'"
+    both = compare_irs(make_ir(effects=["sorts in ascending order"]), make_ir(effects=["sorts in descending order"]))
+    assert both.verdict(IRField.EFFECTS).reason == (
+        "effects differ: 'sorts in ascending order' vs 'sorts in descending order': order direction: ascend vs descend"
+    )
+    reworded = compare_irs(make_ir(effects=["logs the size"]), make_ir(effects=["records how big it is"]))
+    assert reworded.verdict(IRField.EFFECTS).reason.startswith("effects reworded beyond the lexicons: ")
 
 
 # --------------------------------------------------------------------------- assertions
@@ -373,13 +383,14 @@ def test_assertion_verdicts(a: list[str], b: list[str], equivalent: bool) -> Non
 @pytest.mark.parametrize(
     ("a", "b", "equivalent", "reason_part"),
     [
-        ("Count the vowels in a string.", "Count the vowels in the string", True, "Jaccard 1.00 >= 0.50"),
-        ("Count the vowels in a string.", "Counts vowels in a given string.", True, "Jaccard 0.50 >= 0.50"),
-        ("Count the vowels in a string.", "Sort a list of numbers.", False, "Jaccard 0.00 < 0.50"),
-        ("", "", True, "Jaccard 1.00"),
+        ("Count the vowels in a string.", "Count the vowels in the string", True, "same content words"),
+        ("Count the vowels in a string.", "Counts vowels in a given string.", True, "same content words"),
+        ("Count the vowels in a string.", "Count the consonants in a string.", False, "kind of letter: vowel vs conson"),
+        ("Count the vowels in a string.", "Sort a list of numbers.", None, "wording differs"),
+        ("", "", True, "identical text"),
     ],
 )
-def test_intent_verdicts(a: str, b: str, equivalent: bool, reason_part: str) -> None:
+def test_intent_verdicts(a: str, b: str, equivalent: bool | None, reason_part: str) -> None:
     same, reason = verdict_of(compare_irs(make_ir(summary=a), make_ir(summary=b)), IRField.INTENT)
     assert same is equivalent
     assert reason_part in reason
@@ -388,13 +399,27 @@ def test_intent_verdicts(a: str, b: str, equivalent: bool, reason_part: str) -> 
 # --------------------------------------------------------------------------- whole comparisons
 
 
-def test_intent_is_reported_but_not_counted() -> None:
+def test_every_field_gets_a_verdict_and_a_tier() -> None:
     result = compare_irs(make_ir(summary="Count vowels."), make_ir(summary="Completely different words here."))
-    assert result.equivalent
     assert [v.field for v in result.verdicts] == list(IRField)
-    assert not result.verdict(IRField.INTENT).equivalent
-    assert IRField.INTENT not in result.counted_fields
-    assert result.differing_fields == []
+    assert result.verdict(IRField.INTENT).outcome is Outcome.UNDECIDED
+    assert result.verdict(IRField.INTENT).equivalent is None
+    tiers = {v.field: v.tier for v in result.verdicts}
+    assert tiers[IRField.INTENT] is tiers[IRField.EFFECTS] is Tier.DETERMINISTIC
+    assert {tiers[f] for f in (IRField.NAME, IRField.RETURNS, IRField.ASSERTIONS)} == {Tier.STRUCTURAL}
+
+
+def test_undecided_is_its_own_overall_outcome() -> None:
+    a = make_ir(effects=["logs the size"])
+    undecided = compare_irs(a, make_ir(effects=["records how big it is"]))
+    assert undecided.outcome is Outcome.UNDECIDED
+    assert not undecided.equivalent
+    assert undecided.undecided_fields == [IRField.EFFECTS]
+    assert undecided.differing_fields == []
+    different = compare_irs(a, make_ir(effects=["records how big it is"], returns="float"))
+    assert different.outcome is Outcome.DIFFERENT
+    assert different.differing_fields == [IRField.RETURNS]
+    assert different.undecided_fields == [IRField.EFFECTS]
 
 
 def test_differing_fields_lists_counted_failures_in_field_order() -> None:
@@ -412,7 +437,7 @@ def test_fields_selection_limits_the_overall_verdict() -> None:
     only_signature = compare_irs(a, b, fields=frozenset({IRField.NAME, IRField.RETURNS}))
     assert only_signature.equivalent
     assert only_signature.counted_fields == [IRField.NAME, IRField.RETURNS]
-    assert not only_signature.verdict(IRField.EFFECTS).equivalent
+    assert only_signature.verdict(IRField.EFFECTS).equivalent is False
 
 
 def test_match_gold_is_signature_accuracy() -> None:
@@ -444,40 +469,50 @@ def test_labeled_pair_file_is_balanced() -> None:
     assert sum(not row["equivalent"] for row in rows) >= 30
 
 
-@pytest.mark.xfail(strict=True, reason="free-text pairs need the free-text tiers; structural pairs alone pass")
-def test_labeled_pairs_precision_recall() -> None:
-    evaluation = evaluate_labeled_pairs(LABELED_PAIRS)
-    counts = evaluation.true_positive + evaluation.false_positive + evaluation.false_negative
-    assert counts + evaluation.true_negative == evaluation.total
-    assert len(evaluation.misclassified) == evaluation.false_positive + evaluation.false_negative
-    # "Equivalent" is the positive class.
-    assert evaluation.precision >= 0.9, evaluation
-    assert evaluation.recall >= 0.8, evaluation
-    # And the "not equivalent" class, which is what drift detection reports.
-    assert evaluation.negative_precision >= 0.8, evaluation
-    assert evaluation.negative_recall >= 0.9, evaluation
+def test_labeled_pairs_precision_recall_on_the_tuning_part() -> None:
+    """The rules were tuned on this part only; the held-out figures are in docs/results/equivalence.md."""
+    evaluation = evaluate_labeled_pairs(LABELED_PAIRS, split="tune")
+    overall = evaluation.overall
+    assert overall.same.support + overall.different.support == overall.pairs
+    assert len(overall.undecided_ids) == overall.undecided
+    for scores in (overall, *evaluation.fields.values()):
+        for label in (scores.same, scores.different):
+            assert label.precision is None or label.precision >= 0.95, evaluation
+            assert label.recall is None or label.recall >= 0.95, evaluation
+    assert overall.same.coverage is not None and overall.same.coverage >= 0.7, evaluation
+    assert overall.different.coverage is not None and overall.different.coverage >= 0.7, evaluation
 
 
 def test_evaluate_labeled_pairs_counts(tmp_path: Path) -> None:
     same = make_ir().model_dump()
     other = make_ir(returns="float").model_dump()
+    reworded = make_ir(effects=["records how big it is"]).model_dump()
+    sized = make_ir(effects=["logs the size"]).model_dump()
     rows: list[dict[str, Any]] = [
-        {"id": "tp", "a": same, "b": same, "equivalent": True},
-        {"id": "tn", "a": same, "b": other, "equivalent": False},
-        {"id": "fn", "a": same, "b": other, "equivalent": True},
-        {"id": "fp", "a": same, "b": same, "equivalent": False},
-        {"id": "tp2", "a": same, "b": same, "equivalent": True},
+        {"id": "right-same", "a": same, "b": same, "equivalent": True},
+        {"id": "right-different", "a": same, "b": other, "equivalent": False},
+        {"id": "missed-same", "a": same, "b": other, "equivalent": True},
+        {"id": "missed-different", "a": same, "b": same, "equivalent": False},
+        {"id": "right-same-2", "a": same, "b": same, "equivalent": True, "split": "heldout"},
+        {"id": "undecided", "a": sized, "b": reworded, "equivalent": True, "kind": "free_text",
+         "fields_equivalent": {"effects": True}},
     ]
     path = tmp_path / "pairs.jsonl"
     path.write_text("\n".join(json.dumps(row) for row in rows) + "\n\n")
     evaluation = evaluate_labeled_pairs(path)
-    assert (evaluation.true_positive, evaluation.false_positive) == (2, 1)
-    assert (evaluation.false_negative, evaluation.true_negative) == (1, 1)
-    assert evaluation.precision == pytest.approx(2 / 3)
-    assert evaluation.recall == pytest.approx(2 / 3)
-    assert evaluation.negative_precision == pytest.approx(1 / 2)
-    assert evaluation.accuracy == pytest.approx(3 / 5)
-    assert evaluation.misclassified == ["fn", "fp"]
+    overall = evaluation.overall
+    assert (overall.pairs, overall.undecided, overall.undecided_ids) == (6, 1, ["undecided"])
+    assert (overall.same.support, overall.same.decided, overall.same.predicted, overall.same.correct) == (4, 3, 3, 2)
+    assert overall.same.precision == pytest.approx(2 / 3)
+    assert overall.same.recall == pytest.approx(2 / 3)
+    assert overall.same.coverage == pytest.approx(3 / 4)
+    assert overall.different.precision == pytest.approx(1 / 2)
+    assert overall.different.recall == pytest.approx(1 / 2)
+    assert overall.wrong == ["missed-same", "missed-different"]
+    effects = evaluation.fields[IRField.EFFECTS]
+    assert (effects.pairs, effects.undecided, effects.same.decided) == (1, 1, 0)
+    assert effects.same.precision is None and effects.same.recall is None
+    assert evaluate_labeled_pairs(path, split="heldout").overall.pairs == 1
 
 
 def test_evaluate_labeled_pairs_reports_every_bad_line(tmp_path: Path) -> None:
@@ -677,11 +712,11 @@ def test_property_flipped_and_reordered_conjunctions_agree(
 
 
 def test_predicates_compare_names_across_casing_but_not_different_names() -> None:
-    from tokdrift_cli.core.equivalence import _assertion_atoms, canonical_predicate
+    from tokdrift_cli.core.equivalence.predicates import assertion_atoms
     from tokdrift_cli.core.ir import Assertion
 
     def atoms(predicate: str) -> frozenset[str]:
-        return _assertion_atoms([Assertion(predicate=predicate)])
+        return assertion_atoms([Assertion(predicate=predicate)])
 
     assert atoms("maxValue >= 0") == atoms("0 <= max_value")
     assert atoms("N > 0") == atoms("n > 0")

@@ -1,0 +1,86 @@
+"""The labelled-pair evaluation as a markdown page (``docs/results/equivalence.md``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from tokdrift_cli.core.equivalence.labeled import ClassScores, LabeledEvaluation, LabeledPair, Scores
+
+_SPLIT_NAMES = {"tune": "tuning part", "heldout": "held-out part", None: "all pairs"}
+
+
+def _rate(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _class_cells(scores: ClassScores) -> list[str]:
+    return [
+        f"{_rate(scores.precision)} ({scores.correct}/{scores.predicted})",
+        f"{_rate(scores.recall)} ({scores.correct}/{scores.decided})",
+        f"{_rate(scores.coverage)} ({scores.decided}/{scores.support})",
+    ]
+
+
+def _row(label: str, scores: Scores) -> str:
+    share = scores.undecided / scores.pairs if scores.pairs else 0.0
+    cells = [label, str(scores.pairs), *_class_cells(scores.same), *_class_cells(scores.different)]
+    cells.append(f"{share:.3f} ({scores.undecided})")
+    return "| " + " | ".join(cells) + " |"
+
+
+_HEADER = (
+    "| scope | pairs | same: precision | same: recall (decided) | same: coverage "
+    "| different: precision | different: recall (decided) | different: coverage | undecided share |\n"
+    "|---|---:|---:|---:|---:|---:|---:|---:|---:|"
+)
+
+
+def _table(evaluation: LabeledEvaluation) -> str:
+    rows = [_row("overall (counted fields)", evaluation.overall)]
+    rows += [_row(f"field: {field.value}", scores) for field, scores in evaluation.fields.items()]
+    return "\n".join([_HEADER, *rows])
+
+
+def _counts(pairs: Sequence[LabeledPair]) -> str:
+    lines = ["| part | kind | same | different |", "|---|---|---:|---:|"]
+    for split in ("tune", "heldout"):
+        for kind in ("structural", "free_text"):
+            chosen = [p for p in pairs if p.split == split and p.kind == kind]
+            same = sum(p.equivalent for p in chosen)
+            lines.append(f"| {split} | {kind} | {same} | {len(chosen) - same} |")
+    return "\n".join(lines)
+
+
+def _mistakes(evaluation: LabeledEvaluation) -> str:
+    wrong = evaluation.overall.wrong
+    return ", ".join(f"`{pair_id}`" for pair_id in wrong) if wrong else "none"
+
+
+def render_markdown(pairs: Sequence[LabeledPair], evaluations: Sequence[LabeledEvaluation], *, command: str) -> str:
+    """A page with the pair counts and, per split, precision, recall and coverage of each class."""
+    counted = ", ".join(field.value for field in evaluations[0].counted_fields) if evaluations else ""
+    parts = [
+        "# Equivalence checker against labelled IR pairs",
+        "",
+        f"Regenerate with `{command}`. The checker is the deterministic tier alone (no judge model).",
+        "",
+        "Each class is scored on what the checker decided: precision = right answers / answers given in",
+        "that class; recall = right answers / labelled pairs of that class that the checker decided;",
+        "coverage = decided / labelled. An undecided pair counts for neither class; the undecided share",
+        "is shown beside. Field rows score each labelled free-text field on its own verdict.",
+        f"The overall row counts the fields the robustness figure counts: {counted}.",
+        "",
+        "## Labelled pairs",
+        "",
+        _counts(pairs),
+    ]
+    for evaluation in evaluations:
+        parts += [
+            "",
+            f"## {_SPLIT_NAMES[evaluation.split].capitalize()}",
+            "",
+            _table(evaluation),
+            "",
+            f"Decided wrongly: {_mistakes(evaluation)}.",
+        ]
+    return "\n".join(parts) + "\n"

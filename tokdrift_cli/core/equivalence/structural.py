@@ -1,0 +1,120 @@
+"""Structural fields: name, parameters, return type and assertions.
+
+These are code-like, so each is compared after a field-specific
+canonicalisation and decided (tier ``structural``); only parameter
+descriptions go through the free-text tier:
+
+``name``
+    Equal identifier words across casing styles (snake, camel, Pascal, kebab,
+    SCREAMING_SNAKE, spaced); acronyms and digits are words of their own.
+``parameters``
+    Same count; position by position the same name (as above) and the same
+    canonical type; order matters because callers pass arguments by position.
+    Descriptions are free text: where both sides describe a parameter, the
+    deterministic text tier judges them, and a description it finds
+    different makes the field differ, one it cannot decide leaves the field
+    undecided. A description on one side only is no contradiction.
+``returns``
+    Same canonical type; a missing return type means ``None``.
+``assertions``
+    All assertions together are one conjunction, split into atoms, each
+    canonicalised, and the atom sets compared.
+"""
+
+from __future__ import annotations
+
+from tokdrift_cli.core.equivalence.names import same_identifier
+from tokdrift_cli.core.equivalence.predicates import assertion_atoms
+from tokdrift_cli.core.equivalence.text_tier import compare_texts
+from tokdrift_cli.core.equivalence.verdicts import FieldVerdict, IRField, Outcome, Tier
+from tokdrift_cli.core.ir import IR, Parameter
+from tokdrift_cli.core.types import canonical_type
+
+
+def _decided(field: IRField, same: bool, reason: str) -> FieldVerdict:
+    outcome = Outcome.SAME if same else Outcome.DIFFERENT
+    return FieldVerdict(field=field, outcome=outcome, tier=Tier.STRUCTURAL, reason=reason)
+
+
+def compare_names(a: IR, b: IR) -> FieldVerdict:
+    name_a, name_b = a.signature.name, b.signature.name
+    if name_a == name_b:
+        return _decided(IRField.NAME, True, f"same name ({name_a})")
+    if same_identifier(name_a, name_b):
+        return _decided(IRField.NAME, True, f"same name across casing ({name_a} ~ {name_b})")
+    return _decided(IRField.NAME, False, f"name differs: {name_a} vs {name_b}")
+
+
+def _parameter_type(parameter: Parameter) -> str:
+    """An empty parameter hint means "unspecified", i.e. ``Any`` (not ``None``)."""
+    if not parameter.type_hint.strip():
+        return "Any"
+    return canonical_type(parameter.type_hint)
+
+
+def _parameter_difference(position: int, a: Parameter, b: Parameter) -> str | None:
+    """Describe how two parameters at the same position differ, or ``None``."""
+    if not same_identifier(a.name, b.name):
+        return f"parameter {position} name differs: {a.name} vs {b.name}"
+    type_a, type_b = _parameter_type(a), _parameter_type(b)
+    if type_a != type_b:
+        return f"parameter {position} ({a.name}) type differs: {type_a} vs {type_b}"
+    return None
+
+
+def _description_notes(params_a: list[Parameter], params_b: list[Parameter]) -> tuple[str | None, list[str]]:
+    """The first description that differs in meaning, and the descriptions left undecided."""
+    undecided: list[str] = []
+    for position, (param_a, param_b) in enumerate(zip(params_a, params_b, strict=True), start=1):
+        if not (param_a.description and param_b.description):
+            continue
+        verdict = compare_texts(param_a.description, param_b.description)
+        if verdict.outcome is Outcome.DIFFERENT:
+            return f"parameter {position} ({param_a.name}) description differs: {verdict.reason}", undecided
+        if verdict.outcome is Outcome.UNDECIDED:
+            undecided.append(str(position))
+    return None, undecided
+
+
+def compare_parameters(a: IR, b: IR) -> FieldVerdict:
+    params_a, params_b = a.signature.parameters, b.signature.parameters
+    if len(params_a) != len(params_b):
+        names_a = ", ".join(p.name for p in params_a) or "none"
+        names_b = ", ".join(p.name for p in params_b) or "none"
+        reason = f"parameter count differs: {len(params_a)} ({names_a}) vs {len(params_b)} ({names_b})"
+        return _decided(IRField.PARAMETERS, False, reason)
+    for position, (param_a, param_b) in enumerate(zip(params_a, params_b, strict=True), start=1):
+        difference = _parameter_difference(position, param_a, param_b)
+        if difference is not None:
+            return _decided(IRField.PARAMETERS, False, difference)
+    differing, undecided = _description_notes(params_a, params_b)
+    if differing is not None:
+        return FieldVerdict(
+            field=IRField.PARAMETERS, outcome=Outcome.DIFFERENT, tier=Tier.DETERMINISTIC, reason=differing
+        )
+    reason = f"same {len(params_a)} parameter(s) by position, name and type"
+    if undecided:
+        reason += f", but the description of parameter {', '.join(undecided)} is reworded beyond the lexicons"
+        return FieldVerdict(
+            field=IRField.PARAMETERS, outcome=Outcome.UNDECIDED, tier=Tier.DETERMINISTIC, reason=reason
+        )
+    return _decided(IRField.PARAMETERS, True, reason)
+
+
+def compare_returns(a: IR, b: IR) -> FieldVerdict:
+    type_a, type_b = canonical_type(a.signature.returns), canonical_type(b.signature.returns)
+    if type_a == type_b:
+        return _decided(IRField.RETURNS, True, f"same return type ({type_a})")
+    return _decided(IRField.RETURNS, False, f"return type differs: {type_a} vs {type_b}")
+
+
+def compare_assertions(a: IR, b: IR) -> FieldVerdict:
+    atoms_a, atoms_b = assertion_atoms(a.assertions), assertion_atoms(b.assertions)
+    if atoms_a == atoms_b:
+        return _decided(IRField.ASSERTIONS, True, f"same {len(atoms_a)} assertion(s), order-free after normalisation")
+    parts = []
+    if only_a := sorted(atoms_a - atoms_b):
+        parts.append("only in a: " + "; ".join(repr(item) for item in only_a))
+    if only_b := sorted(atoms_b - atoms_a):
+        parts.append("only in b: " + "; ".join(repr(item) for item in only_b))
+    return _decided(IRField.ASSERTIONS, False, "assertions differ: " + ", ".join(parts))
