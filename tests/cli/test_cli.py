@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -143,20 +144,41 @@ def test_project_settings_fill_defaults_below_the_command_line(
     assert len(json.loads(capsys.readouterr().out)) == 3
 
 
+def _with_summary(ir: dict[str, Any], summary: str) -> dict[str, Any]:
+    return {**ir, "intent": {"summary": summary}}
+
+
 @pytest.mark.parametrize(
-    ("second", "code"),
+    ("second", "code", "outcome"),
     [
-        (gold_ir(name="countVowels"), 0),
-        (gold_ir(param_type="list[str]"), 1),
+        (gold_ir(name="countVowels"), 0, "same"),
+        (gold_ir(param_type="list[str]"), 1, "different"),
+        (_with_summary(gold_ir(), "Tally up the vowels of some text."), 3, "undecided"),
     ],
 )
-def test_compare_ir(second: dict[str, object], code: int, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_compare_ir(
+    second: dict[str, Any], code: int, outcome: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     first_path, second_path = tmp_path / "a.json", tmp_path / "b.json"
     first_path.write_bytes(orjson.dumps(gold_ir()))
     second_path.write_bytes(orjson.dumps(second))
     assert run(["compare-ir", str(first_path), str(second_path), "--json"]) == code
     verdicts = json.loads(capsys.readouterr().out)
     assert verdicts["equivalent"] is (code == 0)
+    assert verdicts["outcome"] == outcome
+    tiers = {verdict["field"]: verdict["tier"] for verdict in verdicts["verdicts"]}
+    assert tiers["intent"] == "deterministic" and tiers["name"] == "structural"
+
+
+def test_compare_ir_table_names_the_deciding_tier(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    first_path, second_path = tmp_path / "a.json", tmp_path / "b.json"
+    first_path.write_bytes(orjson.dumps(_with_summary(gold_ir(), "Sort the numbers in ascending order.")))
+    second_path.write_bytes(orjson.dumps(_with_summary(gold_ir(), "Sort the numbers in descending order.")))
+    assert run(["compare-ir", str(first_path), str(second_path)]) == 1
+    table = capsys.readouterr().out
+    assert "decided by" in table and "NOT equivalent" in table
+    intent_row = next(line for line in table.splitlines() if "intent" in line)
+    assert "differs" in intent_row and "deterministic" in intent_row and "order direction" in intent_row
 
 
 def test_compare_ir_invalid(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -287,7 +287,7 @@ def test_effect_reasons_name_what_differs() -> None:
     assert one_side.verdict(IRField.EFFECTS).reason == "effects differ: only in b: 'prints the total'"
     both = compare_irs(make_ir(effects=["sorts in ascending order"]), make_ir(effects=["sorts in descending order"]))
     assert both.verdict(IRField.EFFECTS).reason == (
-        "effects differ: 'sorts in ascending order' vs 'sorts in descending order': order direction: ascend vs descend"
+        "effects differ: 'sorts in ascending order' vs 'sorts in descending order': order direction: ascending vs descending"
     )
     reworded = compare_irs(make_ir(effects=["logs the size"]), make_ir(effects=["records how big it is"]))
     assert reworded.verdict(IRField.EFFECTS).reason.startswith("effects reworded beyond the lexicons: ")
@@ -385,7 +385,7 @@ def test_assertion_verdicts(a: list[str], b: list[str], equivalent: bool) -> Non
     [
         ("Count the vowels in a string.", "Count the vowels in the string", True, "same content words"),
         ("Count the vowels in a string.", "Counts vowels in a given string.", True, "same content words"),
-        ("Count the vowels in a string.", "Count the consonants in a string.", False, "kind of letter: vowel vs conson"),
+        ("Count the vowels in a string.", "Count the consonants in a string.", False, "kind of letter: vowel vs consonant"),
         ("Count the vowels in a string.", "Sort a list of numbers.", None, "wording differs"),
         ("", "", True, "identical text"),
     ],

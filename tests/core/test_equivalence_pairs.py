@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tokdrift_cli.core.equivalence import IRField, LabeledPair, load_labeled_pairs
+from tokdrift_cli.core.equivalence import ROBUSTNESS_FIELDS, IRField, LabeledPair, evaluate_pairs, load_labeled_pairs
+from tokdrift_cli.core.equivalence.report import render_markdown
 from tokdrift_cli.core.ir import IR
 
 LABELED_PAIRS = Path(__file__).resolve().parents[1] / "data" / "ir_pairs.jsonl"
@@ -71,3 +72,31 @@ def test_every_stratum_has_both_parts(pairs: list[LabeledPair]) -> None:
             assert strata[(kind, label, "tune")] >= 10
             assert strata[(kind, label, "heldout")] >= 10
     assert sum(pair.split == "heldout" for pair in pairs) >= 80
+
+
+def test_free_text_counts_only_while_the_held_out_part_shows_it_precise_on_different(
+    pairs: list[LabeledPair],
+) -> None:
+    """Intent and effects enter robustness on the evidence of pairs the rules were never tuned on."""
+    evaluation = evaluate_pairs(pairs, split="heldout")
+    for field in (IRField.INTENT, IRField.EFFECTS):
+        if field in ROBUSTNESS_FIELDS:
+            different = evaluation.fields[field].different
+            assert different.precision is not None and different.precision >= 0.95, (field, different)
+            assert different.predicted >= 10, (field, different)
+
+
+def test_the_results_page_reports_both_parts_apart(pairs: list[LabeledPair], tmp_path: Path) -> None:
+    import runpy
+
+    output = tmp_path / "equivalence.md"
+    script = Path(__file__).resolve().parents[2] / "benchmarks" / "equivalence_pairs.py"
+    module = runpy.run_path(str(script))
+    assert module["main"]([str(LABELED_PAIRS), "--output", str(output)]) == 0
+    page = output.read_text(encoding="utf-8")
+    assert page.index("## Tuning part") < page.index("## Held-out part")
+    assert page.count("| overall (counted fields) |") == 2
+    assert "| field: intent |" in page and "undecided share" in page
+    tune = sum(pair.split == "tune" for pair in pairs)
+    assert f"| overall (counted fields) | {tune} |" in page
+    assert render_markdown(pairs, [], command="x").startswith("# Equivalence checker")

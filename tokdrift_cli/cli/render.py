@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from rich.markup import escape
 from rich.table import Table
 
 if TYPE_CHECKING:  # annotations only: keeps `tokdrift --help` from importing scipy and pydantic models
@@ -78,18 +79,24 @@ def sensitivity_table(title: str, rows: list[GroupSensitivity]) -> Table:
     return table
 
 
+_OVERALL_TITLES = {"same": "equivalent", "different": "NOT equivalent", "undecided": "undecided"}
+_VERDICT_CELLS = {"same": "same", "different": "[red]differs[/red]", "undecided": "[yellow]undecided[/yellow]"}
+
+
 def comparison_table(comparison: IRComparison) -> Table:
-    table = Table(title="IR comparison" + (" · equivalent" if comparison.equivalent else " · NOT equivalent"))
+    table = Table(title=f"IR comparison · {_OVERALL_TITLES[comparison.outcome.value]}")
     table.add_column("field")
     table.add_column("verdict")
+    table.add_column("decided by")
     table.add_column("counted")
     table.add_column("reason")
     for verdict in comparison.verdicts:
         table.add_row(
             verdict.field.value,
-            "same" if verdict.equivalent else "[red]differs[/red]",
+            _VERDICT_CELLS[verdict.outcome.value],
+            verdict.tier.value,
             "yes" if verdict.field in comparison.counted_fields else "no",
-            verdict.reason,
+            escape(verdict.reason),
         )
     return table
 

@@ -109,8 +109,13 @@ def compare_ir(
     second: Annotated[Path, typer.Argument(help="IR JSON file.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print the verdicts as JSON on stdout.")] = False,
 ) -> None:
-    """Compare two IRs field by field; exit 0 if equivalent, 1 if not."""
-    from tokdrift_cli.core.equivalence import compare_irs
+    """Compare two IRs field by field; exit 0 if equivalent, 1 if not, 3 if free text leaves it undecided.
+
+    Each field shows the tier that decided it: structural (names, types,
+    predicates), deterministic (free text: wording, lexicons, numbers,
+    negations, comparisons) or judge.
+    """
+    from tokdrift_cli.core.equivalence import Outcome, compare_irs
     from tokdrift_cli.core.ir import parse_ir
 
     irs = []
@@ -125,4 +130,5 @@ def compare_ir(
         out_console().print_json(comparison.model_dump_json())
     else:
         out_console().print(comparison_table(comparison))
-    raise typer.Exit(ExitCode.OK if comparison.equivalent else ExitCode.GATE_FAILED)
+    codes = {Outcome.SAME: ExitCode.OK, Outcome.DIFFERENT: ExitCode.GATE_FAILED, Outcome.UNDECIDED: ExitCode.INCONCLUSIVE}
+    raise typer.Exit(codes[comparison.outcome])

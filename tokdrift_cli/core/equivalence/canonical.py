@@ -23,7 +23,7 @@ from typing import Final
 
 import snowballstemmer
 
-from tokdrift_cli.core.equivalence.lexicon import contrast_groups, equivalents, variant_synonyms
+from tokdrift_cli.core.equivalence.lexicon import ContrastGroup, contrast_groups, equivalents, variant_synonyms
 from tokdrift_cli.core.equivalence.names import identifier_words
 
 COMPARATORS: Final = frozenset({"<", "<=", ">", ">=", "==", "!="})
@@ -43,18 +43,19 @@ _WORD_HYPHEN: Final = re.compile(r"(?<=[a-z])-(?=[a-z0-9])")
 _TOKEN: Final = re.compile(r"->|[<>!=]=|[<>]|-?\d+(?:\.\d+)?(?![^\W\d])|\w+(?:\.\w+)*")
 _NUMBER: Final = re.compile(r"-?\d+(?:\.\d+)?")
 _EXCEPTION: Final = re.compile(r"[a-z0-9_]+_(?:error|exception)|stop_iteration|keyboard_interrupt")
-_SMALL: Final = {
-    word: value
-    for value, word in enumerate(
-        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
-        "sixteen seventeen eighteen nineteen".split()
-    )
-}
-_TENS: Final = {word: 10 * (index + 2) for index, word in enumerate("twenty thirty forty fifty sixty seventy eighty ninety".split())}
+_SMALL_WORDS: Final = (
+    "zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten",
+    "eleven", "twelve", "thirteen", "fourteen", "fifteen", "sixteen", "seventeen", "eighteen", "nineteen",
+)  # fmt: skip
+_TENS_WORDS: Final = ("twenty", "thirty", "forty", "fifty", "sixty", "seventy", "eighty", "ninety")
+_SMALL: Final = {word: value for value, word in enumerate(_SMALL_WORDS)}
+_TENS: Final = {word: 10 * (index + 2) for index, word in enumerate(_TENS_WORDS)}
 _SCALES: Final = {"hundred": 100, "thousand": 1_000, "million": 1_000_000}
 _MAX_TEXT: Final = 4_000
 # Words after which "a" is a variable rather than an article.
-_VARIABLE_NEXT: Final = frozenset({"and", "or", "by", "is", "to", "from", "plus", "minus", "<", "<=", ">", ">=", "==", "!="})
+_VARIABLE_NEXT: Final = frozenset(
+    {"and", "or", "by", "is", "to", "from", "plus", "minus", "<", "<=", ">", ">=", "==", "!="}
+)
 _local = threading.local()
 
 
@@ -62,7 +63,7 @@ _local = threading.local()
 class ContrastHit:
     group: str
     class_index: int
-    words: str
+    label: str  # the class's first phrase in the lexicon, for reasons a person reads
     start: int
     end: int
 
@@ -130,7 +131,11 @@ def _numbers_from_words(tokens: Sequence[str]) -> list[str]:
         while end < len(tokens) and (tokens[end] in _SMALL or tokens[end] in _TENS or tokens[end] in _SCALES):
             word = tokens[end]
             if word in _SCALES:
-                total, current = (total, max(current, 1) * 100) if word == "hundred" else (total + max(current, 1) * _SCALES[word], 0)
+                total, current = (
+                    (total, max(current, 1) * 100)
+                    if word == "hundred"
+                    else (total + max(current, 1) * _SCALES[word], 0)
+                )
             else:
                 current += _SMALL.get(word, 0) + _TENS.get(word, 0)
             end += 1
@@ -228,13 +233,11 @@ def content_tokens(text: str, *, phrase: bool = False) -> tuple[str, ...]:
     """The tokens that carry meaning, in order (``phrase``: a lexicon entry rather than a whole text)."""
     light = _light_tokens()
     tokens = _apply_synonyms(_base_tokens(text, phrase=phrase))
-    return tuple(
-        token for index, token in enumerate(tokens) if token not in light or _is_variable_a(tokens, index)
-    )
+    return tuple(token for index, token in enumerate(tokens) if token not in light or _is_variable_a(tokens, index))
 
 
 @cache
-def _contrast_tables() -> tuple[tuple[str, Mapping[tuple[str, ...], int]], ...]:
+def _contrast_tables() -> tuple[tuple[ContrastGroup, Mapping[tuple[str, ...], int]], ...]:
     tables = []
     for group in contrast_groups():
         table: dict[tuple[str, ...], int] = {}
@@ -243,7 +246,7 @@ def _contrast_tables() -> tuple[tuple[str, Mapping[tuple[str, ...], int]], ...]:
                 tokens = content_tokens(phrase, phrase=True)
                 if tokens:
                     table.setdefault(tokens, index)
-        tables.append((group.name, table))
+        tables.append((group, table))
     return tuple(tables)
 
 
@@ -252,8 +255,8 @@ def _contrast_tables() -> tuple[tuple[str, Mapping[tuple[str, ...], int]], ...]:
 
 def _contrasts(content: Sequence[str]) -> tuple[ContrastHit, ...]:
     return tuple(
-        ContrastHit(group=name, class_index=index, words=" ".join(content[start:end]), start=start, end=end)  # type: ignore[arg-type]
-        for name, table in _contrast_tables()
+        ContrastHit(group=group.name, class_index=index, label=group.classes[index][0], start=start, end=end)  # type: ignore[index]
+        for group, table in _contrast_tables()
         for start, end, index in match_phrases(content, table)
     )
 

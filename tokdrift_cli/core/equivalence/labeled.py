@@ -153,7 +153,9 @@ def _scores(outcomes: Sequence[tuple[str, bool, Outcome]]) -> Scores:
 Comparer = Callable[[IR, IR], IRComparison]
 
 
-def evaluate_pairs(pairs: Sequence[LabeledPair], *, split: Split | None = None, compare: Comparer = compare_irs) -> LabeledEvaluation:
+def evaluate_pairs(
+    pairs: Sequence[LabeledPair], *, split: Split | None = None, compare: Comparer = compare_irs
+) -> LabeledEvaluation:
     """Score ``compare`` (the robustness comparison by default) on ``pairs`` of ``split`` (all when None)."""
     chosen = [pair for pair in pairs if split is None or pair.split == split]
     comparisons = {pair.id: compare(pair.a, pair.b) for pair in chosen}

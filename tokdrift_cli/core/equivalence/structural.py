@@ -95,9 +95,7 @@ def compare_parameters(a: IR, b: IR) -> FieldVerdict:
     reason = f"same {len(params_a)} parameter(s) by position, name and type"
     if undecided:
         reason += f", but the description of parameter {', '.join(undecided)} is reworded beyond the lexicons"
-        return FieldVerdict(
-            field=IRField.PARAMETERS, outcome=Outcome.UNDECIDED, tier=Tier.DETERMINISTIC, reason=reason
-        )
+        return FieldVerdict(field=IRField.PARAMETERS, outcome=Outcome.UNDECIDED, tier=Tier.DETERMINISTIC, reason=reason)
     return _decided(IRField.PARAMETERS, True, reason)
 
 

@@ -86,8 +86,8 @@ def _multiset_conflict(name: str, a: Sequence[str], b: Sequence[str], *, polarit
 def _contrast_conflicts(a: CanonicalText, b: CanonicalText) -> list[_Conflict]:
     conflicts = []
     for group in dict.fromkeys(hit.group for hit in a.contrasts):
-        classes_a = {hit.class_index: hit.words for hit in a.contrasts if hit.group == group}
-        classes_b = {hit.class_index: hit.words for hit in b.contrasts if hit.group == group}
+        classes_a = {hit.class_index: hit.label for hit in a.contrasts if hit.group == group}
+        classes_b = {hit.class_index: hit.label for hit in b.contrasts if hit.group == group}
         only_a = [classes_a[index] for index in sorted(classes_a.keys() - classes_b.keys())]
         only_b = [classes_b[index] for index in sorted(classes_b.keys() - classes_a.keys())]
         if only_a and only_b:
@@ -149,4 +149,3 @@ def compare_texts(a: str, b: str) -> TextVerdict:
             return TextVerdict(Outcome.DIFFERENT, f"negation differs ({counts}) in otherwise matching text")
     note = "negation and a contrast both differ; " if polarity_flipped and conflicts else ""
     return TextVerdict(Outcome.UNDECIDED, f"{note}wording differs: {_wording(tokens_a, tokens_b)}")
-

@@ -46,9 +46,10 @@ class Tier(StrEnum):
     RECORDED = "recorded"  # read from an artifact written before verdicts had tiers
 
 
-ROBUSTNESS_FIELDS: Final[frozenset[IRField]] = frozenset(
-    {IRField.NAME, IRField.PARAMETERS, IRField.RETURNS, IRField.EFFECTS, IRField.ASSERTIONS}
-)
+# Every field counts. Intent and effects count because, on the held-out labelled
+# pairs, the deterministic tier is precise on "different" (docs/results/equivalence.md);
+# what it leaves undecided makes the comparison undecided, never equivalent.
+ROBUSTNESS_FIELDS: Final[frozenset[IRField]] = frozenset(IRField)
 GOLD_FIELDS: Final[frozenset[IRField]] = frozenset({IRField.NAME, IRField.PARAMETERS, IRField.RETURNS})
 
 
