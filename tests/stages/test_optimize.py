@@ -10,7 +10,7 @@ import pytest
 from tests.fakes import FakeEngine, fake_lm
 from tokdrift_cli.artifacts.header import Provenance
 from tokdrift_cli.artifacts.program import OptimizeConfig
-from tokdrift_cli.core.ir import IR, Assertion, FunctionSignature, Intent, Parameter
+from tokdrift_cli.core.ir import IR, Assertion, Effect, FunctionSignature, Intent, Parameter
 from tokdrift_cli.core.splits import split_by_base_prompt
 from tokdrift_cli.core.suite import default_suite_path, load_suite
 from tokdrift_cli.errors import ArtifactError, InputError
@@ -42,6 +42,13 @@ def ir(name: str = "f", assertions: tuple[str, ...] = ()) -> IR:
 )
 def test_metric_formula(original: IR | None, variants: list[IR | None], expected: float) -> None:
     assert robustness_aware_score(ir(), original, variants) == pytest.approx(expected)
+
+
+def test_undecided_free_text_earns_no_behaviour_credit() -> None:
+    reworded = ir().model_copy(update={"effects": [Effect(description="records how big it is")]})
+    gold = ir().model_copy(update={"effects": [Effect(description="logs the size")]})
+    # Signature right, effects undecided against the gold (no credit), assertions right.
+    assert robustness_aware_score(gold, reworded, []) == pytest.approx(0.75)
 
 
 def test_constant_output_is_not_rewarded() -> None:

@@ -29,7 +29,7 @@ from typing import Any
 
 import dspy
 
-from tokdrift_cli.core.equivalence import ROBUSTNESS_FIELDS, IRField, compare_irs
+from tokdrift_cli.core.equivalence import ROBUSTNESS_FIELDS, IRField, Outcome, compare_irs
 from tokdrift_cli.core.ir import IR
 from tokdrift_cli.programs.ir_generator import IRGenerator, prediction_ir
 
@@ -43,7 +43,9 @@ BEHAVIOUR_FIELDS = (IRField.EFFECTS, IRField.ASSERTIONS)
 
 
 def field_accuracy(predicted: IR, gold: IR) -> float:
-    verdicts = {v.field: v.equivalent for v in compare_irs(predicted, gold, fields=ROBUSTNESS_FIELDS).verdicts}
+    # Only a decided "same" earns credit: free text the checker cannot settle is not rewarded.
+    comparison = compare_irs(predicted, gold, fields=ROBUSTNESS_FIELDS)
+    verdicts = {v.field: v.outcome is Outcome.SAME for v in comparison.verdicts}
     signature = sum(verdicts[f] for f in SIGNATURE_FIELDS) / len(SIGNATURE_FIELDS)
     behaviour = sum(verdicts[f] for f in BEHAVIOUR_FIELDS) / len(BEHAVIOUR_FIELDS)
     return signature * (0.5 + 0.5 * behaviour)
