@@ -16,8 +16,6 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from tokdrift_cli.core.variants import synonym
-
 # Contexts a variant pattern may need after its phrase ("takes" only before a parameter object).
 _PROBE_SUFFIXES = ("", " a function", " a list", " x", " the")
 
@@ -75,7 +73,10 @@ def equivalents() -> Equivalents:
 # --------------------------------------------------------------------------- the variants' synonyms
 
 
-def _variant_entries() -> tuple[synonym.Entry, ...]:
+def _variant_entries() -> tuple[Any, ...]:
+    # Imported here: core.variants imports this package (its IR rules canonicalise predicates).
+    from tokdrift_cli.core.variants import synonym
+
     return (*synonym.TASK_VERBS, *synonym.VERBS, *synonym.PHRASES, *synonym.NOUNS)
 
 
