@@ -19,7 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from functools import cache, lru_cache
-from typing import Final
+from typing import Final, Generic, TypeVar
 
 import snowballstemmer
 
@@ -57,6 +57,7 @@ _VARIABLE_NEXT: Final = frozenset(
     {"and", "or", "by", "is", "to", "from", "plus", "minus", "<", "<=", ">", ">=", "==", "!="}
 )
 _local = threading.local()
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class CanonicalText:
 # --------------------------------------------------------------------------- text to tokens
 
 
+@lru_cache(maxsize=65536)
 def _stem(word: str) -> str:
     stemmer = getattr(_local, "stemmer", None)
     if stemmer is None:
@@ -169,24 +171,39 @@ def _base_tokens(text: str, *, phrase: bool = False, variant_synonyms_first: boo
 # --------------------------------------------------------------------------- phrase tables
 
 
-def match_phrases(tokens: Sequence[str], table: Mapping[tuple[str, ...], object]) -> list[tuple[int, int, object]]:
-    """Non-overlapping phrase matches, longest first from left to right: (start, end, value)."""
-    longest = max((len(phrase) for phrase in table), default=0)
-    found, index = [], 0
-    while index < len(tokens):
-        for length in range(min(longest, len(tokens) - index), 0, -1):
-            value = table.get(tuple(tokens[index : index + length]))
-            if value is not None:
-                found.append((index, index + length, value))
-                index += length
-                break
-        else:
-            index += 1
-    return found
+@dataclass(frozen=True)
+class PhraseTable(Generic[V]):
+    """Phrases (token tuples) with a value each, matched longest first from left to right."""
+
+    phrases: Mapping[tuple[str, ...], V]
+    longest: int
+    firsts: frozenset[str]
+
+    @classmethod
+    def of(cls, phrases: Mapping[tuple[str, ...], V]) -> PhraseTable[V]:
+        longest = max((len(phrase) for phrase in phrases), default=0)
+        return cls(phrases, longest, frozenset(phrase[0] for phrase in phrases))
+
+    def matches(self, tokens: Sequence[str]) -> list[tuple[int, int, V]]:
+        """Non-overlapping matches: (start, end, value)."""
+        found, index = [], 0
+        while index < len(tokens):
+            if tokens[index] in self.firsts:
+                for length in range(min(self.longest, len(tokens) - index), 0, -1):
+                    value = self.phrases.get(tuple(tokens[index : index + length]))
+                    if value is not None:
+                        found.append((index, index + length, value))
+                        index += length
+                        break
+                else:
+                    index += 1
+            else:
+                index += 1
+        return found
 
 
 @cache
-def _synonym_table() -> Mapping[tuple[str, ...], tuple[str, ...]]:
+def _synonym_table() -> PhraseTable[tuple[str, ...]]:
     table: dict[tuple[str, ...], tuple[str, ...]] = {}
     for group in equivalents().synonyms:
         canonical = tuple(_base_tokens(group[0], phrase=True))
@@ -196,15 +213,15 @@ def _synonym_table() -> Mapping[tuple[str, ...], tuple[str, ...]]:
             for phrase in map(tuple, forms):
                 if phrase and phrase != canonical:
                     table.setdefault(phrase, canonical)
-    return table
+    return PhraseTable.of(table)
 
 
 def _apply_synonyms(tokens: Sequence[str]) -> list[str]:
     out: list[str] = []
     cursor = 0
-    for start, end, canonical in match_phrases(tokens, _synonym_table()):
+    for start, end, canonical in _synonym_table().matches(tokens):
         out.extend(tokens[cursor:start])
-        out.extend(canonical)  # type: ignore[arg-type]
+        out.extend(canonical)
         cursor = end
     out.extend(tokens[cursor:])
     return out
@@ -229,6 +246,7 @@ def _is_variable_a(tokens: Sequence[str], index: int) -> bool:
     return tokens[index] == "a" and (index + 1 == len(tokens) or tokens[index + 1] in _VARIABLE_NEXT)
 
 
+@lru_cache(maxsize=16384)
 def content_tokens(text: str, *, phrase: bool = False) -> tuple[str, ...]:
     """The tokens that carry meaning, in order (``phrase``: a lexicon entry rather than a whole text)."""
     light = _light_tokens()
@@ -237,7 +255,7 @@ def content_tokens(text: str, *, phrase: bool = False) -> tuple[str, ...]:
 
 
 @cache
-def _contrast_tables() -> tuple[tuple[ContrastGroup, Mapping[tuple[str, ...], int]], ...]:
+def _contrast_tables() -> tuple[tuple[ContrastGroup, PhraseTable[int]], ...]:
     tables = []
     for group in contrast_groups():
         table: dict[tuple[str, ...], int] = {}
@@ -246,7 +264,7 @@ def _contrast_tables() -> tuple[tuple[ContrastGroup, Mapping[tuple[str, ...], in
                 tokens = content_tokens(phrase, phrase=True)
                 if tokens:
                     table.setdefault(tokens, index)
-        tables.append((group, table))
+        tables.append((group, PhraseTable.of(table)))
     return tuple(tables)
 
 
@@ -255,9 +273,9 @@ def _contrast_tables() -> tuple[tuple[ContrastGroup, Mapping[tuple[str, ...], in
 
 def _contrasts(content: Sequence[str]) -> tuple[ContrastHit, ...]:
     return tuple(
-        ContrastHit(group=group.name, class_index=index, label=group.classes[index][0], start=start, end=end)  # type: ignore[index]
+        ContrastHit(group=group.name, class_index=index, label=group.classes[index][0], start=start, end=end)
         for group, table in _contrast_tables()
-        for start, end, index in match_phrases(content, table)
+        for start, end, index in table.matches(content)
     )
 
 
