@@ -270,6 +270,8 @@ GOOD_FACTS = {
         ({"writable": []}, "cannot write to its own directory"),
         ({"environment": ["HOME", "OPENAI_API_KEY"]}, "environment holds more"),
         ({"status": "nonsense"}, "keeps capabilities"),
+        ({"groups": [[NOBODY]]}, "groups [[65534]]"),
+        ({"environment": [["HOME"]]}, "environment holds more"),
     ],
 )
 def test_a_probe_report_is_judged_property_by_property(change: dict[str, object], problem: str | None) -> None:

@@ -120,7 +120,12 @@ def judge_probe(facts: dict[str, Any], own: str, forbidden: list[str], environme
     uids, gids, status = facts.get("uids"), facts.get("gids"), facts.get("status")
     groups = facts.get("groups")
     # In a user namespace, groups it does not map read as the overflow group, which is NOBODY.
-    if uids != [NOBODY] * 3 or gids != [NOBODY] * 3 or not isinstance(groups, list) or set(groups) - {NOBODY}:
+    if (
+        uids != [NOBODY] * 3
+        or gids != [NOBODY] * 3
+        or not isinstance(groups, list)
+        or groups.count(NOBODY) != len(groups)
+    ):
         return f"it runs as uids {uids}, gids {gids}, groups {groups}, not only {NOBODY}"
     if not isinstance(status, dict) or any(
         status.get(cap) != "0000000000000000" for cap in ("CapEff", "CapPrm", "CapAmb")
@@ -136,6 +141,7 @@ def judge_probe(facts: dict[str, Any], own: str, forbidden: list[str], environme
         leaked = [place for place in facts.get("writable") or [] if place in forbidden]
         return f"it can write to {leaked}" if leaked else "it cannot write to its own directory"
     names = facts.get("environment")
-    if not isinstance(names, list) or not set(names) <= environment | {"PWD"}:
+    allowed = environment | {"PWD"}
+    if not isinstance(names, list) or not all(type(name) is str and name in allowed for name in names):
         return f"its environment holds more than the sandbox's ({names})"
     return None
