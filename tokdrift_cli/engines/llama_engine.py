@@ -9,6 +9,12 @@ with no network and no key. Two things make a small model usable here:
 * one ``Llama`` object is not thread-safe, so calls are serialised by a lock.
   llama.cpp keeps the evaluated prompt between calls and re-reads only what
   differs, so a shared few-shot prefix is paid for once.
+
+The weights are loaded without llama.cpp's extra CPU buffer types (weight
+repacking for AMX and similar kernels): on a CPU with AMX, a source build of
+llama-cpp-python 0.3.36 crashed with a segmentation fault on its first decode
+with them, and ran normally without. The answers do not depend on the buffer
+layout; only the speed of some quantisations might.
 """
 
 from __future__ import annotations
@@ -35,6 +41,34 @@ def weights_fingerprint(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 22), b""):
             digest.update(block)
     return digest.hexdigest()[:16]
+
+
+@contextlib.contextmanager
+def _without_extra_buffer_types() -> Any:
+    """While a ``Llama`` is built, its model parameters turn weight repacking off.
+
+    ``Llama.__init__`` takes the parameters from ``llama_model_default_params``
+    and offers no argument for ``use_extra_bufts``, so the default is adjusted
+    for the duration of the constructor (under a lock, so two engines never race on it).
+    """
+    import llama_cpp.llama_cpp as native
+
+    original = native.llama_model_default_params
+
+    def defaults() -> Any:
+        params = original()
+        params.use_extra_bufts = False
+        return params
+
+    with _CONSTRUCTION_LOCK:
+        native.llama_model_default_params = defaults
+        try:
+            yield
+        finally:
+            native.llama_model_default_params = original
+
+
+_CONSTRUCTION_LOCK = threading.Lock()
 
 
 def _text_of(content: Any) -> str:
@@ -78,7 +112,7 @@ class LlamaCppEngine:
             from llama_cpp import Llama
 
             # llama.cpp prints loader chatter on the C-level stderr; keep it out of the user's terminal.
-            with _quiet_native_stderr():
+            with _quiet_native_stderr(), _without_extra_buffer_types():
                 try:
                     self._llama = Llama(
                         model_path=str(self.model_path),
