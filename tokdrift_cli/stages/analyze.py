@@ -4,7 +4,7 @@ Everything is recomputed from the baseline's per-variant verdicts (never from
 its summary), so a different threshold or confidence level gives consistent
 numbers.
 
-Priority rule (documented in the README). A fragile prompt earns one point for
+Priority rule (documented in docs/commands/analyze.md). A fragile prompt earns one point for
 each of:
 
 * severity - robustness below 50%;

@@ -1,6 +1,6 @@
 """From generations to verdicts and figures.
 
-Definitions (also in the README):
+Definitions (also in docs/concepts/statistics.md):
 
 * A variant is *robust* when its IR is equivalent to the original prompt's IR
   on the robustness fields. A variant whose generation failed while the
