@@ -321,16 +321,25 @@ def test_unreachable_model_stops_early(gold_suite_path: Path) -> None:
 # --------------------------------------------------------------------------- IR naming variants
 
 
-def test_naming_variant_only_when_the_prompt_leaves_the_name_open(gold_suite_path: Path, tmp_path: Path) -> None:
-    result = run(gold_suite_path, FakeEngine(), factor=2)
+def test_naming_variant_only_when_the_suite_line_leaves_the_name_open(gold_suite_path: Path, tmp_path: Path) -> None:
+    marked = tmp_path / "marked.jsonl"
+    marked.write_text("".join(
+        json.dumps(dict(case, names={"function": "open"}) if case["id"] == "g-004" else case) + "\n"
+        for case in GOLD_CASES
+    ))
+    result = run(marked, FakeEngine(), factor=2)
     lines = load_output(result, tmp_path)
     naming = [case for case in lines if case.rule_ids and case.rule_ids[0].startswith("ir.naming.")]
     assert [(case.base_id, case.rule_ids, case.gold.signature.name) for case in naming] == [
         ("g-004", ["ir.naming.camel"], "squareValue")
     ]
+    assert all(case.names.function == "open" for case in lines if case.base_id == "g-004")
     summary = result.artifact.summary
     assert summary.naming_lines == 1 and summary.naming_named_in_prompt == 3
     assert summary.diversity.rule_mix.per_rule["ir.naming.camel"] == 1
+    # The same prompt on a line that does not mark its name: the name is fixed, whatever the prompt's text.
+    unmarked = run(gold_suite_path, FakeEngine(), factor=2).artifact.summary
+    assert unmarked.naming_lines == 0 and unmarked.naming_named_in_prompt == 4
 
 
 def test_shipped_cases_all_name_their_function() -> None:

@@ -126,7 +126,7 @@ class AugmentSummary(_Frozen):
     meaning_rejected: int
     paraphrase_failures: int
     unverifiable_cases: list[str]
-    # IR naming variants: cases whose prompt names the function get none.
+    # IR naming variants: cases whose suite line fixes the function name (`names`) get none.
     naming_named_in_prompt: int
     naming_single_word: int
     diversity: DiversityReport

@@ -3,7 +3,12 @@
 One case a line::
 
     {"id": "...", "prompt": "...", "category": "...", "gold": <IR>,
-     "paraphrases": ["hand-written variant", ...], "tests": [{"args": [...], "expected": ...}]}
+     "paraphrases": ["hand-written variant", ...], "tests": [{"args": [...], "expected": ...}],
+     "names": {"function": "open", "parameters": "open"}}
+
+``names`` (optional) says which names of the gold signature the request
+leaves open (:class:`~tokdrift_cli.core.gold.NamingPolicy`); without it every
+name is fixed, so accuracy never guesses from the prompt's text.
 
 A suite is read whole and every bad line is reported with its line number, so
 a user fixes a file in one pass rather than one error at a time.
@@ -18,9 +23,10 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from tokdrift_cli.core.files import read_input
+from tokdrift_cli.core.gold import FIXED_NAMES, NamingPolicy, policy_from_prompt
 from tokdrift_cli.core.ir import IR, describe_validation_error
 from tokdrift_cli.errors import InputError
 
@@ -45,6 +51,7 @@ class SuiteCase(BaseModel):
     gold: IR
     paraphrases: list[str] = Field(default_factory=list)
     tests: list[FunctionTest] = Field(default_factory=list)
+    names: NamingPolicy = Field(default_factory=NamingPolicy)
     # Set on augmented lines: which base case this line came from and how.
     base_id: str | None = None
     rule_ids: list[str] = Field(default_factory=list)
@@ -55,6 +62,16 @@ class SuiteCase(BaseModel):
         if not value.strip():
             raise ValueError("must not be empty")
         return value
+
+    @field_validator("names")
+    @classmethod
+    def _names_of_the_gold(cls, names: NamingPolicy, info: ValidationInfo) -> NamingPolicy:
+        gold = info.data.get("gold")
+        unknown = names.unknown_parameters(gold.signature) if isinstance(gold, IR) else []
+        if unknown:
+            known = ", ".join(p.name for p in gold.signature.parameters) or "none"  # type: ignore[union-attr]
+            raise ValueError(f"parameters: {', '.join(map(repr, unknown))} not in the gold signature (has: {known})")
+        return names
 
     @property
     def base_case_id(self) -> str:
@@ -135,6 +152,31 @@ def load_suite(path: Path) -> Suite:
     if problems:
         raise SuiteInvalidError(path, problems)
     return Suite(path=path, cases=tuple(cases), sha256=hashlib.sha256(raw).hexdigest())
+
+
+def mark_open_names(raw: bytes) -> tuple[bytes, list[str]]:
+    """The suite with ``names`` added where a line has none and its prompt never mentions a name.
+
+    An aid for writing suites (``tokdrift suite mark-names``), whose result a
+    person reviews: a request that describes a parameter in the gold's word
+    ("takes a sentence") keeps it fixed. Lines that already say ``names``, or
+    whose prompt mentions every name, are kept byte for byte. Returns the new
+    bytes and the ids of the lines marked; the suite must be valid.
+    """
+    lines = raw.splitlines(keepends=True)
+    marked: list[str] = []
+    for index, line in enumerate(lines):
+        if not line.strip():
+            continue
+        data = orjson.loads(line)
+        case = SuiteCase.model_validate(data)
+        policy = policy_from_prompt(case.prompt, case.gold.signature)
+        if "names" in data or policy == FIXED_NAMES:
+            continue
+        data["names"] = policy.model_dump(mode="json", exclude_defaults=True)
+        lines[index] = orjson.dumps(data) + line[len(line.rstrip(b"\r\n")) :]
+        marked.append(case.id)
+    return b"".join(lines), marked
 
 
 def default_suite_path() -> Path:

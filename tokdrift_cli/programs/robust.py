@@ -9,6 +9,7 @@ The metric, for a request with gold IR ``g``, the IR ``o`` of the request and
 the IRs ``v_1..v_k`` of its variants::
 
     signature   = share of name, parameters, returns on which o matches g
+                  (names under the suite line's naming policy, as accuracy)
     behaviour   = share of effects, assertions on which o matches g
     accuracy    = signature * (0.5 + 0.5 * behaviour)
     consistency = share of variants whose IR is equivalent to o
@@ -29,7 +30,8 @@ from typing import Any
 
 import dspy
 
-from tokdrift_cli.core.equivalence import ROBUSTNESS_FIELDS, IRField, Outcome, compare_irs
+from tokdrift_cli.core.equivalence import IRField, Outcome, compare_irs
+from tokdrift_cli.core.gold import FIXED_NAMES, NamingPolicy, match_gold
 from tokdrift_cli.core.ir import IR
 from tokdrift_cli.programs.ir_generator import IRGenerator, prediction_ir
 
@@ -42,19 +44,20 @@ SIGNATURE_FIELDS = (IRField.NAME, IRField.PARAMETERS, IRField.RETURNS)
 BEHAVIOUR_FIELDS = (IRField.EFFECTS, IRField.ASSERTIONS)
 
 
-def field_accuracy(predicted: IR, gold: IR) -> float:
+def field_accuracy(predicted: IR, gold: IR, names: NamingPolicy = FIXED_NAMES) -> float:
     # Only a decided "same" earns credit: free text the checker cannot settle is not rewarded.
-    comparison = compare_irs(predicted, gold, fields=ROBUSTNESS_FIELDS)
-    verdicts = {v.field: v.outcome is Outcome.SAME for v in comparison.verdicts}
+    verdicts = {v.field: v.outcome is Outcome.SAME for v in match_gold(predicted, gold, names).verdicts}
     signature = sum(verdicts[f] for f in SIGNATURE_FIELDS) / len(SIGNATURE_FIELDS)
     behaviour = sum(verdicts[f] for f in BEHAVIOUR_FIELDS) / len(BEHAVIOUR_FIELDS)
     return signature * (0.5 + 0.5 * behaviour)
 
 
-def robustness_aware_score(gold: IR, original: IR | None, variants: list[IR | None]) -> float:
+def robustness_aware_score(
+    gold: IR, original: IR | None, variants: list[IR | None], names: NamingPolicy = FIXED_NAMES
+) -> float:
     if original is None:
         return 0.0
-    accuracy = field_accuracy(original, gold)
+    accuracy = field_accuracy(original, gold, names)
     if variants:
         consistent = sum(1 for ir in variants if ir is not None and compare_irs(ir, original).equivalent)
         consistency = consistent / len(variants)
@@ -65,7 +68,8 @@ def robustness_aware_score(gold: IR, original: IR | None, variants: list[IR | No
 
 def robustness_metric(example: Any, prediction: Any, trace: Any = None) -> float:
     """DSPy metric over a ``RobustIRGenerator`` prediction (see module docstring)."""
-    return robustness_aware_score(example.gold, getattr(prediction, "ir", None), list(prediction.variant_irs))
+    names = example.get("names", FIXED_NAMES)
+    return robustness_aware_score(example.gold, getattr(prediction, "ir", None), list(prediction.variant_irs), names)
 
 
 class RobustIRGenerator(dspy.Module):

@@ -18,7 +18,8 @@ lines differ in kind. Each candidate is run through the IR generator and kept
 only when verified:
 
 * ``verify="gold"``: its IR matches the case's gold IR on the signature
-  (name, parameters, return type), the accuracy criterion;
+  (parameter count, order and types, return type, and the names the suite
+  line fixes: :mod:`tokdrift_cli.core.gold`), the accuracy criterion;
 * ``verify="original"``: its IR is equivalent to the generator's IR for the
   original prompt on the robustness fields (name, parameters, return type,
   effects, assertions).
@@ -26,11 +27,12 @@ only when verified:
 Every rejected candidate is logged with its reason: that is a fragile case of
 the generator (or a paraphrase that changed the request).
 
-IR naming variants: a gold IR whose function name the prompt does not give is
-one of several equally right answers, so a line pairing the same prompt with
-the gold renamed in another casing style (``ir.naming.camel``) is added. When
-the prompt names the function (every shipped case) the name is part of the
-request and no such line is added; the summary counts both.
+IR naming variants: when the suite line leaves the function name open (its
+``names`` policy), the gold's name is one of several equally right answers, so
+a line pairing the same prompt with the gold renamed in another casing style
+(``ir.naming.camel``) is added. When the line fixes the name (every shipped
+core case names its function) the name is part of the request and no such
+line is added; the summary counts both.
 
 Work is split into checkpointed units (one generation, or one paraphrase-model
 call); a resumed or repeated run reuses them and redoes no LM call.
@@ -56,7 +58,8 @@ from tokdrift_cli.artifacts.augment import (
 )
 from tokdrift_cli.artifacts.checkpoint import Checkpoint
 from tokdrift_cli.artifacts.header import InputFile, Provenance
-from tokdrift_cli.core.equivalence import IRComparison, compare_irs, match_gold
+from tokdrift_cli.core.equivalence import IRComparison, compare_irs
+from tokdrift_cli.core.gold import match_gold
 from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.suite import Suite, SuiteCase
 from tokdrift_cli.core.variants import MODEL_PARAPHRASE_ID
@@ -68,7 +71,6 @@ from tokdrift_cli.stages.augment_candidates import (
     ModelSlot,
     Slot,
     meaning_check,
-    mentions_name,
     naming_variant,
     paraphrase_demos,
     paraphrase_key,
@@ -231,7 +233,7 @@ class RobustTrainingDataGenerator:
         if generation.ir is None:
             return None, f"generation failed ({generation.error_kind or 'error'}): {generation.error}"
         if self.config.verify == "gold":
-            comparison, against = match_gold(generation.ir, case.gold), "the gold IR"
+            comparison, against = match_gold(generation.ir, case.gold, case.names), "the gold IR"
         else:
             assert original is not None and original.ir is not None
             comparison, against = compare_irs(generation.ir, original.ir), "the original prompt's IR"
@@ -384,12 +386,11 @@ def augment_suite(
     original_lines = inputs.original_lines or {}
     lines = [line for case, result in zip(cases, results, strict=True)
              for line in case_lines(case, result, original_lines.get(case.id), taken)]
-    named = sum(1 for case in cases if mentions_name(case.prompt, case.gold.signature.name))
+    fixed = sum(1 for case in cases if case.names.fixes_function)
     summary = summarize_augmentation(
         config, results,
-        naming_named_in_prompt=named,
-        naming_single_word=sum(1 for case in cases if not mentions_name(case.prompt, case.gold.signature.name)
-                               and naming_variant(case) is None),
+        naming_named_in_prompt=fixed,
+        naming_single_word=sum(1 for case in cases if not case.names.fixes_function and naming_variant(case) is None),
         generation_lm_calls=generator.generation_calls,
         paraphrase_lm_calls=generator.paraphrase_calls,
         reused_units=reused,

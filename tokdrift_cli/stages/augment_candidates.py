@@ -2,19 +2,18 @@
 
 A model paraphrase must pass a meaning check before the generator sees it (the
 variant rules' protected content, the names the prompt gives, a comparable
-length); a gold IR whose function name the prompt leaves open gets a renamed
-twin line (``ir.naming.*``).
+length); a case whose suite line leaves the function name open (its
+``names`` policy) gets a twin line with the gold renamed (``ir.naming.*``).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final
 
 from tokdrift_cli.artifacts.augment import AugmentConfig, CandidateSource
-from tokdrift_cli.core.equivalence import identifier_words
+from tokdrift_cli.core.gold import mentions_name
 from tokdrift_cli.core.shards import parse_shard
 from tokdrift_cli.core.suite import Suite, SuiteCase
 from tokdrift_cli.core.variants import PARAPHRASE_ID, generate_variants
@@ -26,16 +25,9 @@ MEANING_CHECK_FAILED: Final = "meaning check failed"
 # A paraphrase this much shorter or longer (in words) has dropped or added something.
 MAX_LENGTH_RATIO: Final = 3.0
 PARAPHRASE_DEMOS: Final = 3
-_NAME_TOKEN: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 # --------------------------------------------------------------------------- meaning check
-
-
-def mentions_name(text: str, name: str) -> bool:
-    """Does ``text`` contain ``name`` as an identifier, in any casing style?"""
-    words = identifier_words(name)
-    return any(identifier_words(token) == words for token in _NAME_TOKEN.findall(text))
 
 
 def _required_names(case: SuiteCase) -> list[str]:
@@ -77,9 +69,13 @@ def meaning_check(case: SuiteCase, text: str) -> str | None:
 
 
 def naming_variant(case: SuiteCase) -> tuple[str, str] | None:
-    """(renamed function, rule id) when the prompt leaves the name open and another casing exists."""
+    """(renamed function, rule id) when the suite line leaves the name open and another casing exists.
+
+    The line's ``names`` policy decides, never the prompt's text: a request
+    that names its function makes the name part of what is asked.
+    """
     name = case.gold.signature.name
-    if mentions_name(case.prompt, name):
+    if case.names.fixes_function:
         return None
     target = Style.SNAKE if style_of(name) is Style.CAMEL else Style.CAMEL
     renamed = convert(name, target)

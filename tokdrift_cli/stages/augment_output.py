@@ -38,6 +38,8 @@ def case_lines(case: SuiteCase, result: CaseAugmentation, original_line: bytes |
         new_id, number = _fresh_id(case.id, number, taken)
         line = {"id": new_id, "prompt": prompt, "category": case.category, "gold": gold,
                 "tests": base.get("tests", []), "base_id": case.id, "rule_ids": rule_ids}
+        if "names" in base:  # a rewrite of the request leaves open what the request left open
+            line["names"] = base["names"]
         return orjson.dumps(line)
 
     for attempt in result.attempts:

@@ -28,7 +28,7 @@ from typing import Any
 import dspy
 
 from tokdrift_cli.artifacts.program import CandidateRecord
-from tokdrift_cli.core.equivalence import match_gold
+from tokdrift_cli.core.gold import FIXED_NAMES, match_gold
 from tokdrift_cli.programs.robust import RobustIRGenerator, robustness_metric
 
 BASE_LABEL = "base program"
@@ -66,7 +66,7 @@ def evaluate_prompts(
             outcomes[example.prompt_id] = PromptOutcome(score=0.0, accurate=False, inputs=inputs)
         else:
             matches = [
-                ir is not None and match_gold(ir, example.gold).equivalent
+                ir is not None and match_gold(ir, example.gold, example.get("names", FIXED_NAMES)).equivalent
                 for ir in [prediction.ir, *prediction.variant_irs]
             ]
             outcomes[example.prompt_id] = PromptOutcome(

@@ -21,7 +21,7 @@ from dspy.utils.exceptions import AdapterParseError
 
 from tokdrift_cli.artifacts.header import InputFile, Provenance
 from tokdrift_cli.artifacts.program import OptimizeConfig, ProgramArtifact, ProgramScores
-from tokdrift_cli.core.equivalence import match_gold
+from tokdrift_cli.core.gold import FIXED_NAMES, match_gold
 from tokdrift_cli.core.splits import Split
 from tokdrift_cli.core.suite import SuiteCase
 from tokdrift_cli.core.variants import generate_variants
@@ -66,7 +66,8 @@ def make_examples(cases: Sequence[SuiteCase], *, metric_variants: int, seed: int
         variants = [v.text for v in generate_variants(case.prompt, count=metric_variants, seed=seed)]
         examples.append(
             dspy.Example(
-                request=case.prompt, variants=variants, spec=to_draft(case.gold), gold=case.gold, prompt_id=case.base_case_id
+                request=case.prompt, variants=variants, spec=to_draft(case.gold), gold=case.gold, names=case.names,
+                prompt_id=case.base_case_id,
             ).with_inputs("request", "variants")
         )
     return examples
@@ -150,7 +151,7 @@ def signature_matches(program: RobustIRGenerator, example: dspy.Example) -> bool
         ir = prediction_ir(program.generator(request=example.request))
     except Exception:  # noqa: BLE001 - a failed generation is simply not accurate
         return False
-    return match_gold(ir, example.gold).equivalent
+    return match_gold(ir, example.gold, example.get("names", FIXED_NAMES)).equivalent
 
 
 def signature_accuracy(program: RobustIRGenerator, devset: list[dspy.Example]) -> float:

@@ -27,7 +27,8 @@ from tokdrift_cli.artifacts.baseline import (
     GroupSensitivity,
     VariantResult,
 )
-from tokdrift_cli.core.equivalence import compare_irs, match_gold
+from tokdrift_cli.core.equivalence import compare_irs
+from tokdrift_cli.core.gold import match_gold
 from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.stats import DEFAULT_CONFIDENCE, median, wilson
 from tokdrift_cli.core.suite import SuiteCase
@@ -47,7 +48,7 @@ def score_case(
     variants: Sequence[tuple[PlannedVariant, Generation]],
     repeats: Sequence[Generation] = (),
 ) -> CaseResult:
-    original_vs_gold = match_gold(original.ir, case.gold) if original.ir is not None else None
+    original_vs_gold = match_gold(original.ir, case.gold, case.names) if original.ir is not None else None
     results: list[VariantResult] = []
     for planned, generation in variants:
         versus_original = None
@@ -65,7 +66,7 @@ def score_case(
                 source=planned.source,  # type: ignore[arg-type]
                 generation=generation,
                 versus_original=versus_original,
-                versus_gold=match_gold(generation.ir, case.gold) if generation.ir is not None else None,
+                versus_gold=match_gold(generation.ir, case.gold, case.names) if generation.ir is not None else None,
                 robust=robust,
             )
         )

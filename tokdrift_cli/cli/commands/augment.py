@@ -75,7 +75,7 @@ def augment_table(artifact: AugmentSummaryArtifact, output: Path) -> Table:
         table.add_row("unverifiable (original failed)", ", ".join(summary.unverifiable_cases[:5]))
     table.add_row(
         "IR naming lines",
-        f"{summary.naming_lines}  ({summary.naming_named_in_prompt} prompts name their function, so none for them)",
+        f"{summary.naming_lines}  ({summary.naming_named_in_prompt} suite lines fix the function name, so none for them)",
     )
     table.add_row("distinct-1 / distinct-2", f"{_ratio(diversity.distinct_1)} / {_ratio(diversity.distinct_2)}")
     table.add_row("mean edit distance to original", _ratio(diversity.mean_edit_distance))
@@ -116,7 +116,8 @@ def augment(
         VerifyChoice,
         typer.Option(
             "--verify",
-            help="gold: keep a variant whose IR matches the gold signature (name, parameters, return); "
+            help="gold: keep a variant whose IR matches the gold signature (parameters, return, and the names "
+            "the suite line fixes); "
             "original: keep one whose IR is equivalent to the IR of the original prompt.",
             rich_help_panel=options.RUN_PANEL,
         ),

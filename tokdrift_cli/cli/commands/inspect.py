@@ -1,4 +1,4 @@
-"""Small inspection commands: `suite validate`, `suite import`, `variants`, `compare-ir`."""
+"""Small inspection commands: `suite validate`, `suite mark-names`, `suite import`, `variants`, `compare-ir`."""
 
 from __future__ import annotations
 
@@ -30,6 +30,32 @@ def validate_suite(path: Annotated[Path, typer.Argument(help="Suite JSONL file."
         raise typer.Exit(ExitCode.USAGE)
     categories = sorted({case.category for case in cases})
     console.print(f"{path}: {len(cases)} cases in {len(categories)} categories ({', '.join(categories)}): ok")
+
+
+@suite_app.command("mark-names")
+def mark_names(
+    path: Annotated[Path, typer.Argument(help="Suite JSONL file.")],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Suite JSONL file to write.")],
+) -> None:
+    """Write a copy of a suite where each line whose prompt never mentions a name leaves that name open.
+
+    Accuracy then judges only what the request fixes (see `names` in the suite docs). The
+    prompt's text is read once, here, for a person to review; scoring never guesses.
+    """
+    from tokdrift_cli.artifacts.io import write_bytes_atomic
+    from tokdrift_cli.core.suite import load_suite, mark_open_names, read_suite_bytes
+
+    if output.resolve() == path.resolve():
+        raise InputError(f"--output {output} is the input suite; write the marked copy elsewhere")
+    load_suite(path)  # refuses a bad suite with its line numbers
+    marked, ids = mark_open_names(read_suite_bytes(path))
+    try:
+        write_bytes_atomic(output, marked)
+    except OSError as error:
+        raise InputError(f"cannot write {output}: {error.strerror or error}") from None
+    which = f": {', '.join(ids)}" if ids else ""
+    message = f"marked {_count(len(ids), 'line')} with open names{which}; wrote {output}"
+    err_console().print(f"{message} (review it: a name the prompt uses as a plain word stays fixed)", markup=False)
 
 
 def _count(number: int, noun: str) -> str:
