@@ -20,7 +20,8 @@ from _common import REPO, check, write_result
 
 from tokdrift_cli.artifacts.baseline import BaselineArtifact
 from tokdrift_cli.artifacts.io import read_artifact
-from tokdrift_cli.core.equivalence import compare_irs, match_gold
+from tokdrift_cli.core.equivalence import compare_irs
+from tokdrift_cli.core.gold import match_gold
 from tokdrift_cli.core.ir import IR
 from tokdrift_cli.core.suite import default_suite_path, load_suite
 from tokdrift_cli.core.variants import generate_variants

@@ -7,8 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from tokdrift_cli.core.equivalence import GOLD_FIELDS, IRField, compare_irs
+from tests.core.test_equivalence import PROPERTY_SETTINGS, irs
+from tests.core.test_equivalence import make_ir as vowels_ir
+from tokdrift_cli.core.equivalence import GOLD_FIELDS, IRComparison, IRField, compare_irs
 from tokdrift_cli.core.gold import FIXED_NAMES, NamingPolicy, match_gold, mentions_name, policy_from_prompt
 from tokdrift_cli.core.ir import IR, FunctionSignature, Intent, Parameter
 from tokdrift_cli.core.suite import SuiteCase, SuiteInvalidError, check_suite_lines, load_suite
@@ -104,6 +108,40 @@ FIXED_PAIRS = [
 def test_fixed_names_judge_as_before(predicted: IR, gold: IR) -> None:
     """A line without ``names`` gets exactly the signature comparison accuracy always used."""
     assert match_gold(predicted, gold) == compare_irs(predicted, gold, fields=GOLD_FIELDS)
+
+
+def test_match_gold_is_signature_accuracy() -> None:
+    gold = vowels_ir(effects=["raises ValueError"], assertions=["n >= 0"])
+    predicted = vowels_ir(name="countVowels", effects=[], assertions=[])
+    result = match_gold(predicted, gold)
+    assert result.equivalent
+    assert result.counted_fields == [IRField.NAME, IRField.PARAMETERS, IRField.RETURNS]
+    assert set(result.counted_fields) == GOLD_FIELDS
+    assert not match_gold(vowels_ir(returns="float"), gold).equivalent
+
+
+POLICIES = st.sampled_from([FIXED_NAMES, ALL_OPEN, NamingPolicy(function=("other",)), NamingPolicy(function="open")])
+
+
+@PROPERTY_SETTINGS
+@given(irs(names=st.text(), hints=st.text(), phrases=st.text(), predicates=st.text(), summaries=st.text()),
+       irs(names=st.text(), hints=st.text(), phrases=st.text(), predicates=st.text(), summaries=st.text()),
+       POLICIES)
+def test_property_never_raises_on_arbitrary_text(a: IR, b: IR, names: NamingPolicy) -> None:
+    result = match_gold(a, b, names)
+    assert isinstance(result, IRComparison)
+    assert len(result.verdicts) == len(IRField) and all(verdict.reason for verdict in result.verdicts)
+
+
+@PROPERTY_SETTINGS
+@given(irs(), irs())
+def test_property_open_names_only_ever_accept_more(a: IR, b: IR) -> None:
+    """Opening names never turns a match into a miss, and never forgives the shape of the signature."""
+    fixed, opened = match_gold(a, b).equivalent, match_gold(a, b, ALL_OPEN).equivalent
+    assert opened or not fixed
+    if opened:
+        assert len(a.signature.parameters) == len(b.signature.parameters)
+        assert compare_irs(a, b).verdict(IRField.RETURNS).equivalent
 
 
 def test_reasons_say_what_the_policy_accepted() -> None:

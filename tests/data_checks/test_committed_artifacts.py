@@ -13,7 +13,8 @@ import pytest
 from tokdrift_cli.artifacts.augment import AugmentSummaryArtifact
 from tokdrift_cli.artifacts.baseline import BaselineArtifact
 from tokdrift_cli.artifacts.io import read_artifact
-from tokdrift_cli.core.equivalence import IRComparison, IRField, Outcome, Tier, compare_irs, match_gold
+from tokdrift_cli.core.equivalence import IRComparison, IRField, Outcome, Tier, compare_irs
+from tokdrift_cli.core.gold import match_gold
 from tokdrift_cli.core.suite import default_suite_path, load_suite
 
 BASELINES = Path(__file__).resolve().parents[2] / "baselines"

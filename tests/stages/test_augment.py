@@ -21,7 +21,8 @@ from tokdrift_cli.artifacts.augment import AugmentConfig, AugmentSummaryArtifact
 from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_path_for
 from tokdrift_cli.artifacts.header import Provenance
 from tokdrift_cli.artifacts.io import read_artifact
-from tokdrift_cli.core.equivalence import compare_irs, match_gold
+from tokdrift_cli.core.equivalence import compare_irs
+from tokdrift_cli.core.gold import match_gold
 from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.suite import SuiteCase, default_suite_path, load_suite
 from tokdrift_cli.core.variants import MODEL_PARAPHRASE_ID

@@ -26,7 +26,7 @@ from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
-from tokdrift_cli.core.equivalence import GOLD_FIELDS, IRComparison, IRField, compare_irs, identifier_words
+from tokdrift_cli.core.equivalence import GOLD_FIELDS, IRComparison, IRField, compare_irs, same_identifier
 from tokdrift_cli.core.ir import IR, FunctionSignature
 
 FIXED: Final = "fixed"
@@ -93,17 +93,9 @@ class NamingPolicy(BaseModel):
 FIXED_NAMES: Final = NamingPolicy()
 
 
-def same_name(a: str, b: str) -> bool:
-    """The same identifier words (any casing style); names with no word characters must match literally."""
-    words_a, words_b = identifier_words(a), identifier_words(b)
-    if words_a or words_b:
-        return words_a == words_b
-    return a.strip() == b.strip()
-
-
 def mentions_name(text: str, name: str) -> bool:
     """Does ``text`` contain ``name`` as an identifier, in any casing style?"""
-    return any(same_name(token, name) for token in _NAME_TOKEN.findall(text))
+    return any(same_identifier(token, name) for token in _NAME_TOKEN.findall(text))
 
 
 def policy_from_prompt(prompt: str, signature: FunctionSignature) -> NamingPolicy:
@@ -124,7 +116,7 @@ def _accepted(rule: str | tuple[str, ...], gold: str, predicted: str) -> bool:
     if rule == OPEN:
         return True
     accepted = (gold,) if rule == FIXED else (gold, *rule)
-    return any(same_name(predicted, name) for name in accepted)
+    return any(same_identifier(predicted, name) for name in accepted)
 
 
 def _aligned(predicted: IR, gold: IR, names: NamingPolicy) -> tuple[IR, str | None, list[str]]:
@@ -132,7 +124,7 @@ def _aligned(predicted: IR, gold: IR, names: NamingPolicy) -> tuple[IR, str | No
     signature, gold_signature = predicted.signature, gold.signature
     function_note = None
     name = signature.name
-    if not same_name(name, gold_signature.name) and _accepted(names.function, gold_signature.name, name):
+    if not same_identifier(name, gold_signature.name) and _accepted(names.function, gold_signature.name, name):
         if names.function == OPEN:
             function_note = f"name left open by the request: {name} accepted (gold {gold_signature.name})"
         else:
@@ -142,7 +134,7 @@ def _aligned(predicted: IR, gold: IR, names: NamingPolicy) -> tuple[IR, str | No
     parameter_notes = []
     for position, (parameter, gold_parameter) in enumerate(zip(parameters, gold_signature.parameters, strict=False)):
         rule = names.parameter_rule(gold_parameter.name)
-        if not same_name(parameter.name, gold_parameter.name) and _accepted(rule, gold_parameter.name, parameter.name):
+        if not same_identifier(parameter.name, gold_parameter.name) and _accepted(rule, gold_parameter.name, parameter.name):
             parameter_notes.append(f"{parameter.name} for {gold_parameter.name}")
             parameters[position] = parameter.model_copy(update={"name": gold_parameter.name})
     renamed = signature.model_copy(update={"name": name, "parameters": parameters})

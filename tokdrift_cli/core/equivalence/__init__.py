@@ -15,12 +15,13 @@ every verdict says which tier decided it and why.
 * :mod:`.verdicts` - the verdict models, with the field selections:
   :data:`ROBUSTNESS_FIELDS` ("does the variant's IR specify the same
   function?") and :data:`GOLD_FIELDS` (signature accuracy: name, parameters,
-  return type).
+  return type; judged against a gold under the suite line's naming policy
+  by :mod:`tokdrift_cli.core.gold`).
 * :mod:`.labeled` - the labelled pairs (``tests/data/ir_pairs.jsonl``) and
   precision / recall / coverage against them.
 """
 
-from tokdrift_cli.core.equivalence.compare import compare_irs, match_gold
+from tokdrift_cli.core.equivalence.compare import compare_irs
 from tokdrift_cli.core.equivalence.labeled import (
     LabeledEvaluation,
     LabeledPair,
@@ -28,7 +29,7 @@ from tokdrift_cli.core.equivalence.labeled import (
     evaluate_pairs,
     load_labeled_pairs,
 )
-from tokdrift_cli.core.equivalence.names import identifier_words
+from tokdrift_cli.core.equivalence.names import identifier_words, same_identifier
 from tokdrift_cli.core.equivalence.predicates import canonical_predicate
 from tokdrift_cli.core.equivalence.text_tier import TextVerdict, compare_texts
 from tokdrift_cli.core.equivalence.verdicts import (
@@ -61,5 +62,5 @@ __all__ = [
     "evaluate_pairs",
     "identifier_words",
     "load_labeled_pairs",
-    "match_gold",
+    "same_identifier",
 ]

@@ -14,7 +14,6 @@ from tokdrift_cli.core.equivalence.structural import (
     compare_returns,
 )
 from tokdrift_cli.core.equivalence.verdicts import (
-    GOLD_FIELDS,
     ROBUSTNESS_FIELDS,
     FieldVerdict,
     IRComparison,
@@ -43,7 +42,3 @@ def compare_irs(a: IR, b: IR, *, fields: frozenset[IRField] = ROBUSTNESS_FIELDS)
     """
     return overall([_COMPARATORS[field](a, b) for field in IRField], fields)
 
-
-def match_gold(predicted: IR, gold: IR) -> IRComparison:
-    """Signature accuracy: does ``predicted`` match ``gold`` on name, parameters and returns?"""
-    return compare_irs(predicted, gold, fields=GOLD_FIELDS)
