@@ -3,31 +3,74 @@
 Writes docs/results/equivalence.md (and prints it):
 
     python benchmarks/equivalence_pairs.py [PAIRS.jsonl] [--output PATH]
+
+With ``--judge-model MODEL`` (any --model string, or ``local``) the judge tier
+decides what the deterministic tier leaves undecided; its verdicts are cached
+in ``--judge-cache`` and the page (default docs/results/equivalence_judge.md)
+says what the judge cost.
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
-from tokdrift_cli.core.equivalence import evaluate_pairs, load_labeled_pairs
+from tokdrift_cli.core.equivalence import (
+    LabeledEvaluation,
+    LabeledPair,
+    TextJudge,
+    compare_irs,
+    evaluate_pairs,
+    load_labeled_pairs,
+)
 from tokdrift_cli.core.equivalence.report import render_markdown
 
 REPO = Path(__file__).resolve().parent.parent
 COMMAND = "python benchmarks/equivalence_pairs.py"
+SPLITS = ("tune", "heldout")
+
+
+def score_pairs(pairs: Sequence[LabeledPair], judge: TextJudge | None = None) -> list[LabeledEvaluation]:
+    """The evaluation of each part, with ``judge`` consulted on what stays undecided."""
+    return [evaluate_pairs(pairs, split=split, compare=partial(compare_irs, judge=judge)) for split in SPLITS]
+
+
+def _judged_page(pairs: Sequence[LabeledPair], model: str, cache: Path) -> str:
+    from tokdrift_cli.engines.resolve import ModelSettings, resolve_model
+    from tokdrift_cli.programs.judge import DspyTextJudge, JudgeCache
+
+    with resolve_model(model, ModelSettings(max_tokens=96)) as resolved:
+        judge = DspyTextJudge(resolved.lm, model_id=resolved.model_id, cache=JudgeCache(cache))
+        evaluations = score_pairs(pairs, judge)
+        usage = judge.usage()
+    checker = (
+        f"The deterministic tier, then the judge `{resolved.model_id}` (program {judge.program_hash}) on what it "
+        f"left undecided: {usage.questions} questions, {usage.cache_hits} answered from the cache, "
+        f"{usage.failures} failed, {usage.lm_calls} model calls, {usage.input_tokens} input and "
+        f"{usage.output_tokens} output tokens."
+    )
+    return render_markdown(pairs, evaluations, command=f"{COMMAND} --judge-model {model}", checker=checker)
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("pairs", nargs="?", type=Path, default=REPO / "tests" / "data" / "ir_pairs.jsonl")
-    parser.add_argument("--output", type=Path, default=REPO / "docs" / "results" / "equivalence.md")
+    parser.add_argument("--output", type=Path, default=None)
+    parser.add_argument("--judge-model", default=None, help="a judge model for what the deterministic tier leaves")
+    parser.add_argument("--judge-cache", type=Path, default=REPO / ".tokdrift" / "judge-cache.jsonl")
     args = parser.parse_args(argv)
     pairs = load_labeled_pairs(args.pairs)
-    evaluations = [evaluate_pairs(pairs, split=split) for split in ("tune", "heldout")]
-    page = render_markdown(pairs, evaluations, command=COMMAND)
-    args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(page, encoding="utf-8")
+    if args.judge_model:
+        page = _judged_page(pairs, args.judge_model, args.judge_cache)
+        output = args.output or REPO / "docs" / "results" / "equivalence_judge.md"
+    else:
+        page = render_markdown(pairs, score_pairs(pairs), command=COMMAND)
+        output = args.output or REPO / "docs" / "results" / "equivalence.md"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(page, encoding="utf-8")
     sys.stdout.write(page)
     return 0
 

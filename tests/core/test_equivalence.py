@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 from typing import Any
@@ -527,11 +528,12 @@ PREDICATES = st.sampled_from(
     ["x > 0", "0 < x", "0 < x < 10", "not (a == b)", "len(s) > 0", "p and q", "result is None", "n is positive"]
 ) | st.text(max_size=20)
 PHRASES = st.sampled_from(["raises ValueError", "The file is written.", "prints"]) | st.text(max_size=20)
+SUMMARIES = st.text(max_size=40)
 
 
 def _words_are_casing_safe(words: list[str]) -> bool:
     """Adjacent number words would merge into one number in camelCase."""
-    return not any(a.isdigit() and b.isdigit() for a, b in zip(words, words[1:], strict=False))
+    return not any(a.isdigit() and b.isdigit() for a, b in itertools.pairwise(words))
 
 
 NAME_WORDS = st.lists(WORD | NUMBER, min_size=1, max_size=5).filter(_words_are_casing_safe)
@@ -555,7 +557,7 @@ def irs(
     hints: st.SearchStrategy[str] = TYPE_HINTS,
     phrases: st.SearchStrategy[str] = PHRASES,
     predicates: st.SearchStrategy[str] = PREDICATES,
-    summaries: st.SearchStrategy[str] = st.text(max_size=40),
+    summaries: st.SearchStrategy[str] = SUMMARIES,
 ) -> st.SearchStrategy[IR]:
     parameter = st.builds(
         Parameter, name=names, type_hint=hints, description=st.none() | st.text(max_size=10)

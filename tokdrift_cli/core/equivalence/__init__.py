@@ -31,7 +31,7 @@ from tokdrift_cli.core.equivalence.labeled import (
 )
 from tokdrift_cli.core.equivalence.names import identifier_words, same_identifier
 from tokdrift_cli.core.equivalence.predicates import canonical_predicate
-from tokdrift_cli.core.equivalence.text_tier import TextVerdict, compare_texts
+from tokdrift_cli.core.equivalence.text_tier import TextJudge, TextVerdict, compare_texts
 from tokdrift_cli.core.equivalence.verdicts import (
     GOLD_FIELDS,
     ROBUSTNESS_FIELDS,
@@ -52,6 +52,7 @@ __all__ = [
     "LabeledEvaluation",
     "LabeledPair",
     "Outcome",
+    "TextJudge",
     "TextVerdict",
     "Tier",
     "canonical_predicate",

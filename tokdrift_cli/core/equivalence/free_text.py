@@ -10,6 +10,9 @@
     both sides keep unpaired effects, each is set against its closest
     counterpart; a contradiction decides *different*, otherwise the field is
     *undecided* (a reworded, split or merged effect).
+
+Given a judge (:class:`TextJudge`), what the deterministic tier leaves
+undecided goes to it, and the verdict records tier ``judge``.
 """
 
 from __future__ import annotations
@@ -17,18 +20,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tokdrift_cli.core.equivalence.canonical import content_tokens
-from tokdrift_cli.core.equivalence.text_tier import TextVerdict, compare_texts
+from tokdrift_cli.core.equivalence.text_tier import TextJudge, TextVerdict, compare_texts, decide_text
 from tokdrift_cli.core.equivalence.verdicts import FieldVerdict, IRField, Outcome, Tier
 from tokdrift_cli.core.ir import IR
 
 
-def _verdict(field: IRField, outcome: Outcome, reason: str) -> FieldVerdict:
-    return FieldVerdict(field=field, outcome=outcome, tier=Tier.DETERMINISTIC, reason=reason)
+def _verdict(field: IRField, outcome: Outcome, reason: str, tier: Tier = Tier.DETERMINISTIC) -> FieldVerdict:
+    return FieldVerdict(field=field, outcome=outcome, tier=tier, reason=reason)
 
 
-def compare_intents(a: IR, b: IR) -> FieldVerdict:
-    verdict = compare_texts(a.intent.summary, b.intent.summary)
-    return _verdict(IRField.INTENT, verdict.outcome, f"intent: {verdict.reason}")
+def compare_intents(a: IR, b: IR, judge: TextJudge | None = None) -> FieldVerdict:
+    verdict, tier = decide_text(IRField.INTENT, a.intent.summary, b.intent.summary, judge)
+    return _verdict(IRField.INTENT, verdict.outcome, f"intent: {verdict.reason}", tier)
 
 
 def _distinct(descriptions: Sequence[str]) -> list[str]:
@@ -83,7 +86,21 @@ def _quoted(effects: list[str]) -> str:
     return "; ".join(repr(effect.strip()) for effect in effects)
 
 
-def compare_effects(a: IR, b: IR) -> FieldVerdict:
+def _judge_leftovers(pairs: list[tuple[str, str, TextVerdict]], balanced: bool, judge: TextJudge) -> FieldVerdict:
+    """Ask the judge about each closest pair; every pair the same (and none left over) makes the field same."""
+    outcomes = []
+    for effect_a, effect_b, _ in pairs:
+        verdict = judge(IRField.EFFECTS, effect_a, effect_b)
+        if verdict.outcome is Outcome.DIFFERENT:
+            reason = f"effects differ (judge): {effect_a.strip()!r} vs {effect_b.strip()!r}: {verdict.reason}"
+            return _verdict(IRField.EFFECTS, Outcome.DIFFERENT, reason, Tier.JUDGE)
+        outcomes.append(verdict.outcome)
+    if balanced and all(outcome is Outcome.SAME for outcome in outcomes):
+        return _verdict(IRField.EFFECTS, Outcome.SAME, f"{len(pairs)} reworded effect(s) judged the same", Tier.JUDGE)
+    return _verdict(IRField.EFFECTS, Outcome.UNDECIDED, "the judge could not settle every reworded effect", Tier.JUDGE)
+
+
+def compare_effects(a: IR, b: IR, judge: TextJudge | None = None) -> FieldVerdict:
     effects_a = _distinct([effect.description for effect in a.effects])
     effects_b = _distinct([effect.description for effect in b.effects])
     only_a, only_b, reworded = _pair_same(effects_a, effects_b)
@@ -98,5 +115,7 @@ def compare_effects(a: IR, b: IR) -> FieldVerdict:
         if verdict.outcome is Outcome.DIFFERENT:
             reason = f"effects differ: {effect_a.strip()!r} vs {effect_b.strip()!r}: {verdict.reason}"
             return _verdict(IRField.EFFECTS, Outcome.DIFFERENT, reason)
+    if judge is not None:
+        return _judge_leftovers(pairs, len(only_a) == len(only_b), judge)
     reason = f"effects reworded beyond the lexicons: a {_quoted(only_a)}; b {_quoted(only_b)}"
     return _verdict(IRField.EFFECTS, Outcome.UNDECIDED, reason)

@@ -56,13 +56,18 @@ def _mistakes(evaluation: LabeledEvaluation) -> str:
     return ", ".join(f"`{pair_id}`" for pair_id in wrong) if wrong else "none"
 
 
-def render_markdown(pairs: Sequence[LabeledPair], evaluations: Sequence[LabeledEvaluation], *, command: str) -> str:
-    """A page with the pair counts and, per split, precision, recall and coverage of each class."""
+def render_markdown(
+    pairs: Sequence[LabeledPair], evaluations: Sequence[LabeledEvaluation], *, command: str, checker: str = ""
+) -> str:
+    """A page with the pair counts and, per split, precision, recall and coverage of each class.
+
+    ``checker`` says what judged the pairs; by default the deterministic tier alone.
+    """
     counted = ", ".join(field.value for field in evaluations[0].counted_fields) if evaluations else ""
     parts = [
         "# Equivalence checker against labelled IR pairs",
         "",
-        f"Regenerate with `{command}`. The checker is the deterministic tier alone (no judge model).",
+        f"Regenerate with `{command}`. {checker or 'The checker is the deterministic tier alone (no judge model).'}",
         "",
         "Each class is scored on what the checker decided: precision = right answers / answers given in",
         "that class; recall = right answers / labelled pairs of that class that the checker decided;",

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from tokdrift_cli.core.equivalence.names import same_identifier
 from tokdrift_cli.core.equivalence.predicates import assertion_atoms
-from tokdrift_cli.core.equivalence.text_tier import compare_texts
+from tokdrift_cli.core.equivalence.text_tier import TextJudge, decide_text
 from tokdrift_cli.core.equivalence.verdicts import FieldVerdict, IRField, Outcome, Tier
 from tokdrift_cli.core.ir import IR, Parameter
 from tokdrift_cli.core.types import canonical_type
@@ -62,21 +62,24 @@ def _parameter_difference(position: int, a: Parameter, b: Parameter) -> str | No
     return None
 
 
-def _description_notes(params_a: list[Parameter], params_b: list[Parameter]) -> tuple[str | None, list[str]]:
-    """The first description that differs in meaning, and the descriptions left undecided."""
+def _description_notes(
+    params_a: list[Parameter], params_b: list[Parameter], judge: TextJudge | None
+) -> tuple[str | None, list[str], Tier]:
+    """The first description that differs in meaning, the ones left undecided, and the tier that spoke last."""
     undecided: list[str] = []
+    tier = Tier.STRUCTURAL
     for position, (param_a, param_b) in enumerate(zip(params_a, params_b, strict=True), start=1):
-        if not (param_a.description and param_b.description):
+        if not (param_a.description and param_b.description) or param_a.description == param_b.description:
             continue
-        verdict = compare_texts(param_a.description, param_b.description)
+        verdict, tier = decide_text(IRField.PARAMETERS, param_a.description, param_b.description, judge)
         if verdict.outcome is Outcome.DIFFERENT:
-            return f"parameter {position} ({param_a.name}) description differs: {verdict.reason}", undecided
+            return f"parameter {position} ({param_a.name}) description differs: {verdict.reason}", undecided, tier
         if verdict.outcome is Outcome.UNDECIDED:
             undecided.append(str(position))
-    return None, undecided
+    return None, undecided, tier
 
 
-def compare_parameters(a: IR, b: IR) -> FieldVerdict:
+def compare_parameters(a: IR, b: IR, judge: TextJudge | None = None) -> FieldVerdict:
     params_a, params_b = a.signature.parameters, b.signature.parameters
     if len(params_a) != len(params_b):
         names_a = ", ".join(p.name for p in params_a) or "none"
@@ -87,16 +90,14 @@ def compare_parameters(a: IR, b: IR) -> FieldVerdict:
         difference = _parameter_difference(position, param_a, param_b)
         if difference is not None:
             return _decided(IRField.PARAMETERS, False, difference)
-    differing, undecided = _description_notes(params_a, params_b)
+    differing, undecided, tier = _description_notes(params_a, params_b, judge)
     if differing is not None:
-        return FieldVerdict(
-            field=IRField.PARAMETERS, outcome=Outcome.DIFFERENT, tier=Tier.DETERMINISTIC, reason=differing
-        )
+        return FieldVerdict(field=IRField.PARAMETERS, outcome=Outcome.DIFFERENT, tier=tier, reason=differing)
     reason = f"same {len(params_a)} parameter(s) by position, name and type"
     if undecided:
         reason += f", but the description of parameter {', '.join(undecided)} is reworded beyond the lexicons"
-        return FieldVerdict(field=IRField.PARAMETERS, outcome=Outcome.UNDECIDED, tier=Tier.DETERMINISTIC, reason=reason)
-    return _decided(IRField.PARAMETERS, True, reason)
+        return FieldVerdict(field=IRField.PARAMETERS, outcome=Outcome.UNDECIDED, tier=tier, reason=reason)
+    return FieldVerdict(field=IRField.PARAMETERS, outcome=Outcome.SAME, tier=tier, reason=reason)
 
 
 def compare_returns(a: IR, b: IR) -> FieldVerdict:

@@ -21,10 +21,10 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Final
+from typing import Final, Protocol
 
 from tokdrift_cli.core.equivalence.canonical import CanonicalText, canonical_text, is_number, negation_tokens
-from tokdrift_cli.core.equivalence.verdicts import Outcome
+from tokdrift_cli.core.equivalence.verdicts import IRField, Outcome, Tier
 
 # Share of content words two texts must have in common for a lone negation to decide "different".
 NEGATION_OVERLAP: Final = 0.6
@@ -36,6 +36,24 @@ _SHOWN_WORDS: Final = 6
 class TextVerdict:
     outcome: Outcome
     reason: str
+
+
+class TextJudge(Protocol):
+    """A second opinion on two texts the deterministic tier left undecided (a judge model, say).
+
+    It answers with a verdict of its own; UNDECIDED when it cannot tell either.
+    """
+
+    def __call__(self, field: IRField, first: str, second: str) -> TextVerdict: ...
+
+
+def decide_text(field: IRField, a: str, b: str, judge: TextJudge | None = None) -> tuple[TextVerdict, Tier]:
+    """The deterministic verdict, and the judge's where that one is undecided, with the tier that spoke last."""
+    verdict = compare_texts(a, b)
+    if verdict.outcome is not Outcome.UNDECIDED or judge is None:
+        return verdict, Tier.DETERMINISTIC
+    judged = judge(field, a, b)
+    return TextVerdict(judged.outcome, f"{verdict.reason}; judge: {judged.reason}"), Tier.JUDGE
 
 
 @dataclass(frozen=True)
