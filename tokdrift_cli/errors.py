@@ -44,3 +44,9 @@ class ModelError(TokdriftError):
     """The model could not be loaded or reached at all (not a per-call failure)."""
 
     exit_code = ExitCode.RUNTIME
+
+
+class FailureLimitError(TokdriftError):
+    """A run finished and was written, but too many of its generations failed to call it a result."""
+
+    exit_code = ExitCode.RUNTIME

@@ -119,6 +119,21 @@ def test_different_fingerprint_is_refused(path: Path, opened: Checkpoint[Generat
     assert path.read_bytes() == before  # nothing mixed in, nothing lost
 
 
+def test_an_empty_checkpoint_of_another_config_is_replaced(path: Path, opened: Checkpoint[Generation]) -> None:
+    opened.close()  # a run that stopped before finishing anything (a broken program, a server never up)
+    other = {**CONFIG, "temperature": 0.7}
+
+    assert make(path, other).peek() == {}
+    fresh = make(path, other)
+    fresh.open()
+    fresh.record("a", generation("alpha"))
+    fresh.close()
+
+    assert reopen(path, other).units == {"a": generation("alpha")}
+    with pytest.raises(CheckpointMismatchError):  # once it holds work, the other config is refused again
+        make(path).open()
+
+
 def test_torn_last_line_is_ignored(path: Path, opened: Checkpoint[Generation]) -> None:
     opened.record("a", generation("alpha"))
     opened.record("b", generation("beta"))

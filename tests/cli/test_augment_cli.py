@@ -120,7 +120,8 @@ def test_foreign_checkpoint_is_refused(
 ) -> None:
     output = tmp_path / "augmented.jsonl"
     checkpoint = checkpoint_path_for(output)
-    content = orjson.dumps(header) + b"\n"
+    # It holds finished work (an empty one of this kind would protect nothing and be replaced).
+    content = orjson.dumps(header) + b"\n" + orjson.dumps({"key": "k", "unit": {}}) + b"\n"
     checkpoint.write_bytes(content)
     code = augment("--suite", str(mini_suite_path), "--output", str(output), "--model", OFFLINE_MODEL)
     assert code == 2

@@ -67,3 +67,14 @@ def test_completion_prompt_renders_turns() -> None:
         ]
     )
     assert text == 'Do it.\n\nRequest: req one\nAnswer: {"a": 1}\n\nRequest: req two\nAnswer:'
+
+
+def test_provider_calls_carry_a_request_timeout_and_bounded_retries() -> None:
+    from tokdrift_cli.engines.resolve import DEFAULT_REQUEST_TIMEOUT, PROVIDER_RETRIES
+
+    default = resolve_model("openai/my-model", ModelSettings(api_base="http://127.0.0.1:9/v1"))
+    assert default.lm.kwargs["timeout"] == DEFAULT_REQUEST_TIMEOUT and default.lm.num_retries == PROVIDER_RETRIES
+    short = resolve_model("openai/my-model", ModelSettings(request_timeout=2.5))
+    assert short.lm.kwargs["timeout"] == 2.5
+    capped = short.with_max_tokens(64)  # the code stage's LM keeps both
+    assert capped.kwargs["timeout"] == 2.5 and capped.num_retries == PROVIDER_RETRIES

@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import dspy
 import pytest
-from dspy.utils.exceptions import AdapterParseError, LMError
+from dspy.utils.exceptions import (
+    AdapterParseError,
+    ContextWindowExceededError,
+    LMError,
+    LMInvalidRequestError,
+    LMRateLimitError,
+    LMServerError,
+    LMTimeoutError,
+    LMTransportError,
+    LMUnexpectedError,
+)
 
 from tests.fakes import FakeEngine, fake_lm
 from tokdrift_cli.programs.compact_adapter import CompactJSONAdapter
@@ -97,6 +109,14 @@ def test_runner_records_program_bugs() -> None:
         (TimeoutError("slow"), "timeout"),
         (LMError("down"), "provider"),
         (KeyError("x"), "program"),
+        (LMTimeoutError("request timed out"), "timeout"),
+        (LMTransportError("read timed out waiting for headers: no bytes for 1s"), "timeout"),
+        (LMTransportError("failed to connect to 127.0.0.1:9: Connection refused"), "provider"),
+        (LMServerError("Connection error."), "provider"),
+        (LMRateLimitError("Rate limit reached"), "rate_limit"),
+        (ContextWindowExceededError(message="maximum context length is 16 tokens"), "input"),
+        (LMUnexpectedError("Requested tokens (600) exceed context window of 512"), "input"),
+        (LMInvalidRequestError("maximum context length is 4096 tokens (context_length_exceeded)"), "input"),
     ],
 )
 def test_classify_error(error: BaseException, kind: str) -> None:
@@ -114,3 +134,33 @@ def test_scrub_removes_credentials(secret: str) -> None:
 
 def test_scrub_caps_length() -> None:
     assert len(scrub("x" * 5000)) == 300
+
+
+def test_a_prompt_over_the_local_context_window_is_an_input_failure(tmp_path: Path) -> None:
+    """llama.cpp refuses a prompt longer than its context with a ValueError: an input error on that case."""
+    from tokdrift_cli.engines.llama_engine import LlamaCppEngine
+
+    class TooSmall:
+        def create_completion(self, **_: object) -> dict[str, object]:
+            raise ValueError("Requested tokens (700) exceed context window of 512")
+
+    engine = LlamaCppEngine(tmp_path / "unused.gguf")
+    engine._llama = TooSmall()  # stands in for the loaded weights
+    lm = dspy.LM("local/too-small", engine=engine, cache=False, max_tokens=64)
+    generation = DspyIRRunner(build_default_program(), lm).generate("Write a very long request.")
+    assert not generation.ok and generation.error_kind == "input"
+    assert "exceed context window" in (generation.error or "")
+
+
+def test_other_local_engine_errors_stay_what_they_were(tmp_path: Path) -> None:
+    from tokdrift_cli.engines.llama_engine import LlamaCppEngine
+
+    class Broken:
+        def create_completion(self, **_: object) -> dict[str, object]:
+            raise ValueError("bad grammar")
+
+    engine = LlamaCppEngine(tmp_path / "unused.gguf")
+    engine._llama = Broken()
+    lm = dspy.LM("local/broken", engine=engine, cache=False, max_tokens=64)
+    generation = DspyIRRunner(build_default_program(), lm).generate("Write f.")
+    assert generation.error_kind == "provider" and "bad grammar" in (generation.error or "")

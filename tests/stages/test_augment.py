@@ -544,7 +544,9 @@ def test_workflow_refuses_a_summary_of_another_config(gold_suite_path: Path, tmp
 
 def test_workflow_refuses_a_foreign_checkpoint(gold_suite_path: Path, tmp_path: Path) -> None:
     output = tmp_path / "augmented.jsonl"
-    checkpoint_path_for(output).write_bytes(b'{"checkpoint_of": "augment", "fingerprint": "someone-else"}\n')
+    checkpoint_path_for(output).write_bytes(  # with finished work: an empty one would be replaced
+        b'{"checkpoint_of": "augment", "fingerprint": "someone-else"}\n{"key": "k", "unit": {}}\n'
+    )
     models = FakeModels()
     with pytest.raises(CheckpointMismatchError, match="different config"):
         run_augment(models, augment_request(gold_suite_path, output))

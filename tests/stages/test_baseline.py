@@ -16,6 +16,7 @@ from tokdrift_cli.errors import ModelError
 from tokdrift_cli.programs.ir_generator import build_default_program
 from tokdrift_cli.programs.runner import DspyIRRunner
 from tokdrift_cli.stages.baseline import BaselineInputs, plan_cases, run_baseline, unit_key
+from tokdrift_cli.stages.failure_policy import RunIncompleteError
 from tokdrift_cli.stages.progress import ProgressSink
 
 
@@ -209,7 +210,8 @@ def test_provider_failures_stay_out_of_the_checkpoint_so_a_resume_retries_them(
     checkpoint = Checkpoint(tmp_path / "c.jsonl", kind="baseline", config_fingerprint="f", unit_model=Generation)
     checkpoint.open()
     flaky = FakeEngine(fail_on="add_numbers", error=RuntimeError("503 from the provider"))
-    run_baseline(make_inputs(mini_suite_path, limit=2), runner_for(flaky), checkpoint=checkpoint)
+    with pytest.raises(RunIncompleteError, match="retry those"):  # no result while some are still to retry
+        run_baseline(make_inputs(mini_suite_path, limit=2), runner_for(flaky), checkpoint=checkpoint)
     checkpoint.close()
     kept = Checkpoint(tmp_path / "c.jsonl", kind="baseline", config_fingerprint="f", unit_model=Generation)
     units = kept.peek()

@@ -6,16 +6,20 @@ can check any number back to the model's words.
 
 Schema history:
   1 - first version.
+  2 - error kinds ``input`` and ``rate_limit``; ``config.max_failure_share``; ``summary.failure_share``
+      and ``summary.failure_limit_exceeded`` (a run whose generations mostly failed is not a clean result).
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from tokdrift_cli.artifacts.header import Artifact
+from tokdrift_cli.artifacts.io import MIGRATIONS
 from tokdrift_cli.core.equivalence import IRComparison
+from tokdrift_cli.core.failures import DEFAULT_MAX_FAILURE_SHARE, failure_limit_exceeded, failure_share
 from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.stats import RateEstimate
 
@@ -53,6 +57,10 @@ class CaseResult(_Frozen):
     repeats: list[Generation] = Field(default_factory=list)
     repeat_agreements: list[bool] = Field(default_factory=list)
 
+    def generations(self) -> list[Generation]:
+        """Every generation of the case: the original, its variants, its repeats."""
+        return [self.original, *(variant.generation for variant in self.variants), *self.repeats]
+
 
 class GroupSensitivity(_Frozen):
     """How often a rule (or a family of rules) flips the outcome: flips / variants."""
@@ -75,6 +83,10 @@ class BaselineSummary(_Frozen):
     variants: int
     lm_calls: int  # spent by this run; reused generations are not counted again
     failed_generations: int
+    # failed / all generations, and whether that is over config.max_failure_share: if so the
+    # figures are not a clean result (the command that wrote it exits 4).
+    failure_share: float
+    failure_limit_exceeded: bool
     schema_valid: RateEstimate
     robustness: RateEstimate
     mean_prompt_robustness: float | None
@@ -105,6 +117,9 @@ class BaselineConfig(_Frozen):
     include_paraphrases: bool = True
     limit: int | None = None
     fragile_threshold: float = 0.9
+    # Above this share of failed generations the run is not a clean result (it judges, like
+    # fragile_threshold: it changes no generation, so a resume ignores it).
+    max_failure_share: float = DEFAULT_MAX_FAILURE_SHARE
     repeats: int = 1
     # A split of an optimized program (e.g. its held-out "test" prompts) and
     # the case ids it selects; None runs the whole suite.
@@ -117,10 +132,27 @@ class BaselineConfig(_Frozen):
 
 class BaselineArtifact(Artifact):
     KIND = "baseline"
-    SCHEMA_VERSION = 1
+    SCHEMA_VERSION = 2
 
     kind: Literal["baseline"] = "baseline"
     schema_version: int = SCHEMA_VERSION
     config: BaselineConfig
     cases: list[CaseResult]
     summary: BaselineSummary
+
+    def generations(self) -> list[Generation]:
+        return [generation for case in self.cases for generation in case.generations()]
+
+
+def _from_v1(data: dict[str, Any]) -> dict[str, Any]:
+    """Schema 1 had no failure share: work it out from the counts it kept."""
+    summary = data.get("summary")
+    if isinstance(summary, dict) and "failure_share" not in summary:
+        failed = summary.get("failed_generations", 0)
+        total = (summary.get("schema_valid") or {}).get("n", 0)
+        summary["failure_share"] = failure_share(failed, total)
+        summary["failure_limit_exceeded"] = failure_limit_exceeded(failed, total, DEFAULT_MAX_FAILURE_SHARE)
+    return data
+
+
+MIGRATIONS["baseline"] = {1: _from_v1}

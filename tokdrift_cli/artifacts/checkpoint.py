@@ -47,7 +47,7 @@ class Checkpoint(Generic[UnitT]):
 
     def open(self, *, restart: bool = False) -> None:
         """Load what an earlier run finished (or start afresh) and get ready to append."""
-        if restart:
+        if restart or self._foreign_and_empty():
             self.path.unlink(missing_ok=True)
         torn = False
         if self.path.exists():
@@ -87,9 +87,23 @@ class Checkpoint(Generic[UnitT]):
                 continue
         return not raw.endswith(b"\n")
 
+    def _foreign_and_empty(self) -> bool:
+        """A checkpoint of another config (of this kind) holding no finished unit protects nothing: it is
+        replaced, e.g. after a run that stopped on a broken program before finishing anything is fixed."""
+        if not self.path.exists():
+            return False
+        lines = self.path.read_bytes().splitlines()
+        header = _parse_line(lines[0]) if lines else None
+        return (
+            isinstance(header, dict)
+            and header.get("checkpoint_of") == self.kind
+            and header.get("fingerprint") != self.config_fingerprint
+            and not any(line.strip() for line in lines[1:])
+        )
+
     def peek(self) -> dict[str, UnitT]:
         """The units an earlier run finished, read without touching the file (for --dry-run)."""
-        if self.path.exists():
+        if self.path.exists() and not self._foreign_and_empty():
             self._load()
         return dict(self.units)
 

@@ -16,6 +16,8 @@ Schema history:
   1 - first version.
   2 - ``summary.sandbox``: the operating-system boundary the generated code ran behind
       (a schema-1 artifact reads as "unrecorded").
+  3 - error kinds ``input`` and ``rate_limit``; ``config.max_failure_share``; ``summary.failure_share``
+      and ``summary.failure_limit_exceeded``.
 """
 
 from __future__ import annotations
@@ -28,9 +30,12 @@ from pydantic import BaseModel, ConfigDict, Field
 from tokdrift_cli.artifacts.baseline import GroupSensitivity
 from tokdrift_cli.artifacts.header import Artifact
 from tokdrift_cli.artifacts.io import MIGRATIONS
+from tokdrift_cli.core.failures import DEFAULT_MAX_FAILURE_SHARE, failure_limit_exceeded, failure_share
 from tokdrift_cli.core.ir import IR
 from tokdrift_cli.core.records import CodeGeneration, CodeVerdict, Generation, TestSummary
 from tokdrift_cli.core.stats import RateEstimate
+
+NO_IR_ERROR = "no IR to generate code from"  # the code record of an item whose IR failed: not a generation
 
 
 class CodeStage(StrEnum):
@@ -70,6 +75,15 @@ class CodeCaseResult(_Frozen):
     passes: bool | None = None  # the original's code passes every test (None: the case has no tests)
     robust_passes: bool | None = None  # ... and so does every variant's
 
+    def generations(self) -> list[Generation | CodeGeneration]:
+        """Every generation of the case: its IRs (end-to-end), then its code.
+
+        A variant whose IR failed has no code of its own: that failure is counted once, on the IR.
+        """
+        items = [(self.ir_generation, self.code), *((v.ir_generation, v.code) for v in self.variants)]
+        irs: list[Generation | CodeGeneration] = [ir for ir, _ in items if ir is not None]
+        return irs + [code for _, code in items if code.error != NO_IR_ERROR]
+
 
 class CodeBaselineConfig(_Frozen):
     stage: CodeStage
@@ -87,6 +101,7 @@ class CodeBaselineConfig(_Frozen):
     limit: int | None = None
     shard: str | None = None
     fragile_threshold: float = 0.9
+    max_failure_share: float = DEFAULT_MAX_FAILURE_SHARE  # judges, like fragile_threshold; a resume ignores it
     generated_inputs: int = 8  # calls made from the signature when a case has no tests
 
 
@@ -96,6 +111,9 @@ class CodeBaselineSummary(_Frozen):
     variants: int
     lm_calls: int
     failed_generations: int
+    # failed / all generations (IRs and code), and whether that is over config.max_failure_share.
+    failure_share: float
+    failure_limit_exceeded: bool
     robustness: RateEstimate
     mean_prompt_robustness: float | None
     pass_rate: RateEstimate  # originals whose code passes every test, over cases with tests
@@ -118,13 +136,16 @@ class CodeBaselineSummary(_Frozen):
 
 class CodeBaselineArtifact(Artifact):
     KIND = "code_baseline"
-    SCHEMA_VERSION = 2
+    SCHEMA_VERSION = 3
 
     kind: Literal["code_baseline"] = "code_baseline"
     schema_version: int = SCHEMA_VERSION
     config: CodeBaselineConfig
     cases: list[CodeCaseResult]
     summary: CodeBaselineSummary
+
+    def generations(self) -> list[Generation | CodeGeneration]:
+        return [generation for case in self.cases for generation in case.generations()]
 
 
 def _record_the_sandbox(data: dict[str, Any]) -> dict[str, Any]:
@@ -135,4 +156,22 @@ def _record_the_sandbox(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-MIGRATIONS[CodeBaselineArtifact.KIND] = {1: _record_the_sandbox}
+def _v2_generation_count(case: dict[str, Any]) -> int:
+    """The generations (IR and code) a schema-2 case holds, counted as :meth:`CodeCaseResult.generations` does."""
+    items = [case, *(case.get("variants") or [])]
+    irs = sum(1 for item in items if item.get("ir_generation") is not None)
+    return irs + sum(1 for item in items if (item.get("code") or {}).get("error") != NO_IR_ERROR)
+
+
+def _from_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Schema 2 -> 3: schema 2 had no failure share: count it from the cases."""
+    summary = data.get("summary")
+    if isinstance(summary, dict) and "failure_share" not in summary:
+        total = sum(_v2_generation_count(case) for case in data.get("cases") or [])
+        failed = summary.get("failed_generations", 0)
+        summary["failure_share"] = failure_share(failed, total)
+        summary["failure_limit_exceeded"] = failure_limit_exceeded(failed, total, DEFAULT_MAX_FAILURE_SHARE)
+    return data
+
+
+MIGRATIONS[CodeBaselineArtifact.KIND] = {1: _record_the_sandbox, 2: _from_v2}

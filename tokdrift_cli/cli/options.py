@@ -114,6 +114,30 @@ WorkersOption = Annotated[
         rich_help_panel=RUN_PANEL,
     ),
 ]
+RequestTimeoutOption = Annotated[
+    float,
+    typer.Option(
+        "--request-timeout",
+        envvar="TOKDRIFT_REQUEST_TIMEOUT",
+        min=0.1,
+        metavar="SECONDS",
+        help="How long one call to a provider model may take before it fails as a timeout (it is retried twice, "
+        "and a run stops after 5 calls in a row fail). Changes no answer: a resume ignores it.",
+        rich_help_panel=MODEL_PANEL,
+    ),
+]
+MaxFailureShareOption = Annotated[
+    float,
+    typer.Option(
+        "--max-failure-share",
+        envvar="TOKDRIFT_MAX_FAILURE_SHARE",
+        min=0.0,
+        max=1.0,
+        help="Above this share of failed generations the run is written but marked as no clean result, "
+        "and the command exits 4.",
+        rich_help_panel=RUN_PANEL,
+    ),
+]
 LimitOption = Annotated[
     int | None, typer.Option("--limit", min=1, help="Only the first N cases of the suite.", rich_help_panel=RUN_PANEL)
 ]

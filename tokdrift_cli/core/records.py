@@ -13,7 +13,9 @@ from pydantic import BaseModel, ConfigDict
 
 from tokdrift_cli.core.ir import IR
 
-ErrorKind = Literal["parse", "timeout", "provider", "program"]
+# provider, timeout and rate_limit are failures of the model's service (retried by a later run); input is a
+# prompt the model cannot take (over its context window); parse an unusable answer; program a bug in the program.
+ErrorKind = Literal["parse", "input", "timeout", "rate_limit", "provider", "program"]
 VerdictMethod = Literal["ast", "execution", "generation"]
 
 

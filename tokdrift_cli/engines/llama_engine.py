@@ -172,12 +172,21 @@ class LlamaCppEngine:
                 "stop": stop or None,
                 "seed": self.seed if seed is None else seed,
             }
-            if self.prompt_format == "chat":
-                result = llama.create_chat_completion(messages=self._messages(request), **sampling)
-                text = result["choices"][0]["message"].get("content") or ""
-            else:
-                result = llama.create_completion(prompt=render_completion_prompt(self._messages(request)), **sampling)
-                text = result["choices"][0].get("text") or ""
+            try:
+                if self.prompt_format == "chat":
+                    result = llama.create_chat_completion(messages=self._messages(request), **sampling)
+                    text = result["choices"][0]["message"].get("content") or ""
+                else:
+                    prompt = render_completion_prompt(self._messages(request))
+                    result = llama.create_completion(prompt=prompt, **sampling)
+                    text = result["choices"][0].get("text") or ""
+            except ValueError as error:
+                if "context window" not in str(error):
+                    raise
+                # A prompt longer than the context: the input's fault, said the way DSPy knows it.
+                from dspy.lm15 import ContextLengthError
+
+                raise ContextLengthError(str(error)) from None
             self.calls += 1
         choice = result["choices"][0]
         usage = result.get("usage") or {}

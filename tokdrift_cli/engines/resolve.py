@@ -37,6 +37,14 @@ KNOWN_PROVIDERS = frozenset(
 )
 
 
+# Seconds a provider call may wait for its answer before it fails as a timeout (and is retried).
+DEFAULT_REQUEST_TIMEOUT = 60.0
+# Retries of one call after a transient failure (connection, timeout, rate limit, server error); DSPy
+# waits 1 s, then 2 s between them, or what a rate limit's Retry-After asks. A run stops after a few
+# calls in a row still fail (stages/failure_policy.py), so a dead server costs minutes, not hours.
+PROVIDER_RETRIES = 2
+
+
 @dataclass(frozen=True)
 class ModelSettings:
     temperature: float = 0.0
@@ -46,6 +54,8 @@ class ModelSettings:
     # Off for measurements (latency must be real); on for optimize, where the
     # disk cache is what lets an interrupted run resume.
     cache: bool = False
+    # How long a provider call may take; it changes no answer, so no artifact records it.
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT
 
 
 @dataclass(frozen=True)
@@ -80,7 +90,7 @@ class ResolvedModel:
         kwargs = {**self.lm.kwargs, "max_tokens": max_tokens}
         if self.engine is not None:
             return dspy.LM(self.model_id, engine=self.engine, cache=self.lm.cache, **kwargs)
-        return dspy.LM(self.model_id, cache=self.lm.cache, **kwargs)
+        return dspy.LM(self.model_id, cache=self.lm.cache, num_retries=self.lm.num_retries, **kwargs)
 
 
 def embedded_weights_path() -> Path:
@@ -190,7 +200,13 @@ def _resolve_provider(requested: str, settings: ModelSettings, identity: ModelId
     import dspy
 
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
-    kwargs: dict[str, Any] = {"temperature": settings.temperature, "max_tokens": settings.max_tokens, "cache": settings.cache}
+    kwargs: dict[str, Any] = {
+        "temperature": settings.temperature,
+        "max_tokens": settings.max_tokens,
+        "cache": settings.cache,
+        "timeout": settings.request_timeout,
+        "num_retries": PROVIDER_RETRIES,
+    }
     if settings.api_base:
         kwargs["api_base"] = settings.api_base
     lm = dspy.LM(requested, **kwargs)

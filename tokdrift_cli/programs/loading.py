@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import inspect
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,8 +29,9 @@ class LoadedProgram:
     program_hash: str
 
 
-def program_hash(module: Any) -> str:
-    """A hash of what decides the program's behaviour: signatures, instructions and demos."""
+def program_hash(module: Any, source_digest: str | None = None) -> str:
+    """A hash of what decides the program's behaviour: signatures, instructions and demos, and for a
+    program the user wrote, its code (``source_digest``, see :func:`user_source_digest`)."""
     parts = []
     for name, predictor in module.named_predictors():
         signature = predictor.signature
@@ -43,8 +45,38 @@ def program_hash(module: Any) -> str:
                 "demos": [_jsonable(demo) for demo in predictor.demos],
             }
         )
-    payload = {"class": f"{type(module).__module__}.{type(module).__qualname__}", "predictors": parts}
+    payload: dict[str, Any] = {
+        "class": f"{type(module).__module__}.{type(module).__qualname__}",
+        "predictors": parts,
+    }
+    if source_digest is not None:  # absent for the shipped program and program files: their hashes stay put
+        payload["source"] = source_digest
     return hashlib.sha256(orjson.dumps(payload, default=str, option=orjson.OPT_SORT_KEYS)).hexdigest()[:16]
+
+
+def user_source_digest(module_name: str, program: Any) -> str:
+    """A digest of the code a ``module:attr`` program runs: the module named, and the modules defining the
+    classes of the program and of its sub-modules (DSPy's and tokdrift's own are versioned with them)."""
+    names = {module_name} | {type(sub).__module__ for _, sub in program.named_sub_modules()}
+    digest = hashlib.sha256()
+    for name in sorted(names):
+        if name.split(".")[0] in _LIBRARY_PACKAGES:
+            continue
+        digest.update(name.encode() + b"\0" + _source_of(name).encode() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+_LIBRARY_PACKAGES = frozenset({"dspy", "tokdrift_cli"})
+
+
+def _source_of(module_name: str) -> str:
+    module = sys.modules.get(module_name)
+    if module is None:
+        return ""
+    try:
+        return inspect.getsource(module)
+    except (OSError, TypeError):  # no source on disk (a compiled or built-in module): its name stands in
+        return ""
 
 
 def _jsonable(demo: Any) -> Any:
@@ -55,6 +87,7 @@ def _jsonable(demo: Any) -> Any:
 def load_program(spec: str) -> LoadedProgram:
     import dspy
 
+    source_digest = None
     if spec == DEFAULT_PROGRAM:
         from tokdrift_cli.programs.ir_generator import build_default_program
 
@@ -67,7 +100,9 @@ def load_program(spec: str) -> LoadedProgram:
         module = _import_program(spec)
     if not isinstance(module, dspy.Module):
         raise InputError(f"--program {spec}: expected a dspy.Module, got {type(module).__name__}")
-    return LoadedProgram(spec=spec, module=module, program_hash=program_hash(module))
+    if spec != DEFAULT_PROGRAM and not spec.endswith(".json"):
+        source_digest = user_source_digest(spec.partition(":")[0], module)
+    return LoadedProgram(spec=spec, module=module, program_hash=program_hash(module, source_digest))
 
 
 def _import_program(spec: str) -> Any:
@@ -80,6 +115,8 @@ def _import_program(spec: str) -> Any:
         module = importlib.import_module(module_name)
     except ImportError as error:
         raise InputError(f"--program {spec}: cannot import {module_name!r} ({error})") from None
+    except Exception as error:  # noqa: BLE001 - the user's module failed on import: their bug, one line
+        raise InputError(f"--program {spec}: importing {module_name!r} raised {_one_line(error)}") from None
     try:
         target = getattr(module, attribute)
     except AttributeError:
@@ -89,5 +126,13 @@ def _import_program(spec: str) -> Any:
     if isinstance(target, dspy.Module):
         return target
     if callable(target):
-        return target()
+        try:
+            return target()
+        except Exception as error:  # noqa: BLE001 - the user's factory failed: their bug, one line
+            raise InputError(f"--program {spec}: the factory {attribute!r} raised {_one_line(error)}") from None
     raise InputError(f"--program {spec}: {attribute!r} is neither a dspy.Module nor a factory returning one")
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

@@ -35,15 +35,40 @@ def scrub(message: str) -> str:
     return _SECRET_PATTERN.sub("[redacted]", message)[:MAX_ERROR_CHARS]
 
 
+# How llama.cpp (and servers built on it) say a prompt is longer than the model's context window.
+_CONTEXT_WINDOW_PATTERN = re.compile(
+    r"exceed(s|ed)? (the )?context window|context length|context_length_exceeded", re.IGNORECASE
+)
+
+
 def classify_error(error: BaseException) -> str:
-    """Sort a failed generation: the model's answer, the model's service, or the program."""
-    from dspy.utils.exceptions import AdapterParseError, LMError
+    """Sort a failed generation: the model's answer, the input, the model's service, or the program.
+
+    The service's kinds (``provider``, ``timeout``, ``rate_limit``) are retried by a later run;
+    ``input`` (a prompt the model cannot take) and ``parse`` are results about that prompt.
+    """
+    from dspy.utils.exceptions import (
+        AdapterParseError,
+        ContextWindowExceededError,
+        LMError,
+        LMRateLimitError,
+        LMTimeoutError,
+        LMTransportError,
+    )
     from pydantic import ValidationError
 
     if isinstance(error, (AdapterParseError, ValidationError)):
         return "parse"
-    if isinstance(error, TimeoutError) or "timeout" in type(error).__name__.lower():
+    if isinstance(error, ContextWindowExceededError) or (
+        isinstance(error, (LMError, ValueError)) and _CONTEXT_WINDOW_PATTERN.search(str(error))
+    ):
+        return "input"
+    if isinstance(error, LMRateLimitError):
+        return "rate_limit"
+    if isinstance(error, (TimeoutError, LMTimeoutError)) or "timeout" in type(error).__name__.lower():
         return "timeout"
+    if isinstance(error, LMTransportError) and "timed out" in str(error):
+        return "timeout"  # the native engine reports a read timeout as a transport failure
     if isinstance(error, LMError):
         return "provider"
     return "program"

@@ -79,8 +79,8 @@ from tokdrift_cli.stages.augment_candidates import (
 )
 from tokdrift_cli.stages.augment_output import case_lines, summarize_augmentation
 from tokdrift_cli.stages.baseline import unit_key
+from tokdrift_cli.stages.failure_policy import FailureBreaker, check_finished, worth_keeping
 from tokdrift_cli.stages.progress import AugmentProgress
-from tokdrift_cli.stages.reachability import UnreachableWatch, worth_keeping
 
 _END: Final = object()
 
@@ -145,8 +145,8 @@ class RobustTrainingDataGenerator:
         self.paraphrase_calls = 0
         self._lock = threading.Lock()
         self._plans: dict[str, list[Slot]] = {}
-        self._generator_watch = UnreachableWatch("model")
-        self._paraphrase_watch = UnreachableWatch("paraphrase model")
+        self._generator_watch = FailureBreaker("model", program=f"--program {config.program}")
+        self._paraphrase_watch = FailureBreaker("paraphrase model", program="the paraphrase program")
         self._stop = threading.Event()
 
     def _check_not_stopped(self) -> None:
@@ -190,8 +190,7 @@ class RobustTrainingDataGenerator:
 
     def _record(self, key: str, unit: AugmentUnit) -> None:
         self.done[key] = unit
-        outcome = unit.generation or unit.paraphrase
-        if self.checkpoint is not None and worth_keeping(outcome.error_kind if outcome is not None else None):
+        if self.checkpoint is not None and worth_keeping(_outcome_of(unit).error_kind):
             self.checkpoint.record(key, unit)
 
     def _generate(self, case_id: str, text: str) -> Generation:
@@ -342,7 +341,12 @@ class RobustTrainingDataGenerator:
 
 
 def reusable_units(artifact: AugmentSummaryArtifact) -> dict[str, AugmentUnit]:
-    """Every unit a finished run recorded, by checkpoint key."""
+    """Every unit a finished run recorded that a checkpoint would keep, by checkpoint key."""
+    units = _recorded_units(artifact)
+    return {key: unit for key, unit in units.items() if worth_keeping(_outcome_of(unit).error_kind)}
+
+
+def _recorded_units(artifact: AugmentSummaryArtifact) -> dict[str, AugmentUnit]:
     units: dict[str, AugmentUnit] = {}
     for case in artifact.cases:
         if case.original is not None:
@@ -353,6 +357,11 @@ def reusable_units(artifact: AugmentSummaryArtifact) -> dict[str, AugmentUnit]:
             if attempt.generation is not None:
                 units[unit_key(case.case_id, attempt.text)] = AugmentUnit(generation=attempt.generation)
     return units
+
+
+def _outcome_of(unit: AugmentUnit) -> Generation | ParaphraseOutcome:
+    outcome = unit.generation or unit.paraphrase
+    return outcome if outcome is not None else Generation()
 
 
 def augment_suite(
@@ -382,6 +391,7 @@ def augment_suite(
         if isinstance(slot, ModelSlot) and paraphrase_key(case.id, slot.index) in generator.done
     )
     results = generator.run(cases, workers)
+    check_finished((_outcome_of(unit) for unit in generator.done.values()), "generations or paraphrases")
     taken = {case.id for case in inputs.suite.cases}
     original_lines = inputs.original_lines or {}
     lines = [line for case, result in zip(cases, results, strict=True)

@@ -20,8 +20,8 @@ from tokdrift_cli.core.shards import parse_shard
 from tokdrift_cli.core.suite import Suite, SuiteCase
 from tokdrift_cli.core.variants import PARAPHRASE_ID, generate_variants
 from tokdrift_cli.programs.runner import GeneratesIR
+from tokdrift_cli.stages.failure_policy import FailureBreaker, check_finished, worth_keeping
 from tokdrift_cli.stages.progress import ProgressSink
-from tokdrift_cli.stages.reachability import UnreachableWatch, worth_keeping
 from tokdrift_cli.stages.scoring import PlannedVariant, score_case, summarize
 
 
@@ -90,7 +90,10 @@ def planned_units(plan: Sequence[PlannedCase]) -> dict[str, str]:
 
 
 def reusable_generations(artifact: BaselineArtifact | None) -> dict[str, Generation]:
-    """Every generation of a finished baseline, keyed as its checkpoint keys them."""
+    """Every generation of a finished baseline that a checkpoint would keep, keyed as it keys them.
+
+    A transient failure in an output made before those were refused is left out: it is retried.
+    """
     if artifact is None:
         return {}
     reusable = {}
@@ -98,7 +101,7 @@ def reusable_generations(artifact: BaselineArtifact | None) -> dict[str, Generat
         reusable[unit_key(case.case_id, case.prompt)] = case.original
         for variant in case.variants:
             reusable[unit_key(case.case_id, variant.text)] = variant.generation
-    return reusable
+    return {key: generation for key, generation in reusable.items() if worth_keeping(generation.error_kind)}
 
 
 @dataclass
@@ -147,11 +150,13 @@ def run_baseline(
         if remaining[case_of[key]] == 0:
             progress.finish_case()
 
-    _execute(pending, runner, finish, workers)
+    _execute(pending, runner, finish, workers, FailureBreaker(program=f"--program {inputs.config.program}"))
+    check_finished(done[key] for key in units)
     results = [_score(planned, done) for planned in plan]
     summary = summarize(
         results,
         fragile_threshold=inputs.config.fragile_threshold,
+        max_failure_share=inputs.config.max_failure_share,
         wall_time_s=clock() - started,
         resumed_generations=resumed,
         lm_calls=spent,
@@ -177,8 +182,8 @@ def _execute(
     runner: GeneratesIR,
     finish: Callable[[str, Generation], None],
     workers: int,
+    watch: FailureBreaker,
 ) -> None:
-    watch = UnreachableWatch()
     text_of = dict(pending)
     if workers <= 1:
         for key, text in pending:

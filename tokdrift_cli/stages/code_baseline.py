@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict
 from tokdrift_cli.artifacts.baseline import BaselineConfig
 from tokdrift_cli.artifacts.checkpoint import Checkpoint
 from tokdrift_cli.artifacts.code_baseline import (
+    NO_IR_ERROR,
     CodeBaselineArtifact,
     CodeBaselineConfig,
     CodeBaselineSummary,
@@ -36,6 +37,7 @@ from tokdrift_cli.codegen.inputs import generate_inputs
 from tokdrift_cli.codegen.judging import calls_from_tests
 from tokdrift_cli.codegen.sandbox import FunctionCall, SandboxLimits, run_function
 from tokdrift_cli.codegen.verdicts import ExecutedCode, judge_variant, summarise_tests
+from tokdrift_cli.core.failures import failure_limit_exceeded, failure_share
 from tokdrift_cli.core.ir import IR
 from tokdrift_cli.core.records import CodeGeneration, Generation, TestSummary
 from tokdrift_cli.core.stats import median, wilson
@@ -44,11 +46,11 @@ from tokdrift_cli.core.variants import family_of
 from tokdrift_cli.core.variants.ir_rules import generate_ir_variants
 from tokdrift_cli.programs.runner import GeneratesIR
 from tokdrift_cli.stages.baseline import plan_cases, select_cases, unit_key
+from tokdrift_cli.stages.failure_policy import FailureBreaker, check_finished, worth_keeping
 from tokdrift_cli.stages.progress import ProgressSink
-from tokdrift_cli.stages.reachability import UnreachableWatch, worth_keeping
 from tokdrift_cli.stages.scoring import sensitivities
 
-_NO_IR = CodeGeneration(error="no IR to generate code from", error_kind="program")
+_NO_IR = CodeGeneration(error=NO_IR_ERROR, error_kind="program")
 # Moves the progress bar for a code step that had nothing to do, without counting a call or a failure.
 _SKIPPED = CodeGeneration(code="")
 
@@ -194,7 +196,8 @@ class CodeBaselineRun:
         self.limits = limits or SandboxLimits()
         self.allow_unsandboxed = allow_unsandboxed
         self.tally = _Tally()
-        self.watch = UnreachableWatch()
+        self.watch = FailureBreaker(program=f"--program {self.config.program}")
+        self.code_watch = FailureBreaker(program="the code generator")
 
     # ------------------------------------------------------------------ generation
 
@@ -246,7 +249,7 @@ class CodeBaselineRun:
             generation = self.code_generator.generate(ir)
             self._record(key, CodeUnit(code=generation))
             self._spent(generation.lm_calls, generation.latency_s)
-            self.watch.see(generation.ok, generation.error_kind, generation.error)
+            self.code_watch.see(generation.ok, generation.error_kind, generation.error)
             self.progress.advance(generation)
         made[key] = generation
         return generation
@@ -368,6 +371,7 @@ def run_code_baseline(
     for planned in plan:
         results.append(run.run_case(planned))
         run.progress.finish_case()
+    check_finished(generation for case in results for generation in case.generations())
     summary = summarise_code_cases(results, run.config, run.tally, wall_time_s=clock() - started)
     return CodeBaselineArtifact(
         inputs=run.inputs.inputs, provenance=run.inputs.provenance, config=run.config, cases=results, summary=summary
@@ -387,17 +391,16 @@ def summarise_code_cases(
     for case in cases:
         for variant in case.variants:
             methods[variant.verdict.method] = methods.get(variant.verdict.method, 0) + 1
-    # A variant whose IR failed has no code of its own: that failure is counted once, on the IR.
-    codes = [g for case in cases for g in [case.code, *(v.code for v in case.variants)] if g != _NO_IR]
-    irs = [
-        g for case in cases for g in [case.ir_generation, *[v.ir_generation for v in case.variants]] if g is not None
-    ]
+    generations = [g for case in cases for g in case.generations()]
+    failed = sum(1 for g in generations if not g.ok)
     return CodeBaselineSummary(
         stage=config.stage,
         cases=len(cases),
         variants=sum(len(case.variants) for case in cases),
         lm_calls=tally.lm_calls,
-        failed_generations=sum(1 for g in codes if not g.ok) + sum(1 for g in irs if not g.ok),
+        failed_generations=failed,
+        failure_share=failure_share(failed, len(generations)),
+        failure_limit_exceeded=failure_limit_exceeded(failed, len(generations), config.max_failure_share),
         robustness=wilson(sum(1 for v in outcomes if v.verdict.equivalent), len(outcomes)),
         mean_prompt_robustness=sum(rates) / len(rates) if rates else None,
         pass_rate=wilson(sum(1 for case in with_tests if case.passes), len(with_tests)),

@@ -50,6 +50,7 @@ def merge_shards(shards: Sequence[ShardFile], suite: Suite) -> BaselineArtifact:
     summary = summarize(
         cases,
         fragile_threshold=first.artifact.config.fragile_threshold,
+        max_failure_share=first.artifact.config.max_failure_share,
         # The compute spent over all shards (they may have run side by side).
         wall_time_s=sum(s.wall_time_s for s in summaries),
         resumed_generations=sum(s.resumed_generations for s in summaries),

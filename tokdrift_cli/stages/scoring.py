@@ -28,6 +28,7 @@ from tokdrift_cli.artifacts.baseline import (
     VariantResult,
 )
 from tokdrift_cli.core.equivalence import compare_irs
+from tokdrift_cli.core.failures import DEFAULT_MAX_FAILURE_SHARE, failure_limit_exceeded, failure_share
 from tokdrift_cli.core.gold import match_gold
 from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.stats import DEFAULT_CONFIDENCE, median, wilson
@@ -114,16 +115,14 @@ def summarize(
     wall_time_s: float,
     resumed_generations: int,
     lm_calls: int,
+    max_failure_share: float = DEFAULT_MAX_FAILURE_SHARE,
 ) -> BaselineSummary:
     """Every overall figure, computed only from the per-case verdicts.
 
     ``lm_calls`` is what this run spent; reused generations cost nothing now.
     """
-    generations = (
-        [case.original for case in cases]
-        + [v.generation for case in cases for v in case.variants]
-        + [again for case in cases for again in case.repeats]
-    )
+    generations = [generation for case in cases for generation in case.generations()]
+    failed = sum(1 for g in generations if not g.ok)
     outcomes = [(variant, case) for case in cases for variant in case.variants if variant.robust is not None]
     by_rule = [(rule, bool(v.robust)) for v, _ in outcomes for rule in v.rule_ids]
     by_family = [(family_of(rule), bool(v.robust)) for v, _ in outcomes for rule in _distinct_families(v)]
@@ -153,7 +152,9 @@ def summarize(
         cases=len(cases),
         variants=sum(len(case.variants) for case in cases),
         lm_calls=lm_calls,
-        failed_generations=sum(1 for g in generations if not g.ok),
+        failed_generations=failed,
+        failure_share=failure_share(failed, len(generations)),
+        failure_limit_exceeded=failure_limit_exceeded(failed, len(generations), max_failure_share),
         schema_valid=wilson(sum(1 for g in generations if g.ok), len(generations)),
         robustness=wilson(sum(1 for v, _ in outcomes if v.robust), len(outcomes)),
         mean_prompt_robustness=sum(rates) / len(rates) if rates else None,

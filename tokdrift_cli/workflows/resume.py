@@ -22,7 +22,7 @@ class _RunArtifact(Protocol):
 RunArtifactT = TypeVar("RunArtifactT", bound=Artifact)
 
 # Settings that select or judge units without changing them: earlier units stay reusable.
-SELECTING_SETTINGS = frozenset({"limit", "fragile_threshold"})
+SELECTING_SETTINGS = frozenset({"limit", "fragile_threshold", "max_failure_share"})
 
 
 def resume_fingerprint(

@@ -14,7 +14,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
@@ -23,10 +23,19 @@ from pydantic import BaseModel
 from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_beside, checkpoint_path_for
 from tokdrift_cli.artifacts.header import Artifact, InputFile, Provenance, input_file
 from tokdrift_cli.artifacts.io import write_artifact
+from tokdrift_cli.core.failures import holds_transient_failures
+from tokdrift_cli.core.records import CallRecord
 from tokdrift_cli.core.suite import Suite
-from tokdrift_cli.engines.resolve import ModelIdentity, ModelSettings, ResolvedModel, identify_model, resolve_model
+from tokdrift_cli.engines.resolve import (
+    DEFAULT_REQUEST_TIMEOUT,
+    ModelIdentity,
+    ModelSettings,
+    ResolvedModel,
+    identify_model,
+    resolve_model,
+)
 from tokdrift_cli.stages.progress import ProgressSink
-from tokdrift_cli.workflows.resume import previous_output, resume_fingerprint
+from tokdrift_cli.workflows.resume import SELECTING_SETTINGS, previous_output, resume_fingerprint
 
 ArtifactT = TypeVar("ArtifactT", bound=Artifact)
 UnitT = TypeVar("UnitT", bound=BaseModel)
@@ -44,6 +53,11 @@ class RunOptions:
     workers: int = 1
     # Run model-written code even where no operating-system boundary is available (code stages only).
     allow_unsandboxed: bool = False
+    request_timeout: float = DEFAULT_REQUEST_TIMEOUT  # seconds a provider call may take (no answer depends on it)
+
+
+class _Measured(Protocol):
+    def generations(self) -> Sequence[CallRecord]: ...
 
 
 class _SamplingConfig(Protocol):
@@ -106,7 +120,7 @@ class ResumableStage(ABC, Generic[ArtifactT, UnitT]):
     # other means (optimize: DSPy's answer cache).
     checkpoint_kind: ClassVar[str | None] = None
     # Settings that only select or judge units, so they do not make earlier units foreign.
-    ignored_settings: ClassVar[frozenset[str]] = frozenset({"limit", "fragile_threshold"})
+    ignored_settings: ClassVar[frozenset[str]] = SELECTING_SETTINGS
 
     config: Any  # the artifact's config model
     suite: Suite
@@ -147,7 +161,11 @@ class ResumableStage(ABC, Generic[ArtifactT, UnitT]):
         return previous_output(run.output, self.artifact_kind, fingerprint, run.restart)  # type: ignore[return-value]
 
     def is_up_to_date(self, previous: ArtifactT, provenance: Provenance) -> bool:
-        return bool(previous.config == self.config and previous.provenance == provenance)  # type: ignore[attr-defined]
+        """Made with exactly this config, and holding no failure a run must retry (an output written
+        before transient failures were refused may hold some)."""
+        same = previous.config == self.config and previous.provenance == provenance  # type: ignore[attr-defined]
+        measured: _Measured = previous  # type: ignore[assignment]
+        return bool(same) and not holds_transient_failures(measured.generations())
 
     @abstractmethod
     def reusable(self, previous: ArtifactT | None) -> dict[str, UnitT]:
@@ -204,7 +222,8 @@ def run_with_resume(
         loaded: dict[ModelUse, ResolvedModel] = {}
         for use, identity in zip(stage.models, known.identities, strict=True):
             if use not in loaded:
-                loaded[use] = held.enter_context(resolve(use.requested, use.settings, identity))
+                settings = replace(use.settings, request_timeout=run.request_timeout)
+                loaded[use] = held.enter_context(resolve(use.requested, settings, identity))
         checkpoint = None
         if stage.checkpoint_kind is not None:
             checkpoint = held.enter_context(

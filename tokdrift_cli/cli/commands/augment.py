@@ -13,6 +13,7 @@ from rich.table import Table
 from tokdrift_cli.cli import options
 from tokdrift_cli.cli.console import err_console, print_fields
 from tokdrift_cli.cli.progress import GenerationProgress
+from tokdrift_cli.engines.resolve import DEFAULT_REQUEST_TIMEOUT
 from tokdrift_cli.stages.progress import AugmentProgress
 
 if TYPE_CHECKING:
@@ -152,6 +153,7 @@ def augment(
     temperature: options.TemperatureOption = 0.0,
     max_tokens: options.MaxTokensOption = 512,
     workers: options.WorkersOption = 1,
+    request_timeout: options.RequestTimeoutOption = DEFAULT_REQUEST_TIMEOUT,
     limit: options.LimitOption = None,
     shard: options.ShardOption = None,
     restart: options.RestartOption = False,

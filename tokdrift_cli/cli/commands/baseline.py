@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Protocol
 
 import typer
 from typer.core import TyperCommand
@@ -12,7 +12,9 @@ from typer.core import TyperCommand
 from tokdrift_cli.cli import options
 from tokdrift_cli.cli.console import err_console, print_fields
 from tokdrift_cli.cli.progress import GenerationProgress
-from tokdrift_cli.errors import InputError
+from tokdrift_cli.core.failures import DEFAULT_MAX_FAILURE_SHARE
+from tokdrift_cli.engines.resolve import DEFAULT_REQUEST_TIMEOUT
+from tokdrift_cli.errors import FailureLimitError, InputError
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -40,8 +42,10 @@ def baseline(
     temperature: options.TemperatureOption = 0.0,
     max_tokens: options.MaxTokensOption = 512,
     workers: options.WorkersOption = 1,
+    request_timeout: options.RequestTimeoutOption = DEFAULT_REQUEST_TIMEOUT,
     limit: options.LimitOption = None,
     fragile_threshold: options.FragileThresholdOption = 0.9,
+    max_failure_share: options.MaxFailureShareOption = DEFAULT_MAX_FAILURE_SHARE,
     include_paraphrases: options.ParaphrasesOption = True,
     repeats: Annotated[
         int,
@@ -100,6 +104,8 @@ def baseline(
     print_summary(
         baseline_table(result.artifact), result.artifact.summary.per_family, output, result.up_to_date, written
     )
+    artifact = result.artifact
+    check_failure_share(artifact.summary, artifact.config.max_failure_share, len(artifact.generations()))
 
 
 class BaselineCommand(TyperCommand):
@@ -122,6 +128,22 @@ def _moved_stage(stage: str) -> str:
     if stage in ("ir-to-code", "end-to-end"):
         return f"--stage {stage} is now a command of its own: tokdrift {stage} ..."
     return "tokdrift baseline is the IR stage: drop --stage (the code stages are `tokdrift ir-to-code` and `tokdrift end-to-end`)"
+
+
+class _FailureCounts(Protocol):
+    @property
+    def failed_generations(self) -> int: ...
+    @property
+    def failure_limit_exceeded(self) -> bool: ...
+
+
+def check_failure_share(summary: _FailureCounts, max_share: float, generations: int) -> None:
+    """A written run whose generations mostly failed is no clean result: say so, and exit 4."""
+    if summary.failure_limit_exceeded:
+        from tokdrift_cli.core.failures import failure_limit_message
+
+        raise FailureLimitError(f"{failure_limit_message(summary.failed_generations, generations, max_share)}; "
+                                "the artifact is marked failure_limit_exceeded")
 
 
 def print_plan(plan: BaselinePlan) -> None:

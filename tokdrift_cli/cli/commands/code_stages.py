@@ -9,6 +9,8 @@ import typer
 
 from tokdrift_cli.cli import options
 from tokdrift_cli.cli.progress import GenerationProgress
+from tokdrift_cli.core.failures import DEFAULT_MAX_FAILURE_SHARE
+from tokdrift_cli.engines.resolve import DEFAULT_REQUEST_TIMEOUT
 
 
 def ir_to_code(
@@ -20,10 +22,12 @@ def ir_to_code(
     api_base: options.ApiBaseOption = None,
     temperature: options.TemperatureOption = 0.0,
     code_max_tokens: options.CodeMaxTokensOption = 200,
+    request_timeout: options.RequestTimeoutOption = DEFAULT_REQUEST_TIMEOUT,
     variants_per_case: options.VariantsOption = 5,
     seed: options.SeedOption = 0,
     limit: options.LimitOption = None,
     fragile_threshold: options.FragileThresholdOption = 0.9,
+    max_failure_share: options.MaxFailureShareOption = DEFAULT_MAX_FAILURE_SHARE,
     restart: options.RestartOption = False,
     allow_unsandboxed: options.AllowUnsandboxedOption = False,
 ) -> None:
@@ -48,10 +52,12 @@ def end_to_end(
     temperature: options.TemperatureOption = 0.0,
     max_tokens: options.MaxTokensOption = 512,
     code_max_tokens: options.CodeMaxTokensOption = 200,
+    request_timeout: options.RequestTimeoutOption = DEFAULT_REQUEST_TIMEOUT,
     variants_per_case: options.VariantsOption = 5,
     seed: options.SeedOption = 0,
     limit: options.LimitOption = None,
     fragile_threshold: options.FragileThresholdOption = 0.9,
+    max_failure_share: options.MaxFailureShareOption = DEFAULT_MAX_FAILURE_SHARE,
     include_paraphrases: options.ParaphrasesOption = True,
     from_baseline: Annotated[
         Path | None,
@@ -76,7 +82,7 @@ def end_to_end(
 
 def _run(ctx: typer.Context, stage: str, suite: Path | None, *, from_baseline: Path | None) -> None:
     from tokdrift_cli.artifacts.code_baseline import CodeBaselineConfig
-    from tokdrift_cli.cli.commands.baseline import print_summary
+    from tokdrift_cli.cli.commands.baseline import check_failure_share, print_summary
     from tokdrift_cli.cli.render import code_baseline_table
     from tokdrift_cli.workflows.code_baseline_run import run_code_baseline_command
 
@@ -86,3 +92,5 @@ def _run(ctx: typer.Context, stage: str, suite: Path | None, *, from_baseline: P
         result = run_code_baseline_command(config, run, progress, from_baseline=from_baseline)
     table = code_baseline_table(result.artifact)
     print_summary(table, result.artifact.summary.per_family, run.output, result.up_to_date, f"wrote {run.output}")
+    artifact = result.artifact
+    check_failure_share(artifact.summary, artifact.config.max_failure_share, len(artifact.generations()))

@@ -11,6 +11,7 @@ import typer
 from tokdrift_cli.artifacts.program import CandidateRecord
 from tokdrift_cli.cli import options
 from tokdrift_cli.cli.console import err_console
+from tokdrift_cli.engines.resolve import DEFAULT_REQUEST_TIMEOUT
 
 
 class DemoPool(StrEnum):
@@ -50,6 +51,7 @@ def optimize(
                      rich_help_panel=options.MODEL_PANEL),
     ] = None,
     api_base: options.ApiBaseOption = None,
+    request_timeout: options.RequestTimeoutOption = DEFAULT_REQUEST_TIMEOUT,
     program: options.ProgramOption = "default",
     seed: options.SeedOption = 0,
     metric_variants: Annotated[
