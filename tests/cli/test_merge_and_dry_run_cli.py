@@ -16,12 +16,12 @@ from tokdrift_cli.cli.app import run
 from tokdrift_cli.stages.baseline import run_baseline
 
 
-def _write_shards(tmp_path: Path, suite: Path, count: int) -> list[Path]:
+def _write_shards(tmp_path: Path, suite: Path, count: int, engine: FakeEngine | None = None) -> list[Path]:
     paths = []
     for index in range(1, count + 1):
         inputs = make_inputs(suite, shard=f"{index}/{count}")
         inputs.provenance = Provenance(model_id="local/fake", suite_hash=inputs.suite.sha256)
-        artifact = run_baseline(inputs, runner_for(FakeEngine()))
+        artifact = run_baseline(inputs, runner_for(engine or FakeEngine()))
         path = tmp_path / f"shard{index}.json"
         write_artifact(path, artifact)
         paths.append(path)
@@ -38,6 +38,19 @@ def test_merge_writes_one_baseline_of_all_cases(
     assert [case.case_id for case in merged.cases] == [case.id for case in make_inputs(mini_suite_path).suite.cases]
     assert merged.config.shard is None
     assert f"merged 2 shard(s), {len(merged.cases)} cases" in capsys.readouterr().err
+
+
+def test_merge_of_mostly_failed_shards_is_written_marked_and_exits_4(
+    tmp_path: Path, mini_suite_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    paths = _write_shards(tmp_path, mini_suite_path, 2, FakeEngine(garbage_on=" "))  # every answer unparseable
+    out = tmp_path / "all.json"
+    assert run(["merge", *map(str, paths), "--output", str(out)]) == 4
+    merged = read_artifact(out, BaselineArtifact)
+    assert merged.summary.failure_share == 1.0 and merged.summary.failure_limit_exceeded
+    total = len(merged.generations())
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and f"{total} of {total} generations failed" in errors[0]  # after the table
 
 
 def test_merge_refusals_are_one_line_with_exit_2(

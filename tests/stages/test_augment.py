@@ -39,6 +39,7 @@ from tokdrift_cli.stages.augment import (
     reusable_units,
 )
 from tokdrift_cli.stages.augment_candidates import MEANING_CHECK_FAILED, meaning_check, naming_variant, plan_slots
+from tokdrift_cli.stages.failure_policy import RunIncompleteError
 from tokdrift_cli.workflows.augment_run import AugmentOutcome, read_suite_with_lines, run_augment_command
 from tokdrift_cli.workflows.run import RunOptions
 
@@ -434,6 +435,26 @@ def test_resume_after_a_partial_checkpoint_makes_only_the_remaining_calls(gold_s
     assert progress.reused == kept_units
     assert second.jsonl() == first.jsonl()
     assert second.artifact.summary.reused_units == kept_units
+
+
+def test_transient_failures_end_the_run_without_output_and_are_retried(gold_suite_path: Path, tmp_path: Path) -> None:
+    path = tmp_path / "aug.jsonl.checkpoint.jsonl"
+    reference = run(gold_suite_path, FakeEngine(), factor=3)
+    flaky = FakeEngine(fail_on="Your task", error=RuntimeError("503 from the provider"))  # two candidates only
+    checkpoint = Checkpoint(path, kind="augment", config_fingerprint="fp", unit_model=AugmentUnit)
+    checkpoint.open()
+    with pytest.raises(RunIncompleteError, match="retry those"):
+        run(gold_suite_path, flaky, factor=3, checkpoint=checkpoint)
+    checkpoint.close()
+    kept = Checkpoint(path, kind="augment", config_fingerprint="fp", unit_model=AugmentUnit).peek()
+    assert kept and all(unit.generation is None or unit.generation.error_kind is None for unit in kept.values())
+    again = Checkpoint(path, kind="augment", config_fingerprint="fp", unit_model=AugmentUnit)
+    again.open()
+    retry = FakeEngine()
+    resumed = run(gold_suite_path, retry, factor=3, checkpoint=again)
+    again.close()
+    assert retry.prompts and all("Your task" in prompt for prompt in retry.prompts)  # only what failed
+    assert resumed.jsonl() == reference.jsonl()
 
 
 def test_finished_rerun_makes_no_call(gold_suite_path: Path) -> None:

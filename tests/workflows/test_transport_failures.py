@@ -14,9 +14,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import MINI_SUITE
 from tests.fake_server import FakeOpenAIServer, free_port
 from tokdrift_cli.artifacts.baseline import BaselineArtifact
 from tokdrift_cli.artifacts.checkpoint import checkpoint_path_for
+from tokdrift_cli.artifacts.code_baseline import CodeBaselineArtifact
 from tokdrift_cli.artifacts.io import read_artifact
 from tokdrift_cli.cli.app import run
 from tokdrift_cli.core.ir import IR
@@ -58,12 +60,13 @@ def _checkpointed(output: Path) -> int:
     return len(checkpoint_path_for(output).read_text().splitlines()) - 1
 
 
-@pytest.fixture
-def reference(tmp_path: Path, mini_suite_path: Path) -> Iterator[list[tuple[str, IR | None]]]:
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[list[tuple[str, IR | None]]]:
     """The IRs of a run that nothing interrupted."""
-    with FakeOpenAIServer() as server:
-        output = tmp_path / "reference.json"
-        assert _baseline(server.api_base, output, mini_suite_path) == 0
+    with pytest.MonkeyPatch.context() as patch, FakeOpenAIServer() as server:
+        patch.setenv("OPENAI_API_KEY", DUMMY_KEY)
+        output = tmp_path_factory.mktemp("reference") / "reference.json"
+        assert _baseline(server.api_base, output, MINI_SUITE) == 0
         assert server.answered == GENERATIONS
     yield _irs(output)
 
@@ -184,3 +187,39 @@ def test_input_over_the_context_window_is_an_input_failure_not_an_unreachable_mo
     # With a higher limit it is judged again from what was measured, without a call.
     assert _baseline(server.api_base, output, mini_suite_path, "--max-failure-share", "1") == 0
     assert read_artifact(output, BaselineArtifact).summary.failure_limit_exceeded is False
+
+
+def _end_to_end(api_base: str, output: Path) -> int:
+    return run(
+        [
+            "end-to-end", "--model", "openai/fake", "--api-base", api_base, "--suite", str(MINI_SUITE),
+            "--variants", "2", "--no-paraphrases", "--request-timeout", "0.5", "--output", str(output),
+        ]
+    )
+
+
+def _code_results(output: Path) -> list[tuple[object, ...]]:
+    artifact = read_artifact(output, CodeBaselineArtifact)
+    items = [(case.case_id, case.ir, case.code.code, None) for case in artifact.cases]
+    items += [(case.case_id, v.ir, v.code.code, v.verdict) for case in artifact.cases for v in case.variants]
+    return items
+
+
+def test_code_stage_killed_mid_run_resumes_to_the_same_irs_and_code(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with FakeOpenAIServer() as server:
+        assert _end_to_end(server.api_base, tmp_path / "reference.json") == 0
+        calls = server.answered
+    output = tmp_path / "killed.json"
+    with FakeOpenAIServer(kill_after=calls // 2) as server:
+        code = _end_to_end(server.api_base, output)
+        errors = _error_lines(capsys.readouterr().err)
+        assert code == ExitCode.RUNTIME and len(errors) == 1 and "kept" in errors[0]
+        assert not output.exists() and _checkpointed(output) == calls // 2
+        server.revive()
+        before = server.requests
+        assert _end_to_end(server.api_base, output) == 0
+        assert server.requests - before == calls - calls // 2
+    assert _code_results(output) == _code_results(tmp_path / "reference.json")
+    _assert_no_key_in_files(tmp_path)

@@ -26,6 +26,7 @@ def merge(
     them. Refused (exit 2): a shard missing or given twice, shards made with another config,
     model, program or suite. Wall time and LM calls are the sums over the shards.
     """
+    from tokdrift_cli.cli.commands.baseline import check_failure_share
     from tokdrift_cli.cli.render import baseline_table
     from tokdrift_cli.workflows.merge_run import run_merge
 
@@ -33,3 +34,4 @@ def merge(
     console = err_console()
     console.print(baseline_table(merged))
     console.print(f"merged {len(shards)} shard(s), {len(merged.cases)} cases: wrote {output}")
+    check_failure_share(merged.summary, merged.config.max_failure_share, len(merged.generations()))
