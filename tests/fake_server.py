@@ -21,7 +21,7 @@ import json
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 from tests.fakes import FakeEngine
 
@@ -105,7 +105,7 @@ class FakeOpenAIServer:
         signature = str(spec.get("signature", "solve(x: int) -> int")) if isinstance(spec, dict) else "solve(x)"
         return json.dumps({"code": f"def {signature}:\n    return x\n"})
 
-    def __enter__(self) -> FakeOpenAIServer:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *_: object) -> None:
