@@ -16,13 +16,16 @@ from typing import Any
 import pytest
 
 from tests.fakes import FakeEngine, fake_lm
+from tests.stages.test_augment import ParaphraseEngine
 from tokdrift_cli.artifacts.augment import AugmentConfig
 from tokdrift_cli.artifacts.header import Provenance
 from tokdrift_cli.core.gold import match_gold
 from tokdrift_cli.core.suite import load_suite
 from tokdrift_cli.programs.ir_generator import build_default_program
+from tokdrift_cli.programs.paraphrase import DspyParaphraser
 from tokdrift_cli.programs.runner import DspyIRRunner
 from tokdrift_cli.stages.augment import AugmentInputs, AugmentResult, augment_suite
+from tokdrift_cli.stages.augment_candidates import MEANING_CHECK_FAILED, meaning_check
 from tokdrift_cli.workflows.augment_run import read_suite_with_lines
 
 UNNAMED = Path(__file__).resolve().parents[2] / "examples" / "suites" / "unnamed.jsonl"
@@ -54,13 +57,14 @@ class TopicEngine(FakeEngine):
         return json.dumps({"signature": signature, "summary": "Does the thing.", "effects": [], "assertions": []})
 
 
-def augment(suite_path: Path, engine: FakeEngine, factor: int = 3) -> AugmentResult:
+def augment(suite_path: Path, engine: FakeEngine, factor: int = 3, paraphraser: DspyParaphraser | None = None,
+            **settings: Any) -> AugmentResult:
     suite, lines = read_suite_with_lines(suite_path)
     config = AugmentConfig(suite=str(suite_path), model="local/fake", program="default", factor=factor, seed=0,
-                           verify="gold")
+                           verify="gold", **settings)
     inputs = AugmentInputs(suite=suite, config=config, fingerprint="fp", provenance=Provenance(model_id="local/fake"),
                            original_lines=lines)
-    return augment_suite(inputs, DspyIRRunner(build_default_program(), fake_lm(engine)))
+    return augment_suite(inputs, DspyIRRunner(build_default_program(), fake_lm(engine)), paraphraser=paraphraser)
 
 
 def rewrite_suite(tmp_path: Path, change: Any, name: str = "suite.jsonl") -> Path:
@@ -156,3 +160,49 @@ def test_naming_lines_follow_the_marking(tmp_path: Path) -> None:
     summary = result.artifact.summary
     assert summary.naming_named_in_prompt == 0
     assert summary.naming_single_word == sum(1 for case in cases.values() if "_" not in case.gold.signature.name)
+
+
+# Contrast swaps a paraphrase model might make: the signature stays, the meaning does not.
+MEANING_SWAPS = {"average": "median", "vowels": "consonants", "even numbers": "odd numbers",
+                 "adding up": "multiplying", "minimum length": "maximum length"}
+
+
+def test_model_paraphrases_that_change_the_meaning_never_reach_the_generator() -> None:
+    def rewrite(prompt: str, call: int) -> str:
+        request = prompt.splitlines()[-1]
+        for before, after in MEANING_SWAPS.items():
+            if before in request:
+                return request.replace(before, after)
+        return "Please " + request[0].lower() + request[1:]
+
+    engine = TopicEngine()
+    result = augment(UNNAMED, engine, factor=8, paraphrase_model="fake-paraphraser", model_paraphrases=1,
+                     paraphraser=DspyParaphraser(fake_lm(ParaphraseEngine(rewrite))))
+    rejected = {item.case_id: item for item in result.artifact.summary.rejected if item.reason == MEANING_CHECK_FAILED}
+    details = {case_id: item.detail for case_id, item in rejected.items()}
+    assert details == {
+        "unnamed-001": "the request's meaning changed: statistic: mean vs median",
+        "unnamed-002": "the request's meaning changed: kind of letter: vowel vs consonant",
+        "unnamed-003": "the request's meaning changed: parity: even vs odd",
+        "unnamed-005": "lost comparative 'minimum'; added comparative 'maximum'",  # the variant rules' own markers
+        "unnamed-007": "the request's meaning changed: arithmetic operation: sum vs product",
+    }
+    assert not any(after in prompt for after in MEANING_SWAPS.values() for prompt in engine.prompts)
+    kept = [a for case in result.artifact.cases for a in case.attempts if a.source == "model_paraphrase" and a.kept]
+    assert len(kept) == 3  # the polite rewrites of the other three cases
+
+
+@pytest.mark.parametrize(
+    ("case_id", "text"),
+    [
+        ("unnamed-001", "Write a function that returns the mean of a list of floats, or 0.0 if the list is empty."),
+        ("unnamed-004", "Write a function that takes a text and returns it with the order of its words reversed, "
+                        "the words separated by single spaces."),
+    ],
+)
+def test_a_name_left_open_may_be_reworded(case_id: str, text: str) -> None:
+    """"average" and "sentence" are the gold's names but plain words of the request: open, so not required."""
+    case = next(case for case in load_suite(UNNAMED).cases if case.id == case_id)
+    assert meaning_check(case, text) is None
+    fixed = case.model_copy(update={"names": case.names.model_copy(update={"function": "fixed", "parameters": "fixed"})})
+    assert "lost the name" in (meaning_check(fixed, text) or "")

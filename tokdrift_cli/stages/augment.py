@@ -10,8 +10,10 @@ are tried one at a time until the case has ``factor`` lines (1 original +
 * with a paraphrase model, its paraphrases (a DSPy ``Paraphrase`` program),
   which must first pass a meaning check: the same numbers, quoted strings,
   code literals, negations, comparatives and order words as the prompt
-  (the variant rules' own check) and the same function, parameter and code
-  names; a paraphrase that fails is rejected unseen by the generator.
+  (the variant rules' own check), the function, parameter and code names
+  the suite line fixes, and no contradiction the equivalence checker's text
+  tier finds (a contrast word swapped); a paraphrase that fails is rejected
+  unseen by the generator.
 
 Candidates come in a round-robin over these sources, so a case's first kept
 lines differ in kind. Each candidate is run through the IR generator and kept

@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from tokdrift_cli.artifacts.augment import AugmentConfig, CandidateSource
-from tokdrift_cli.core.gold import mentions_name
+from tokdrift_cli.core.equivalence import Outcome, compare_texts
+from tokdrift_cli.core.gold import FIXED, mentions_name
 from tokdrift_cli.core.shards import parse_shard
 from tokdrift_cli.core.suite import Suite, SuiteCase
 from tokdrift_cli.core.variants import PARAPHRASE_ID, generate_variants
@@ -31,8 +32,14 @@ PARAPHRASE_DEMOS: Final = 3
 
 
 def _required_names(case: SuiteCase) -> list[str]:
-    """Names the prompt gives that a paraphrase must keep: the function's, its parameters', code names."""
-    names = [case.gold.signature.name, *(p.name for p in case.gold.signature.parameters)]
+    """Names the prompt gives that a paraphrase must keep: the fixed function and parameter names, code names.
+
+    A name the suite line leaves open is not part of the request, even when the
+    prompt uses it as a plain word ("the average of"): a paraphrase may reword it.
+    """
+    signature = case.gold.signature
+    names = [signature.name] if case.names.fixes_function else []
+    names += [p.name for p in signature.parameters if case.names.parameter_rule(p.name) == FIXED]
     names += [m.group() for pattern in IDENTIFIER_PATTERNS.values() for m in pattern.finditer(case.prompt)]
     required: list[str] = []
     for name in names:
@@ -46,7 +53,9 @@ def meaning_check(case: SuiteCase, text: str) -> str | None:
 
     The same protected content as the variant rules keep (numbers, quoted
     strings, code literals, negations, comparatives, order words), the same
-    names, and a comparable length.
+    names, a comparable length, and no contradiction the equivalence checker's
+    deterministic text tier finds (a contrast word swapped: average / median,
+    even / odd, sum / product, ...).
     """
     if not text.strip():
         return "the paraphrase is empty"
@@ -62,6 +71,9 @@ def meaning_check(case: SuiteCase, text: str) -> str | None:
     ratio = words / max(1, original_words)
     if not 1 / MAX_LENGTH_RATIO <= ratio <= MAX_LENGTH_RATIO:
         return f"length changed too much ({words} words for {original_words})"
+    verdict = compare_texts(case.prompt, text)
+    if verdict.outcome is Outcome.DIFFERENT:
+        return f"the request's meaning changed: {verdict.reason}"
     return None
 
 
