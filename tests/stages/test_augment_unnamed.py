@@ -196,8 +196,8 @@ def test_model_paraphrases_that_change_the_meaning_never_reach_the_generator() -
     ("case_id", "text"),
     [
         ("unnamed-001", "Write a function that returns the mean of a list of floats, or 0.0 if the list is empty."),
-        ("unnamed-004", "Write a function that takes a text and returns it with the order of its words reversed, "
-                        "the words separated by single spaces."),
+        ("unnamed-004", ("Write a function that takes a text and returns it with the order of its words reversed, "
+                         "the words separated by single spaces.")),
     ],
 )
 def test_a_name_left_open_may_be_reworded(case_id: str, text: str) -> None:
