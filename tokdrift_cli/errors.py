@@ -50,3 +50,15 @@ class FailureLimitError(TokdriftError):
     """A run finished and was written, but too many of its generations failed to call it a result."""
 
     exit_code = ExitCode.RUNTIME
+
+
+class OutputError(InputError):
+    """A path the user gave for an output cannot be written: a read-only or missing directory, a directory
+    where a file belongs, a path through a file, a full disk, or one of the command's own inputs."""
+
+
+class OutputBusyError(TokdriftError):
+    """Another process is writing the same output right now. Not a wrong input: the same command
+    succeeds once that process has finished, so it shares the exit code of runtime failures."""
+
+    exit_code = ExitCode.RUNTIME

@@ -22,7 +22,7 @@ from tokdrift_cli.artifacts.io import (
     write_artifact,
     write_bytes_atomic,
 )
-from tokdrift_cli.errors import ArtifactError, InputError
+from tokdrift_cli.errors import ArtifactError, InputError, OutputError
 
 
 class SampleArtifact(Artifact):
@@ -314,7 +314,7 @@ def test_failed_replace_leaves_the_original_and_no_temp_file(tmp_path: Path, mon
 
     monkeypatch.setattr(os, "replace", failing_replace)
 
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(OutputError, match="no space left"):  # a user's disk: one line, exit 2
         write_bytes_atomic(path, b"new content")
 
     assert path.read_bytes() == b"original"

@@ -10,7 +10,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tokdrift_cli.artifacts.header import Artifact
+from tokdrift_cli.artifacts.header import Artifact, EndpointUrl
 from tokdrift_cli.core.diversity import DiversityReport
 from tokdrift_cli.core.equivalence import IRComparison
 from tokdrift_cli.core.records import Generation
@@ -105,7 +105,7 @@ class AugmentConfig(_Frozen):
     model_paraphrases: int = 0
     temperature: float = 0.0
     max_tokens: int = 512
-    api_base: str | None = None
+    api_base: EndpointUrl = None
     limit: int | None = None
     # "K/N": shard K of N of the selected cases; each shard writes complete suite lines.
     shard: str | None = None

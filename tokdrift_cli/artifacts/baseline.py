@@ -16,7 +16,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tokdrift_cli.artifacts.header import Artifact
+from tokdrift_cli.artifacts.header import Artifact, EndpointUrl
 from tokdrift_cli.artifacts.io import MIGRATIONS
 from tokdrift_cli.core.equivalence import IRComparison
 from tokdrift_cli.core.failures import DEFAULT_MAX_FAILURE_SHARE, failure_limit_exceeded, failure_share
@@ -112,7 +112,7 @@ class BaselineConfig(_Frozen):
     seed: int
     temperature: float
     max_tokens: int
-    api_base: str | None = None
+    api_base: EndpointUrl = None
     rules: list[str] | None = None
     include_paraphrases: bool = True
     limit: int | None = None

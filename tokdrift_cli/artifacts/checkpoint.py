@@ -19,6 +19,7 @@ from typing import Any, Generic, TypeVar
 import orjson
 from pydantic import BaseModel, ValidationError
 
+from tokdrift_cli.artifacts.atomic import writing
 from tokdrift_cli.errors import CheckpointMismatchError, InputError
 
 UnitT = TypeVar("UnitT", bound=BaseModel)
@@ -47,6 +48,10 @@ class Checkpoint(Generic[UnitT]):
 
     def open(self, *, restart: bool = False) -> None:
         """Load what an earlier run finished (or start afresh) and get ready to append."""
+        with writing(self.path):
+            self._open(restart)
+
+    def _open(self, restart: bool) -> None:
         if restart or self._foreign_and_empty():
             self.path.unlink(missing_ok=True)
         torn = False
@@ -103,8 +108,11 @@ class Checkpoint(Generic[UnitT]):
 
     def peek(self) -> dict[str, UnitT]:
         """The units an earlier run finished, read without touching the file (for --dry-run)."""
-        if self.path.exists() and not self._foreign_and_empty():
-            self._load()
+        try:
+            if self.path.exists() and not self._foreign_and_empty():
+                self._load()
+        except OSError as error:
+            raise InputError(f"cannot read the checkpoint {self.path}: {error.strerror or error}") from None
         return dict(self.units)
 
     def get(self, key: str) -> UnitT | None:
@@ -115,9 +123,10 @@ class Checkpoint(Generic[UnitT]):
         with self._lock:
             self.units[key] = unit
             if self._handle is not None:
-                self._handle.write(line)
-                self._handle.flush()
-                os.fsync(self._handle.fileno())
+                with writing(self.path):  # a full disk mid-run: one line, and the units before stay
+                    self._handle.write(line)
+                    self._handle.flush()
+                    os.fsync(self._handle.fileno())
 
     def close(self) -> None:
         with self._lock:

@@ -28,7 +28,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tokdrift_cli.artifacts.baseline import GroupSensitivity
-from tokdrift_cli.artifacts.header import Artifact
+from tokdrift_cli.artifacts.header import Artifact, EndpointUrl
 from tokdrift_cli.artifacts.io import MIGRATIONS
 from tokdrift_cli.core.failures import DEFAULT_MAX_FAILURE_SHARE, failure_limit_exceeded, failure_share
 from tokdrift_cli.core.ir import IR
@@ -96,7 +96,7 @@ class CodeBaselineConfig(_Frozen):
     temperature: float = 0.0
     max_tokens: int = 512
     code_max_tokens: int = 200
-    api_base: str | None = None
+    api_base: EndpointUrl = None
     include_paraphrases: bool = True
     limit: int | None = None
     shard: str | None = None

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
 from tokdrift_cli import __version__
+from tokdrift_cli.core.redaction import redact_optional_url
+
+# An endpoint URL as a config holds it: as given in memory (it calls the model), with any credential
+# masked whenever it is dumped (the artifact, the resume fingerprint, --format json).
+EndpointUrl = Annotated[str | None, PlainSerializer(redact_optional_url, return_type=str | None)]
 
 
 class InputFile(BaseModel):

@@ -2,15 +2,13 @@
 
 A reader refuses the wrong kind and any schema newer than it knows, with a
 message that says what to do; older schemas are migrated step by step.
-Writes go to a temp file that is renamed into place, so an interrupted write
-never leaves half a file.
+Writes go to a temp file that is renamed into place (:mod:`tokdrift_cli.artifacts.atomic`), so an
+interrupted write never leaves half a file.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -18,6 +16,7 @@ from typing import Any, TypeVar
 import orjson
 from pydantic import ValidationError
 
+from tokdrift_cli.artifacts.atomic import write_bytes_atomic
 from tokdrift_cli.artifacts.header import Artifact
 from tokdrift_cli.core.files import read_input
 from tokdrift_cli.core.ir import describe_validation_error
@@ -36,21 +35,6 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def write_bytes_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old file or the new one, never half."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as temp:
-            temp.write(data)
-            temp.flush()
-            os.fsync(temp.fileno())
-        os.replace(temp_name, path)
-    except BaseException:
-        Path(temp_name).unlink(missing_ok=True)
-        raise
 
 
 def dump_artifact(artifact: Artifact) -> bytes:

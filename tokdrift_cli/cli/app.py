@@ -25,7 +25,7 @@ from tokdrift_cli.cli.commands.optimize import optimize
 from tokdrift_cli.cli.commands.validate import validate
 from tokdrift_cli.cli.console import err_console
 from tokdrift_cli.cli.settings import by_parameter_name, default_map, read_project_settings
-from tokdrift_cli.errors import ExitCode, TokdriftError
+from tokdrift_cli.errors import ExitCode, InputError, TokdriftError
 
 COMMANDS = ["baseline", "ir-to-code", "end-to-end", "merge", "analyze", "report", "validate", "optimize", "augment", "variants", "compare-ir", "suite"]
 
@@ -73,6 +73,19 @@ def main_callback(
     }
 
 
+def refuse_undecodable(arguments: list[str], environment: dict[str, str]) -> None:
+    """Refuse an argument or a ``TOKDRIFT_*`` value that is not UTF-8 (Python hands those over with
+    lone surrogates in place of the bytes it could not decode, and they fail wherever they are printed)."""
+    named = [(f"argument {position}", value) for position, value in enumerate(arguments, start=1)]
+    named += [(name, value) for name, value in sorted(environment.items()) if name.startswith("TOKDRIFT_")]
+    for what, value in named:
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raw = value.encode("utf-8", "surrogateescape")
+            raise InputError(f"{what} is not valid UTF-8: {raw!r}; tokdrift takes UTF-8 text and paths") from None
+
+
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code: user errors become one line, never a traceback."""
     from typer.exceptions import TyperException
@@ -82,12 +95,15 @@ def run(argv: list[str] | None = None) -> int:
     # summary; DSPy's per-call warning would only scroll through the progress bar.
     logging.getLogger("dspy.clients.lm").setLevel(logging.ERROR)
     try:
+        refuse_undecodable(sys.argv[1:] if argv is None else argv, dict(os.environ))
         code = app(args=argv, prog_name="tokdrift", standalone_mode=False)
     except TokdriftError as error:
         from rich.text import Text
 
+        from tokdrift_cli.core.redaction import redact_text
+
         # Assembled, not markup: a message may hold brackets ("List[int]", "tokdrift[humaneval]").
-        err_console().print(Text.assemble(("error:", "red"), f" {error}"), highlight=False)
+        err_console().print(Text.assemble(("error:", "red"), f" {redact_text(str(error))}"), highlight=False)
         return int(error.exit_code)
     except (KeyboardInterrupt, typer.Abort):
         err_console().print("interrupted; finished work is kept in the checkpoint, re-run the same command to resume")

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Self
 
+from tokdrift_cli.core.redaction import redact_url
 from tokdrift_cli.errors import InputError, ModelError
 
 EMBEDDED_MODEL_NAME = "smollm2-135m-instruct-q4_1"
@@ -154,7 +155,7 @@ def identify_model(requested: str, settings: ModelSettings) -> ModelIdentity:
         return ModelIdentity(f"local/{name}@{fingerprint}", fingerprint, path)
     _check_provider(requested)
     # The endpoint is part of what produced the numbers, but never a key.
-    return ModelIdentity(requested, settings.api_base or None)
+    return ModelIdentity(requested, redact_url(settings.api_base) if settings.api_base else None)
 
 
 def _resolve_local(requested: str, settings: ModelSettings, identity: ModelIdentity) -> ResolvedModel:

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from typing import Any, Generic, Protocol, TypeVar
 
 from tokdrift_cli.core.records import CallRecord, Generation
+from tokdrift_cli.core.redaction import redact_text
 from tokdrift_cli.programs.compact_adapter import CompactJSONAdapter
 from tokdrift_cli.programs.ir_generator import prediction_ir
 
-_SECRET_PATTERN = re.compile(r"(sk-[A-Za-z0-9_-]{8,}|(?i:bearer)\s+[A-Za-z0-9._-]{8,}|(?i:api[_-]?key)\W+\S+)")
 MAX_ERROR_CHARS = 300
 
 T = TypeVar("T")
@@ -32,7 +32,7 @@ class GeneratesIR(Protocol):
 
 def scrub(message: str) -> str:
     """Remove anything that looks like a credential from an error message."""
-    return _SECRET_PATTERN.sub("[redacted]", message)[:MAX_ERROR_CHARS]
+    return redact_text(message)[:MAX_ERROR_CHARS]
 
 
 # How llama.cpp (and servers built on it) say a prompt is longer than the model's context window.

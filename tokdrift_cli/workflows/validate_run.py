@@ -7,6 +7,7 @@ from pathlib import Path
 from tokdrift_cli.artifacts.baseline import BaselineArtifact
 from tokdrift_cli.artifacts.header import input_file
 from tokdrift_cli.artifacts.io import read_artifact, sha256_file, write_artifact
+from tokdrift_cli.artifacts.outputs import claim_outputs
 from tokdrift_cli.artifacts.validation import ValidationArtifact
 from tokdrift_cli.core.gates import GateSettings
 from tokdrift_cli.stages.validate import validate_baselines
@@ -26,13 +27,17 @@ def run_validate(
     The artifact is written whatever the verdict (a failed gate is a result, not an error);
     a refused pairing or unreadable input raises before anything is written.
     """
-    before = read_artifact(before_path, BaselineArtifact) if before_path is not None else None
-    after = read_artifact(after_path, BaselineArtifact)
-    inputs = []
-    if before_path is not None:
-        inputs.append(input_file("before", before_path, sha256_file(before_path)))
-    inputs.append(input_file("after", after_path, sha256_file(after_path)))
-    validation = validate_baselines(before, after, settings, allow_mismatch=allow_mismatch, seed=seed, inputs=inputs)
-    if output is not None:
-        write_artifact(output, validation)
+    sources = [("--after", after_path)] + ([("--before", before_path)] if before_path is not None else [])
+    with claim_outputs([("--output", output)] if output is not None else [], sources):
+        before = read_artifact(before_path, BaselineArtifact) if before_path is not None else None
+        after = read_artifact(after_path, BaselineArtifact)
+        inputs = []
+        if before_path is not None:
+            inputs.append(input_file("before", before_path, sha256_file(before_path)))
+        inputs.append(input_file("after", after_path, sha256_file(after_path)))
+        validation = validate_baselines(
+            before, after, settings, allow_mismatch=allow_mismatch, seed=seed, inputs=inputs
+        )
+        if output is not None:
+            write_artifact(output, validation)
     return validation

@@ -87,7 +87,8 @@ def import_humaneval_suite(
 
 def _import_humaneval(output: Path, limit: int | None, ids: str | None) -> str:
     """Convert, validate and write; the one-line summary for stderr."""
-    from tokdrift_cli.artifacts.io import write_bytes_atomic
+    from tokdrift_cli.artifacts.atomic import write_bytes_atomic
+    from tokdrift_cli.artifacts.outputs import claim_outputs
     from tokdrift_cli.core.humaneval import import_humaneval, load_problems, suite_lines
 
     chosen = [part.strip() for part in ids.split(",") if part.strip()] if ids is not None else None
@@ -95,10 +96,8 @@ def _import_humaneval(output: Path, limit: int | None, ids: str | None) -> str:
     skipped = f"skipped {_count(len(result.skipped), 'problem')}: {result.skipped_summary()}" if result.skipped else ""
     if not result.cases:
         raise InputError(f"no HumanEval problem converted, nothing written ({skipped or 'none chosen'})")
-    try:
+    with claim_outputs([("--output", output)]):
         write_bytes_atomic(output, suite_lines(result.cases))
-    except OSError as error:
-        raise InputError(f"cannot write {output}: {error.strerror or error}") from None
     message = f"wrote {_count(len(result.cases), 'case')} ({_count(result.tests_converted, 'test')}) to {output}"
     if result.tests_unconverted:
         left_out = _count(result.tests_unconverted, "test statement")
