@@ -10,7 +10,11 @@ from enum import IntEnum
 
 
 class ExitCode(IntEnum):
-    """Documented process exit codes (see README)."""
+    """Documented process exit codes (see README). Which error gets which:
+
+    USAGE: InputError (ArtifactError, CheckpointMismatchError, OutputError) and click's usage errors;
+    RUNTIME: ModelError, OutputBusyError.
+    """
 
     OK = 0
     GATE_FAILED = 1

@@ -181,3 +181,28 @@ def test_pyproject_keys_are_option_names_even_where_the_parameter_is_named_after
     expected = sum(len(planned.units()) for planned in plan_cases(load_suite(MINI_SUITE), config))
     assert lines["lm calls"] == str(expected)
     assert expected == 2 * len(load_suite(MINI_SUITE).cases)  # the original and one variant: no paraphrase
+
+
+def test_a_key_naming_both_a_command_and_an_option_is_the_option_when_not_a_table() -> None:
+    """`variants = 8` sets --variants everywhere; it is not a malformed [tool.tokdrift.variants] table."""
+    defaults = default_map({"variants": 8}, ["baseline", "variants"], frozenset({"variants", "count"}))
+    assert defaults == {"baseline": {"variants": 8}, "variants": {"variants": 8}}
+    table = default_map({"variants": {"count": 3}}, ["baseline", "variants"], frozenset({"variants", "count"}))
+    assert table == {"baseline": {}, "variants": {"count": 3}}
+    with pytest.raises(InputError, match=r"\[tool.tokdrift.baseline\] must be a table"):
+        default_map({"baseline": 8}, ["baseline"], frozenset({"variants"}))
+
+
+def test_variants_at_the_top_of_the_project_settings_reaches_baseline(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mini_suite_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tokdrift_cli.cli.app import run
+
+    monkeypatch.chdir(tmp_path)
+    calls = []
+    for variants in (1, 3):
+        (tmp_path / "pyproject.toml").write_text(f"[tool.tokdrift]\nvariants = {variants}\n")
+        assert run(["baseline", "--suite", str(mini_suite_path), "--dry-run", "-o", "b.json"]) == 0
+        fields = dict(line.split(": ", 1) for line in capsys.readouterr().out.strip().splitlines())
+        calls.append(int(fields["lm calls"]))
+    assert calls[0] < calls[1]

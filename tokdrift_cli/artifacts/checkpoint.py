@@ -20,6 +20,7 @@ import orjson
 from pydantic import BaseModel, ValidationError
 
 from tokdrift_cli.artifacts.atomic import writing
+from tokdrift_cli.artifacts.outputs import NamedPath
 from tokdrift_cli.errors import CheckpointMismatchError, InputError
 
 UnitT = TypeVar("UnitT", bound=BaseModel)
@@ -32,6 +33,11 @@ def fingerprint(payload: Any) -> str:
 
 def checkpoint_path_for(output: Path) -> Path:
     return output.with_name(output.name + ".checkpoint.jsonl")
+
+
+def run_outputs(output: Path) -> list[NamedPath]:
+    """The files a checkpointed run writes: none may be one of its inputs."""
+    return [("--output", output), ("the checkpoint", checkpoint_path_for(output))]
 
 
 class Checkpoint(Generic[UnitT]):
@@ -152,7 +158,11 @@ def checkpoint_beside(
     output: Path, *, kind: str, fingerprint: str, unit_model: type[UnitT], restart: bool = False
 ) -> Iterator[Checkpoint[UnitT]]:
     """The checkpoint of a run writing ``output``: opened (resumed, or afresh with ``restart``), closed
-    however the run ends, and removed only when the block finishes, i.e. after the output is written."""
+    however the run ends, and removed only when the block finishes, i.e. after the output is written.
+
+    Call it with the output claimed (:func:`~tokdrift_cli.artifacts.outputs.claim_outputs`), so that
+    no other run can read, or with ``restart`` delete, the checkpoint meanwhile.
+    """
     checkpoint = Checkpoint(
         checkpoint_path_for(output), kind=kind, config_fingerprint=fingerprint, unit_model=unit_model
     )

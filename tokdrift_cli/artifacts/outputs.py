@@ -15,10 +15,10 @@ from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager, suppress
 from pathlib import Path
 
-from tokdrift_cli.artifacts.atomic import make_parents, writing
+from tokdrift_cli.artifacts.atomic import make_parents, output_error
 from tokdrift_cli.errors import OutputBusyError, OutputError
 
-# What a path is to the command ("--output", "the suite", "the checkpoint") and the path.
+# What a path is to the command ("--output", "the input suite", "the checkpoint") and the path.
 NamedPath = tuple[str, Path]
 
 
@@ -31,24 +31,25 @@ def same_file(first: Path, second: Path) -> bool:
     try:
         return os.path.samefile(first, second)
     except OSError:  # one does not exist (yet), or cannot be looked at: compare where they point
-        return first.expanduser().resolve() == second.expanduser().resolve()
+        return os.path.realpath(first.expanduser()) == os.path.realpath(second.expanduser())
 
 
-def refuse_overlaps(outputs: Sequence[NamedPath], inputs: Sequence[NamedPath]) -> None:
-    """Refuse an output that is one of the inputs, or another output, before any work is done."""
+def check_outputs(outputs: Sequence[NamedPath], inputs: Sequence[NamedPath] = ()) -> None:
+    """Refuse, before any work is done, an output that is one of the inputs or another output, a directory,
+    or a path through a file."""
+    for role, output in outputs:
+        if output.is_dir():
+            raise OutputError(f"cannot write {output} ({role}): it is a directory")
+        blocking = next((parent for parent in output.parents if parent.exists()), None)
+        if blocking is not None and not blocking.is_dir():
+            raise OutputError(f"cannot write {output} ({role}): {blocking} is a file, not a directory")
     for position, (role, output) in enumerate(outputs):
         for input_role, source in inputs:
             if same_file(output, source):
-                raise OutputError(f"{role} {output} is {input_role}, an input of this command; write it elsewhere")
+                raise OutputError(f"{role} {output} is {input_role}; write it elsewhere")
         for other_role, other in outputs[position + 1 :]:
             if same_file(output, other):
                 raise OutputError(f"{role} {output} and {other_role} {other} are the same file; give two paths")
-
-
-def _write_holder(descriptor: int) -> None:
-    """Leave this process's id in the lock file, for the message a refused process prints."""
-    os.ftruncate(descriptor, 0)
-    os.pwrite(descriptor, f"{os.getpid()}\n".encode(), 0)
 
 
 def _holder(lock_file: Path) -> str:
@@ -63,15 +64,18 @@ def locked(output: Path) -> Iterator[None]:
     from filelock import FileLock, Timeout
 
     lock_file = lock_path_for(output)
-    lock = FileLock(lock_file, timeout=0, on_acquired=_write_holder)
+    lock = FileLock(lock_file, timeout=0)
     try:
-        with writing(lock_file):
-            lock.acquire()
-    except Timeout:
+        lock.acquire()
+    except Timeout:  # before OSError: filelock's Timeout is a TimeoutError
         raise OutputBusyError(
             f"{output} is being written by another tokdrift process{_holder(lock_file)}; "
             "wait for it to finish, or write elsewhere"
         ) from None
+    except OSError as error:
+        raise output_error(output, error) from None
+    with suppress(OSError):  # this process's id, for the message a refused one prints (same inode: still locked)
+        lock_file.write_text(f"{os.getpid()}\n", encoding="ascii")
     try:
         yield
     finally:
@@ -90,10 +94,7 @@ def claim_outputs(
 
     Directories made here for the locks are removed again if the block fails before writing into them.
     """
-    refuse_overlaps(outputs, inputs)
-    for role, path in outputs:
-        if path.is_dir():
-            raise OutputError(f"cannot write {path} ({role}): it is a directory")
+    check_outputs(outputs, inputs)
     to_lock = [path for _, path in outputs] if lock is None else list(lock)
     made: list[Path] = []
     try:

@@ -1,7 +1,8 @@
 """The `tokdrift` command line: parse, resolve settings, call a workflow, report.
 
-Exit codes: 0 ok, 1 gate failed / not equivalent, 2 usage or input error,
-3 inconclusive, 4 model or runtime failure, 130 interrupted.
+Exit codes: 0 ok, 1 gate failed / not equivalent, 2 usage or input error (an output that is an
+input or cannot be written included), 3 inconclusive, 4 model or runtime failure (an output another
+process is writing included), 130 interrupted.
 """
 
 from __future__ import annotations
@@ -65,8 +66,12 @@ def main_callback(
     ] = False,
 ) -> None:
     """tokdrift: robustness of LLM spec generators to meaning-preserving rewrites."""
-    defaults = default_map(read_project_settings(Path("pyproject.toml")), COMMANDS)
     commands = getattr(ctx.command, "commands", {})
+    option_names = frozenset(
+        option[2:] for command in commands.values() for param in command.params for option in param.opts
+        if option.startswith("--")
+    )
+    defaults = default_map(read_project_settings(Path("pyproject.toml")), COMMANDS, option_names)
     ctx.default_map = {
         name: by_parameter_name(values, commands[name]) if name in commands else values
         for name, values in defaults.items()

@@ -36,12 +36,20 @@ def read_project_settings(pyproject: Path) -> dict[str, Any]:
     return table
 
 
-def default_map(settings: dict[str, Any], commands: list[str]) -> dict[str, Any]:
-    """Click's nested default map: shared keys for every command, then per-command tables."""
+def default_map(
+    settings: dict[str, Any], commands: list[str], option_names: frozenset[str] = frozenset()
+) -> dict[str, Any]:
+    """Click's nested default map: shared keys for every command, then per-command tables.
+
+    A key that names both a command and an option (``variants``) is the option when its value is
+    not a table; any other command name must hold a table.
+    """
     shared = {key.replace("-", "_"): value for key, value in settings.items() if not isinstance(value, dict)}
     result: dict[str, Any] = {}
     for command in commands:
         specific = settings.get(command, {})
+        if not isinstance(specific, dict) and command in option_names:
+            specific = {}
         if not isinstance(specific, dict):
             raise InputError(f"[tool.tokdrift.{command}] must be a table")
         result[command] = {**shared, **{key.replace("-", "_"): value for key, value in specific.items()}}

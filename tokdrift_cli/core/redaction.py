@@ -22,6 +22,8 @@ _URL_IN_TEXT = re.compile(r"\b[a-zA-Z][a-zA-Z0-9+.-]*://[^\s'\"<>]+")
 # formats (sk-...) anywhere, URLs included.
 _BARE_SECRET = re.compile(r"((?i:bearer)\s+[A-Za-z0-9._-]{8,}|(?i:api[_-]?key)\W+[^\s&]+)")
 _PROVIDER_KEY = re.compile(r"sk-[A-Za-z0-9_-]{8,}")
+# "user:password@host" without a scheme in front, as client libraries print a URL's network location.
+_BARE_USERINFO = re.compile(r"(?<![\w:/@.-])([\w.%+-]+):[^\s/@'\"]+@(?=[\w.-]+|\[)")
 
 
 def _is_secret_name(name: str) -> bool:
@@ -59,6 +61,7 @@ def redact_optional_url(url: str | None) -> str | None:
 
 
 def redact_text_outside_urls(text: str) -> str:
+    text = _BARE_USERINFO.sub(lambda match: f"{match.group(1)}:{MASK}@", text)
     return _PROVIDER_KEY.sub(TEXT_MASK, _BARE_SECRET.sub(TEXT_MASK, text))
 
 

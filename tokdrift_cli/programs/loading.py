@@ -84,6 +84,11 @@ def _jsonable(demo: Any) -> Any:
     return {key: value.model_dump(mode="json") if hasattr(value, "model_dump") else value for key, value in items}
 
 
+def program_file(spec: str) -> Path | None:
+    """The program file a ``--program`` spec names, if it names one."""
+    return Path(spec) if spec.endswith(".json") else None
+
+
 def load_program(spec: str) -> LoadedProgram:
     import dspy
 
@@ -92,10 +97,10 @@ def load_program(spec: str) -> LoadedProgram:
         from tokdrift_cli.programs.ir_generator import build_default_program
 
         module = build_default_program()
-    elif spec.endswith(".json"):
+    elif (path := program_file(spec)) is not None:
         from tokdrift_cli.programs.program_file import load_program_file
 
-        module = load_program_file(Path(spec))
+        module = load_program_file(path)
     else:
         module = _import_program(spec)
     if not isinstance(module, dspy.Module):

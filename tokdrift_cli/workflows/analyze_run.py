@@ -18,7 +18,7 @@ from tokdrift_cli.stages.analyze import analyze_baseline
 
 def run_analyze(baseline_path: Path, output: Path | None, *, threshold: float, confidence: float) -> AnalysisArtifact:
     outputs = [("--output", output)] if output is not None else []
-    with claim_outputs(outputs, [("the baseline", baseline_path)]):
+    with claim_outputs(outputs, [("the input baseline", baseline_path)]):
         baseline = read_artifact(baseline_path, BaselineArtifact)
         analysis = analyze_baseline(
             baseline,
@@ -66,7 +66,7 @@ def run_report(
     """Render the artifacts into their report: pick the renderer from the artifacts' kinds."""
     if not artifact_paths:
         raise InputError(f"no artifact given; {ACCEPTED}")
-    inputs = [("the input artifact", path) for path in artifact_paths]
+    inputs = [("an input artifact", path) for path in artifact_paths]
     kinds = [read_raw_artifact(path)["kind"] for path in artifact_paths]
     if all(kind in STAGE_KINDS for kind in kinds):
         pairs = list(zip(artifact_paths, kinds, strict=True))

@@ -17,16 +17,18 @@ from typing import ClassVar
 
 import orjson
 
+from tokdrift_cli.artifacts.atomic import write_files_atomic
 from tokdrift_cli.artifacts.augment import AugmentConfig, AugmentSummaryArtifact, AugmentUnit
-from tokdrift_cli.artifacts.checkpoint import checkpoint_path_for
+from tokdrift_cli.artifacts.checkpoint import checkpoint_path_for, run_outputs
 from tokdrift_cli.artifacts.header import Provenance
-from tokdrift_cli.artifacts.io import read_artifact, write_artifact, write_bytes_atomic
+from tokdrift_cli.artifacts.io import dump_artifact, read_artifact
+from tokdrift_cli.artifacts.outputs import NamedPath, check_outputs
 from tokdrift_cli.core.shards import parse_shard
 from tokdrift_cli.core.suite import Suite, SuiteInvalidError, check_suite_lines, read_suite_bytes
 from tokdrift_cli.engines.resolve import ModelIdentity, identify_model, resolve_model
 from tokdrift_cli.errors import ArtifactError, CheckpointMismatchError, InputError
 from tokdrift_cli.programs.cost import CostEstimate, estimate_generations
-from tokdrift_cli.programs.loading import LoadedProgram, load_program
+from tokdrift_cli.programs.loading import LoadedProgram, load_program, program_file
 from tokdrift_cli.programs.paraphrase import DspyParaphraser, Paraphrase
 from tokdrift_cli.programs.runner import DspyIRRunner
 from tokdrift_cli.stages.augment import AugmentInputs, augment_suite, reusable_units
@@ -75,8 +77,16 @@ def read_suite_with_lines(path: Path) -> tuple[Suite, dict[str, bytes]]:
     return Suite(path=path, cases=tuple(cases), sha256=hashlib.sha256(raw).hexdigest()), lines
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    return a.expanduser().resolve() == b.expanduser().resolve()
+def augment_inputs(config: AugmentConfig) -> list[NamedPath]:
+    """What augment reads: none of its outputs may be one of these."""
+    inputs = [("the input suite", Path(config.suite))]
+    if (program := program_file(config.program)) is not None:
+        inputs.append(("the --program file", program))
+    return inputs
+
+
+def augment_outputs(output: Path, summary_path: Path) -> list[NamedPath]:
+    return [*run_outputs(output), ("--summary", summary_path)]
 
 
 def check_config(config: AugmentConfig, run: RunOptions, summary_path: Path) -> AugmentConfig:
@@ -87,11 +97,8 @@ def check_config(config: AugmentConfig, run: RunOptions, summary_path: Path) -> 
         raise InputError(f"--limit must be at least 1, got {config.limit}")
     if config.model_paraphrases < 0:
         raise InputError(f"--model-paraphrases must be >= 0, got {config.model_paraphrases}")
-    suite_path, output = Path(config.suite), run.output
-    if _same_file(output, suite_path):
-        raise InputError(f"--output {output} is the input suite; write the augmented suite elsewhere")
-    if _same_file(summary_path, output) or _same_file(summary_path, suite_path):
-        raise InputError(f"--summary {summary_path} would overwrite the suite or the output; choose another path")
+    output = run.output
+    check_outputs(augment_outputs(output, summary_path), augment_inputs(config))
     output_is_ours = summary_path.exists() or checkpoint_path_for(output).exists()
     if output.exists() and not output_is_ours and not run.restart:
         raise InputError(
@@ -133,6 +140,13 @@ class AugmentStage(ResumableStage[AugmentSummaryArtifact, AugmentUnit]):
     original_lines: Mapping[str, bytes]
     program: LoadedProgram
     summary_path: Path
+    augmented: bytes = b""  # the augmented suite ``call`` made, written by ``write`` with the summary
+
+    def input_paths(self) -> list[NamedPath]:
+        return augment_inputs(self.config)
+
+    def output_paths(self, run: RunOptions) -> list[NamedPath]:
+        return augment_outputs(run.output, self.summary_path)
 
     def fingerprint(self, identities: Sequence[ModelIdentity], provenance: Provenance) -> str:
         paraphrase_id = identities[1].model_id if len(identities) > 1 else None
@@ -187,14 +201,13 @@ class AugmentStage(ResumableStage[AugmentSummaryArtifact, AugmentUnit]):
             workers=call.run.workers,
             progress=call.progress if isinstance(call.progress, AugmentProgress) else None,
         )
-        data = result.jsonl()
-        write_bytes_atomic(call.run.output, data)
+        self.augmented = result.jsonl()
         return result.artifact.model_copy(
-            update={"output_path": str(call.run.output), "output_sha256": hashlib.sha256(data).hexdigest()}
+            update={"output_path": str(call.run.output), "output_sha256": hashlib.sha256(self.augmented).hexdigest()}
         )
 
     def write(self, artifact: AugmentSummaryArtifact, run: RunOptions) -> AugmentSummaryArtifact:
-        write_artifact(self.summary_path, artifact)  # the augmented suite itself is written by ``call``
+        write_files_atomic({run.output: self.augmented, self.summary_path: dump_artifact(artifact)})  # both or neither
         return artifact
 
 

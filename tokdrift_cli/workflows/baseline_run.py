@@ -9,12 +9,13 @@ import orjson
 
 from tokdrift_cli.artifacts.baseline import BaselineArtifact, BaselineConfig
 from tokdrift_cli.artifacts.io import read_artifact, write_bytes_atomic
+from tokdrift_cli.artifacts.outputs import NamedPath
 from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.shards import parse_shard
 from tokdrift_cli.core.suite import load_suite
 from tokdrift_cli.errors import InputError
 from tokdrift_cli.programs.cost import CostEstimate, estimate_generations
-from tokdrift_cli.programs.loading import LoadedProgram, load_program
+from tokdrift_cli.programs.loading import LoadedProgram, load_program, program_file
 from tokdrift_cli.programs.runner import DspyIRRunner
 from tokdrift_cli.stages.baseline import BaselineInputs, plan_cases, planned_units, reusable_generations, run_baseline
 from tokdrift_cli.stages.progress import ProgressSink
@@ -46,8 +47,8 @@ def _selected_cases(
     from tokdrift_cli.core.splits import SplitName
 
     source = split_from
-    if source is None and config.program.endswith(".json"):
-        source = Path(config.program)
+    if source is None:
+        source = program_file(config.program)
     if source is None:
         if config.split not in (None, "all"):
             raise InputError("--split needs --split-from PROGRAM.json (or --program PROGRAM.json)")
@@ -70,6 +71,15 @@ class BaselineStage(ResumableStage[BaselineArtifact, Generation]):
 
     config: BaselineConfig
     program: LoadedProgram
+    split_from: Path | None = None
+
+    def input_paths(self) -> list[NamedPath]:
+        paths = super().input_paths()
+        if self.split_from is not None:
+            paths.append(("the --split-from program", self.split_from))
+        if (program := program_file(self.config.program)) is not None:
+            paths.append(("the --program file", program))
+        return paths
 
     def reusable(self, previous: BaselineArtifact | None) -> dict[str, Generation]:
         return reusable_generations(previous)
@@ -109,6 +119,7 @@ def prepare_baseline(
         program=loaded,
         models=(ModelUse(config.model, model_settings(config)),),
         program_hash=loaded.program_hash,
+        split_from=split_from,
     )
 
 

@@ -10,12 +10,13 @@ from tokdrift_cli.artifacts.baseline import BaselineArtifact
 from tokdrift_cli.artifacts.code_baseline import CodeBaselineArtifact, CodeBaselineConfig, CodeStage
 from tokdrift_cli.artifacts.header import Provenance, input_file
 from tokdrift_cli.artifacts.io import read_artifact, sha256_file
+from tokdrift_cli.artifacts.outputs import NamedPath
 from tokdrift_cli.codegen.generators import GeneratesCode, TemplatedCodeGenerator
 from tokdrift_cli.codegen.sandbox import require_boundary
 from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.suite import load_suite
 from tokdrift_cli.errors import InputError
-from tokdrift_cli.programs.loading import LoadedProgram
+from tokdrift_cli.programs.loading import LoadedProgram, program_file
 from tokdrift_cli.stages.baseline import reusable_generations
 from tokdrift_cli.stages.code_baseline import (
     CodeBaselineInputs,
@@ -94,6 +95,14 @@ class CodeBaselineStage(ResumableStage[CodeBaselineArtifact, CodeUnit]):
     code_program: Any = None  # None: the templated generator
     from_baseline: Path | None = None
     reusable_irs: dict[str, Generation] = field(default_factory=dict)
+
+    def input_paths(self) -> list[NamedPath]:
+        paths = super().input_paths()
+        if self.from_baseline is not None:
+            paths.append(("the --from-baseline baseline", self.from_baseline))
+        if self.ir_program is not None and (program := program_file(self.config.program)) is not None:
+            paths.append(("the --program file", program))
+        return paths
 
     def check_inputs(self, provenance: Provenance) -> None:
         # Checked first, so a wrong --from-baseline is refused even when the output is up to date.

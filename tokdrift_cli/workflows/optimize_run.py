@@ -9,6 +9,7 @@ config sends different requests, so nothing is mixed up. ``--restart`` clears it
 
 from __future__ import annotations
 
+import re
 import shutil
 import threading
 from collections.abc import Callable
@@ -18,20 +19,38 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
+from tokdrift_cli.artifacts.atomic import writing
 from tokdrift_cli.artifacts.header import Provenance, input_file
 from tokdrift_cli.artifacts.io import read_artifact
+from tokdrift_cli.artifacts.outputs import NamedPath
 from tokdrift_cli.artifacts.program import OptimizeConfig, ProgramArtifact
 from tokdrift_cli.core.splits import Split, split_by_base_prompt
 from tokdrift_cli.core.suite import load_suite
 from tokdrift_cli.engines.resolve import ModelSettings
-from tokdrift_cli.errors import InputError
-from tokdrift_cli.programs.loading import load_program
+from tokdrift_cli.errors import InputError, OutputError
+from tokdrift_cli.programs.loading import load_program, program_file
 from tokdrift_cli.stages.optimize import OptimizeInputs, OptimizeModels, optimize_program
-from tokdrift_cli.workflows.run import ModelUse, ResumableStage, RunOptions, StageCall
+from tokdrift_cli.workflows.run import ModelUse, ResumableStage, StageCall
+
+ANSWER_CACHE_SHARD = re.compile(r"\d{3}")  # DSPy's disk cache: one directory per shard, 000 to 015
 
 
 def cache_dir_for(output: Path) -> Path:
     return output.with_name(output.name + ".cache")
+
+
+def _clear_answer_cache(cache_dir: Path) -> None:
+    """Remove the answer cache an earlier optimize left beside its output, and nothing that is not one."""
+    if not cache_dir.exists():
+        return
+    entries = list(cache_dir.iterdir()) if cache_dir.is_dir() else [cache_dir]
+    foreign = [entry.name for entry in entries if not (entry.is_dir() and ANSWER_CACHE_SHARD.fullmatch(entry.name))]
+    if foreign:
+        raise OutputError(
+            f"{cache_dir} is not an answer cache tokdrift made (it holds {foreign[0]!r}); move it away to restart"
+        )
+    with writing(cache_dir):
+        shutil.rmtree(cache_dir)
 
 
 class _InvocationCounter:
@@ -79,12 +98,25 @@ class OptimizeStage(ResumableStage[ProgramArtifact, BaseModel]):
     inputs: OptimizeInputs
     on_selection_prompt: Callable[[int, int], None] | None = None
 
+    def input_paths(self) -> list[NamedPath]:
+        paths = super().input_paths()
+        if self.config.trainset:
+            paths.append(("the --trainset suite", Path(self.config.trainset)))
+        if (program := program_file(self.inputs.base_program_spec)) is not None:
+            paths.append(("the --program file", program))
+        return paths
+
     def reusable(self, previous: ProgramArtifact | None) -> dict[str, BaseModel]:
         return {}
 
     def call(self, call: StageCall[BaseModel]) -> ProgramArtifact:
         import dspy
 
+        # The answer cache is set up here, under the output's lock and once the models are known.
+        cache_dir = cache_dir_for(call.run.output)
+        if call.run.restart:
+            _clear_answer_cache(cache_dir)
+        dspy.configure_cache(enable_disk_cache=True, enable_memory_cache=True, disk_cache_dir=str(cache_dir))
         task = call.models[0]
         prompt = call.models[1] if len(call.models) > 1 else None
         counter = _InvocationCounter()
@@ -102,16 +134,13 @@ class OptimizeStage(ResumableStage[ProgramArtifact, BaseModel]):
 
 def prepare_optimize(
     config: OptimizeConfig,
-    run: RunOptions,
     *,
     program: str = "default",
     api_base: str | None = None,
     max_tokens: int = 512,
     on_selection_prompt: Callable[[int, int], None] | None = None,
 ) -> OptimizeStage:
-    """Everything an optimize run is made of, read and checked; DSPy's answer cache set up beside the output."""
-    import dspy
-
+    """Everything an optimize run is made of, read and checked."""
     suite_path = Path(config.suite)
     suite = load_suite(suite_path)
     trainset_path = Path(config.trainset) if config.trainset else None
@@ -124,10 +153,6 @@ def prepare_optimize(
     inputs = [input_file("suite", suite_path, suite.sha256)]
     if trainset_path:
         inputs.append(input_file("trainset", trainset_path, train_suite.sha256))
-    cache_dir = cache_dir_for(run.output)
-    if run.restart and cache_dir.exists():
-        shutil.rmtree(cache_dir)
-    dspy.configure_cache(enable_disk_cache=True, enable_memory_cache=True, disk_cache_dir=str(cache_dir))
     settings = ModelSettings(temperature=0.0, max_tokens=max_tokens, api_base=api_base, seed=config.seed, cache=True)
     models = [ModelUse(config.model, settings)]
     if config.prompt_model:

@@ -44,6 +44,11 @@ def resume_fingerprint(
     return fingerprint({"config": settings, "model_id": model_id, "program_hash": program_hash, **also})
 
 
+def stored_alike(previous: BaseModel, current: BaseModel) -> bool:
+    """Equal as an artifact stores them: a credential in an endpoint URL is masked in both."""
+    return previous.model_dump(mode="json") == current.model_dump(mode="json")
+
+
 def previous_output(output: Path, kind: type[RunArtifactT], expected: str, restart: bool) -> RunArtifactT | None:
     """A finished artifact at ``output`` made with the same config (refuses one made otherwise)."""
     if restart or not output.exists():

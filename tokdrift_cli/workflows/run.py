@@ -20,9 +20,10 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_beside, checkpoint_path_for
+from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_beside, checkpoint_path_for, run_outputs
 from tokdrift_cli.artifacts.header import Artifact, InputFile, Provenance, input_file
 from tokdrift_cli.artifacts.io import write_artifact
+from tokdrift_cli.artifacts.outputs import NamedPath, check_outputs, claim_outputs
 from tokdrift_cli.core.failures import holds_transient_failures
 from tokdrift_cli.core.records import CallRecord
 from tokdrift_cli.core.suite import Suite
@@ -35,7 +36,7 @@ from tokdrift_cli.engines.resolve import (
     resolve_model,
 )
 from tokdrift_cli.stages.progress import ProgressSink
-from tokdrift_cli.workflows.resume import SELECTING_SETTINGS, previous_output, resume_fingerprint
+from tokdrift_cli.workflows.resume import SELECTING_SETTINGS, previous_output, resume_fingerprint, stored_alike
 
 ArtifactT = TypeVar("ArtifactT", bound=Artifact)
 UnitT = TypeVar("UnitT", bound=BaseModel)
@@ -145,6 +146,14 @@ class ResumableStage(ABC, Generic[ArtifactT, UnitT]):
     def suite_input(self) -> InputFile:
         return input_file("suite", self.suite.path, self.suite.sha256)
 
+    def input_paths(self) -> list[NamedPath]:
+        """The files the run reads: no output may be one of them."""
+        return [("the input suite", self.suite.path)]
+
+    def output_paths(self, run: RunOptions) -> list[NamedPath]:
+        """The files the run writes (the first is locked for the whole run)."""
+        return run_outputs(run.output) if self.checkpoint_kind is not None else [("--output", run.output)]
+
     def check_inputs(self, provenance: Provenance) -> None:
         """Refuse inputs that do not fit these models, before any output is reused or any model loaded."""
 
@@ -163,7 +172,8 @@ class ResumableStage(ABC, Generic[ArtifactT, UnitT]):
     def is_up_to_date(self, previous: ArtifactT, provenance: Provenance) -> bool:
         """Made with exactly this config, and holding no failure a run must retry (an output written
         before transient failures were refused may hold some)."""
-        same = previous.config == self.config and previous.provenance == provenance  # type: ignore[attr-defined]
+        config = previous.config  # type: ignore[attr-defined]
+        same = stored_alike(config, self.config) and previous.provenance == provenance
         measured: _Measured = previous  # type: ignore[assignment]
         return bool(same) and not holds_transient_failures(measured.generations())
 
@@ -211,14 +221,20 @@ def run_with_resume(
     identify: Identify = identify_model,
     resolve: Resolve = resolve_model,
 ) -> Outcome[ArtifactT]:
-    """Run a prepared stage: reuse what is finished, call the models for the rest, write the output."""
-    known = _resume(stage, run, identify)
-    if known.previous is not None and stage.is_up_to_date(known.previous, known.provenance):
-        # Finished with exactly this config: nothing to do (the model is not even loaded),
-        # and rewriting would replace the measured wall time and call count with a replay's.
-        return Outcome(known.previous, up_to_date=True)
-    stage.check_ready(run)
-    with ExitStack() as held:  # models released and the checkpoint closed however the run ends
+    """Run a prepared stage: reuse what is finished, call the models for the rest, write the output.
+
+    The outputs are claimed first: none may be an input, and the lock on ``--output`` is held from
+    before the finished output and the checkpoint are read until the new output is written.
+    """
+    outputs = stage.output_paths(run)
+    with ExitStack() as held:  # lock released, models released and checkpoint closed however the run ends
+        held.enter_context(claim_outputs(outputs, stage.input_paths(), lock=[outputs[0][1]]))
+        known = _resume(stage, run, identify)
+        if known.previous is not None and stage.is_up_to_date(known.previous, known.provenance):
+            # Finished with exactly this config: nothing to do (the model is not even loaded),
+            # and rewriting would replace the measured wall time and call count with a replay's.
+            return Outcome(known.previous, up_to_date=True)
+        stage.check_ready(run)
         loaded: dict[ModelUse, ResolvedModel] = {}
         for use, identity in zip(stage.models, known.identities, strict=True):
             if use not in loaded:
@@ -251,6 +267,7 @@ def finished_units(
     stage: ResumableStage[ArtifactT, UnitT], run: RunOptions, *, identify: Identify = identify_model
 ) -> dict[str, UnitT]:
     """The units a run would reuse (finished output and checkpoint), read without loading or writing anything."""
+    check_outputs(stage.output_paths(run), stage.input_paths())
     known = _resume(stage, run, identify)
     done = stage.reusable(known.previous)
     if not run.restart and stage.checkpoint_kind is not None:

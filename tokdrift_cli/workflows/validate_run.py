@@ -27,7 +27,9 @@ def run_validate(
     The artifact is written whatever the verdict (a failed gate is a result, not an error);
     a refused pairing or unreadable input raises before anything is written.
     """
-    sources = [("--after", after_path)] + ([("--before", before_path)] if before_path is not None else [])
+    sources = [("the --after baseline", after_path)]
+    if before_path is not None:
+        sources.append(("the --before baseline", before_path))
     with claim_outputs([("--output", output)] if output is not None else [], sources):
         before = read_artifact(before_path, BaselineArtifact) if before_path is not None else None
         after = read_artifact(after_path, BaselineArtifact)

@@ -42,17 +42,14 @@ def mark_names(
     Accuracy then judges only what the request fixes (see `names` in the suite docs). The
     prompt's text is read once, here, for a person to review; scoring never guesses.
     """
-    from tokdrift_cli.artifacts.io import write_bytes_atomic
+    from tokdrift_cli.artifacts.atomic import write_bytes_atomic
+    from tokdrift_cli.artifacts.outputs import claim_outputs
     from tokdrift_cli.core.suite import load_suite, mark_open_names, read_suite_bytes
 
-    if output.resolve() == path.resolve():
-        raise InputError(f"--output {output} is the input suite; write the marked copy elsewhere")
-    load_suite(path)  # refuses a bad suite with its line numbers
-    marked, ids = mark_open_names(read_suite_bytes(path))
-    try:
+    with claim_outputs([("--output", output)], [("the input suite", path)]):
+        load_suite(path)  # refuses a bad suite with its line numbers
+        marked, ids = mark_open_names(read_suite_bytes(path))
         write_bytes_atomic(output, marked)
-    except OSError as error:
-        raise InputError(f"cannot write {output}: {error.strerror or error}") from None
     which = f": {', '.join(ids)}" if ids else ""
     message = f"marked {_count(len(ids), 'line')} with open names{which}; wrote {output}"
     err_console().print(f"{message} (review it: a name the prompt uses as a plain word stays fixed)", markup=False)

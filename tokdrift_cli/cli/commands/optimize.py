@@ -137,7 +137,7 @@ def optimize(
             status.update(f"re-scoring candidates on train and dev prompts: {done}/{total}")
 
         stage = prepare_optimize(
-            config, run, program=program, api_base=api_base, max_tokens=max_tokens,
+            config, program=program, api_base=api_base, max_tokens=max_tokens,
             on_selection_prompt=on_selection_prompt,
         )
         artifact = run_with_resume(stage, run).artifact

@@ -254,12 +254,13 @@ def _emit(validation: ValidationArtifact, output_format: ValidateFormat) -> None
         typer.echo(annotations, nl=False)
         summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
         if summary_path:
+            from tokdrift_cli.artifacts.atomic import writing
+
             target = Path(summary_path)
-            glue = (
-                "\n" if target.is_file() and target.stat().st_size and not target.read_bytes().endswith(b"\n") else ""
-            )
-            with target.open("a", encoding="utf-8") as handle:
-                handle.write(glue + step_summary)
+            with writing(target):
+                ends_open = target.is_file() and target.stat().st_size and not target.read_bytes().endswith(b"\n")
+                with target.open("a", encoding="utf-8") as handle:
+                    handle.write(("\n" if ends_open else "") + step_summary)
     else:
         from tokdrift_cli.reports.improvement_markdown import render_improvement_report
 
