@@ -186,7 +186,6 @@ class Case:
     setup: Callable[[Path, ExitStack], None] | None = None
     usage: bool = False  # refused by the option parser itself (its "Usage: ... Error: ..." block)
     listing: bool = False  # `suite validate`: one line per bad line of the file, then a count
-    xfail: str | None = None
 
     def argv(self, ws: Path) -> list[str]:
         return [PLACEHOLDER.sub(lambda match: str(ws / match.group(1)), word) for word in shlex.split(self.command)]
@@ -201,7 +200,6 @@ E2E = "end-to-end --suite {suite.jsonl} --code-generator templated"
 AUG = "augment --suite {suite.jsonl}"
 OPT = "optimize --suite {suite.jsonl}"
 VAL = "validate --before {before.json} --after {after.json}"
-FACTORY_XFAIL = "a program factory that raises is refused with exit 2 by the program-loading work in progress"
 
 PATHS = [
     # inputs that are not there, are a directory, cannot be read, or lie beyond a file
@@ -449,10 +447,8 @@ PROGRAMS = [
     Case("program-not-module-not-factory", B + " --program corpus_programs:VALUE -o {out.json}", "neither"),
     Case("program-factory-returns-text", B + " --program corpus_programs:returns_text -o {out.json}",
          "expected a dspy.Module"),
-    Case("program-factory-raises", B + " --program corpus_programs:raises -o {out.json}", "could not build",
-         xfail=FACTORY_XFAIL),
-    Case("program-module-fails-on-import", B + " --program corpus_import_fails:build -o {out.json}", "corpus_import",
-         xfail=FACTORY_XFAIL),
+    Case("program-factory-raises", B + " --program corpus_programs:raises -o {out.json}", "could not build"),
+    Case("program-module-fails-on-import", B + " --program corpus_import_fails:build -o {out.json}", "corpus_import"),
     Case("program-spec-malformed", B + " --program nocolon -o {out.json}", "use 'default'"),
     Case("end-to-end-program-missing-module", E2E + " --program no_such_module_xyz:build -o {out.json}",
          "cannot import"),
@@ -486,9 +482,6 @@ UNDECODABLE = [
 CASES = PATHS + SAME_FILE + BUSY_OUTPUTS + FILES + OPTIONS + CONFIG + PROGRAMS + PROVIDERS + UNDECODABLE
 
 
-def _params() -> list[object]:
-    marks = {case.id: [pytest.mark.xfail(strict=True, reason=case.xfail)] if case.xfail else [] for case in CASES}
-    return [pytest.param(case, id=case.id, marks=marks[case.id]) for case in CASES]
 
 
 def snapshot(root: Path) -> dict[str, tuple[int, bytes | str]]:
@@ -546,7 +539,7 @@ def _message(stderr: str, case: Case) -> str:
     return lines[-1]
 
 
-@pytest.mark.parametrize("case", _params())
+@pytest.mark.parametrize("case", [pytest.param(case, id=case.id) for case in CASES])
 def test_bad_input_is_one_line_with_its_exit_code_and_writes_nothing(
     case: Case, workspace: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
