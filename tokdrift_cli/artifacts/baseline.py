@@ -8,6 +8,8 @@ Schema history:
   1 - first version.
   2 - error kinds ``input`` and ``rate_limit``; ``config.max_failure_share``; ``summary.failure_share``
       and ``summary.failure_limit_exceeded`` (a run whose generations mostly failed is not a clean result).
+  3 - controls (meaning-changing rewrites run beside the variants) and sensitivity, per case and overall;
+      an older artifact ran none: its sensitivity reads as not measured (None), never 0.
 """
 
 from __future__ import annotations
@@ -42,6 +44,19 @@ class VariantResult(_Frozen):
     robust: bool | None = None
 
 
+class ControlResult(_Frozen):
+    """A prompt rewritten to ask for something else (a control) and whether the generator noticed."""
+
+    text: str
+    rule_id: str
+    generation: Generation
+    # Against the original prompt's IR (None when either generation failed).
+    versus_original: IRComparison | None = None
+    # The sensitivity outcome: the checker finds the IR different from the original's.
+    # None when either generation failed: a failure is no evidence either way and is not counted.
+    changed: bool | None = None
+
+
 class CaseResult(_Frozen):
     case_id: str
     category: str
@@ -56,6 +71,10 @@ class CaseResult(_Frozen):
     # whether each agreed with the first: the noise floor under sampling.
     repeats: list[Generation] = Field(default_factory=list)
     repeat_agreements: list[bool] = Field(default_factory=list)
+    # Controls (--controls N) and sensitivity = changed / counted controls.
+    # None: the run made no controls (not measured); n = 0: none applied or none could be judged.
+    controls: list[ControlResult] = Field(default_factory=list)
+    sensitivity: RateEstimate | None = None
 
     def generations(self) -> list[Generation]:
         """Every generation of the case: the original, its variants, its repeats."""
@@ -102,6 +121,13 @@ class BaselineSummary(_Frozen):
     median_latency_s: float | None
     wall_time_s: float
     resumed_generations: int
+    # Controls: counted apart from every figure above (robustness, accuracy, per-rule flips, latency).
+    # sensitivity is None when the run made no controls (not measured).
+    controls: int = 0
+    failed_controls: int = 0
+    sensitivity: RateEstimate | None = None
+    # Per control rule: "flips" are controls whose IR changed, i.e. the rule's sensitivity.
+    per_control_rule: list[GroupSensitivity] = Field(default_factory=list)
 
 
 class BaselineConfig(_Frozen):
@@ -128,11 +154,13 @@ class BaselineConfig(_Frozen):
     # "K/N": this run holds shard K of N of the selected cases (see core/shards.py);
     # `tokdrift merge` puts the shards back together.
     shard: str | None = None
+    # Meaning-changing rewrites per prompt (0: sensitivity not measured).
+    controls: int = 0
 
 
 class BaselineArtifact(Artifact):
     KIND = "baseline"
-    SCHEMA_VERSION = 2
+    SCHEMA_VERSION = 3
 
     kind: Literal["baseline"] = "baseline"
     schema_version: int = SCHEMA_VERSION
@@ -155,4 +183,16 @@ def _from_v1(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-MIGRATIONS["baseline"] = {1: _from_v1}
+def _from_v2(data: dict[str, Any]) -> dict[str, Any]:
+    """Schema 2 ran no controls: no control results, and sensitivity not measured (None, never 0)."""
+    for case in data.get("cases", []):
+        if isinstance(case, dict):
+            case.setdefault("controls", [])
+            case.setdefault("sensitivity", None)
+    summary = data.get("summary")
+    if isinstance(summary, dict):
+        summary.update({"controls": 0, "failed_controls": 0, "sensitivity": None, "per_control_rule": []})
+    return data
+
+
+MIGRATIONS["baseline"] = {1: _from_v1, 2: _from_v2}

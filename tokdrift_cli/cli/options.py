@@ -190,6 +190,18 @@ VariantsOption = Annotated[
         rich_help_panel=RUN_PANEL,
     ),
 ]
+ControlsOption = Annotated[
+    int,
+    typer.Option(
+        "--controls",
+        envvar="TOKDRIFT_CONTROLS",
+        min=0,
+        max=20,
+        help="Also run N meaning-changing rewrites (controls) of each case and report sensitivity: the share "
+        "whose IR changes. 0 leaves sensitivity unmeasured.",
+        rich_help_panel=RUN_PANEL,
+    ),
+]
 FragileThresholdOption = Annotated[
     float,
     typer.Option(

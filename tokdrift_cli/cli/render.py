@@ -12,6 +12,11 @@ if TYPE_CHECKING:  # annotations only: keeps `tokdrift --help` from importing sc
     from tokdrift_cli.artifacts.baseline import BaselineArtifact, GroupSensitivity
     from tokdrift_cli.artifacts.code_baseline import CodeBaselineArtifact
     from tokdrift_cli.core.equivalence import IRComparison
+    from tokdrift_cli.core.stats import RateEstimate
+
+
+def sensitivity_text(sensitivity: RateEstimate | None) -> str:
+    return "not measured (run with --controls N)" if sensitivity is None else sensitivity.format()
 
 
 def _pct(value: float | None) -> str:
@@ -28,6 +33,7 @@ def baseline_table(artifact: BaselineArtifact) -> Table:
     table.add_row("mean prompt robustness", _pct(summary.mean_prompt_robustness))
     table.add_row("accuracy vs gold", summary.accuracy.format())
     table.add_row("robust accuracy", summary.robust_accuracy.format())
+    table.add_row("sensitivity (controls whose IR changed)", sensitivity_text(summary.sensitivity))
     table.add_row(
         f"fragile prompts (< {summary.fragile_threshold:.0%})",
         f"{len(summary.fragile_cases)} of {summary.cases - len(summary.unmeasured_cases)} measured",

@@ -18,7 +18,7 @@ from tokdrift_cli.artifacts.header import InputFile, Provenance
 from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.shards import parse_shard
 from tokdrift_cli.core.suite import Suite, SuiteCase
-from tokdrift_cli.core.variants import PARAPHRASE_ID, generate_variants
+from tokdrift_cli.core.variants import PARAPHRASE_ID, ControlVariant, generate_controls, generate_variants
 from tokdrift_cli.programs.runner import GeneratesIR
 from tokdrift_cli.stages.failure_policy import FailureBreaker, check_finished, worth_keeping
 from tokdrift_cli.stages.progress import ProgressSink
@@ -31,9 +31,11 @@ class PlannedCase:
     variants: tuple[PlannedVariant, ...]
 
     repeats: int = 1
+    # Meaning-changing rewrites; None when the run measures no sensitivity (--controls 0).
+    controls: tuple[ControlVariant, ...] | None = None
 
     def texts(self) -> list[str]:
-        return [self.case.prompt] + [variant.text for variant in self.variants]
+        return [self.case.prompt] + [variant.text for variant in self.variants] + [c.text for c in self.controls or ()]
 
     def units(self) -> list[tuple[str, str]]:
         """(key, text) of every generation this case needs, repeats of the original included."""
@@ -80,8 +82,18 @@ def plan_cases(suite: Suite, config: BaselineConfig) -> list[PlannedCase]:
                 if text not in seen:
                     variants.append(PlannedVariant(text=text, rule_ids=(PARAPHRASE_ID,), source="paraphrase"))
                     seen.add(text)
-        planned.append(PlannedCase(case=case, variants=tuple(variants), repeats=config.repeats))
+        planned.append(
+            PlannedCase(
+                case=case, variants=tuple(variants), repeats=config.repeats, controls=_plan_controls(case, config)
+            )
+        )
     return planned
+
+
+def _plan_controls(case: SuiteCase, config: BaselineConfig) -> tuple[ControlVariant, ...] | None:
+    if config.controls == 0:
+        return None
+    return tuple(generate_controls(case.prompt, count=config.controls, seed=config.seed))
 
 
 def planned_units(plan: Sequence[PlannedCase]) -> dict[str, str]:
@@ -101,6 +113,8 @@ def reusable_generations(artifact: BaselineArtifact | None) -> dict[str, Generat
         reusable[unit_key(case.case_id, case.prompt)] = case.original
         for variant in case.variants:
             reusable[unit_key(case.case_id, variant.text)] = variant.generation
+        for control in case.controls:
+            reusable[unit_key(case.case_id, control.text)] = control.generation
     return {key: generation for key, generation in reusable.items() if worth_keeping(generation.error_kind)}
 
 
@@ -174,7 +188,10 @@ def _score(planned: PlannedCase, done: dict[str, Generation]) -> CaseResult:
     original = done[unit_key(planned.case.id, planned.case.prompt)]
     variants = [(variant, done[unit_key(planned.case.id, variant.text)]) for variant in planned.variants]
     repeats = [done[repeat_key(planned.case.id, number)] for number in range(1, planned.repeats)]
-    return score_case(planned.case, original, variants, repeats)
+    controls = None
+    if planned.controls is not None:
+        controls = [(control, done[unit_key(planned.case.id, control.text)]) for control in planned.controls]
+    return score_case(planned.case, original, variants, repeats, controls)
 
 
 def _execute(

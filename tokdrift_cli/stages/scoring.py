@@ -12,6 +12,12 @@ Definitions (also in docs/concepts/statistics.md):
 * Accuracy = the original prompt's IR matches the gold IR on name,
   parameters (names across casing, canonical types) and return type.
 * Robust accuracy = accurate on the original and on every variant (ReCode).
+* Sensitivity of a prompt = controls (rewrites that change the meaning on
+  purpose) whose IR the checker finds different from the original's IR /
+  controls judged. A control whose generation failed, or whose original
+  failed, is not judged: a failure is no evidence that the generator noticed
+  the change, nor that it ignored it. Not measured (None) when the run made no
+  controls. Controls enter no other figure.
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from tokdrift_cli.artifacts.baseline import (
     BaselineSummary,
     CaseResult,
     CategorySummary,
+    ControlResult,
     GroupSensitivity,
     VariantResult,
 )
@@ -31,9 +38,9 @@ from tokdrift_cli.core.equivalence import compare_irs
 from tokdrift_cli.core.failures import DEFAULT_MAX_FAILURE_SHARE, failure_limit_exceeded, failure_share
 from tokdrift_cli.core.gold import match_gold
 from tokdrift_cli.core.records import Generation
-from tokdrift_cli.core.stats import DEFAULT_CONFIDENCE, median, wilson
+from tokdrift_cli.core.stats import DEFAULT_CONFIDENCE, RateEstimate, median, wilson
 from tokdrift_cli.core.suite import SuiteCase
-from tokdrift_cli.core.variants import family_of, kind_of
+from tokdrift_cli.core.variants import ControlVariant, family_of, kind_of
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,9 @@ def score_case(
     original: Generation,
     variants: Sequence[tuple[PlannedVariant, Generation]],
     repeats: Sequence[Generation] = (),
+    controls: Sequence[tuple[ControlVariant, Generation]] | None = None,
 ) -> CaseResult:
+    """Every verdict of one case; ``controls`` None means the run made none (sensitivity not measured)."""
     original_vs_gold = match_gold(original.ir, case.gold, case.names) if original.ir is not None else None
     results: list[VariantResult] = []
     for planned, generation in variants:
@@ -80,8 +89,11 @@ def score_case(
         original.ir is not None and again.ir is not None and compare_irs(again.ir, original.ir).equivalent
         for again in repeats
     ]
+    control_results = [_score_control(control, generation, original) for control, generation in controls or ()]
     return CaseResult(
         case_id=case.id,
+        controls=control_results,
+        sensitivity=None if controls is None else sensitivity_of(control_results),
         repeats=list(repeats),
         repeat_agreements=repeat_agrees,
         category=case.category,
@@ -93,6 +105,25 @@ def score_case(
         correct=correct,
         robust_correct=robust_correct,
     )
+
+
+def _score_control(control: ControlVariant, generation: Generation, original: Generation) -> ControlResult:
+    versus_original = None
+    if original.ir is not None and generation.ir is not None:
+        versus_original = compare_irs(generation.ir, original.ir)
+    return ControlResult(
+        text=control.text,
+        rule_id=control.rule_id,
+        generation=generation,
+        versus_original=versus_original,
+        changed=None if versus_original is None else not versus_original.equivalent,
+    )
+
+
+def sensitivity_of(controls: Sequence[ControlResult], confidence: float = DEFAULT_CONFIDENCE) -> RateEstimate:
+    """Controls whose IR changed / controls judged (a failed generation is not judged)."""
+    judged = [control.changed for control in controls if control.changed is not None]
+    return wilson(sum(1 for changed in judged if changed), len(judged), confidence)
 
 
 def sensitivities(pairs: Iterable[tuple[str, bool]], confidence: float = DEFAULT_CONFIDENCE) -> list[GroupSensitivity]:
@@ -148,6 +179,7 @@ def summarize(
             )
         )
     rates = [case.robustness.rate for case in measured if case.robustness.rate is not None]
+    controls = [control for case in cases for control in case.controls]
     return BaselineSummary(
         cases=len(cases),
         variants=sum(len(case.variants) for case in cases),
@@ -170,6 +202,12 @@ def summarize(
         median_latency_s=median([g.latency_s for g in generations if g.lm_calls > 0]),
         wall_time_s=wall_time_s,
         resumed_generations=resumed_generations,
+        controls=len(controls),
+        failed_controls=sum(1 for control in controls if not control.generation.ok),
+        # None when no case ran controls: not measured, never 0.
+        sensitivity=None if all(case.sensitivity is None for case in cases) else sensitivity_of(controls),
+        # `sensitivities` counts a flip where the outcome is False: here, where the control's IR changed.
+        per_control_rule=sensitivities((c.rule_id, not c.changed) for c in controls if c.changed is not None),
     )
 
 

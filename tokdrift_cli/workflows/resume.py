@@ -21,8 +21,10 @@ class _RunArtifact(Protocol):
 
 RunArtifactT = TypeVar("RunArtifactT", bound=Artifact)
 
-# Settings that select or judge units without changing them: earlier units stay reusable.
-SELECTING_SETTINGS = frozenset({"limit", "fragile_threshold", "max_failure_share"})
+# Settings that select, add or judge units without changing them: earlier units stay reusable.
+# controls only adds generations, each keyed by its own text, so adding controls to a finished
+# run reuses all of its generations.
+SELECTING_SETTINGS = frozenset({"limit", "fragile_threshold", "max_failure_share", "controls"})
 
 
 def resume_fingerprint(

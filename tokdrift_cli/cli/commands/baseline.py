@@ -38,6 +38,7 @@ def baseline(
     api_base: options.ApiBaseOption = None,
     program: options.ProgramOption = "default",
     variants_per_prompt: options.VariantsOption = 5,
+    controls: options.ControlsOption = 0,
     seed: options.SeedOption = 0,
     temperature: options.TemperatureOption = 0.0,
     max_tokens: options.MaxTokensOption = 512,
@@ -84,8 +85,11 @@ def baseline(
     """Run the IR generator on every prompt of a suite and on meaning-preserving variants of it.
 
     Measures robustness (does a variant give an equivalent IR?) per prompt, per rule and
-    overall, with Wilson intervals, and accuracy against the gold IRs. Finished generations
-    are checkpointed beside the output: interrupt and re-run the same command to resume.
+    overall, with Wilson intervals, and accuracy against the gold IRs. With --controls N it
+    also runs N rewrites per prompt that change the meaning on purpose and reports
+    sensitivity (does a control give a different IR?): robustness alone would reward a
+    generator that ignores its input. Finished generations are checkpointed beside the
+    output: interrupt and re-run the same command to resume.
 
     The code at the end of the chain is measured by `tokdrift ir-to-code` and `tokdrift end-to-end`.
     """

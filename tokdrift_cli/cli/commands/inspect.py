@@ -106,22 +106,48 @@ def variants(
     prompt: Annotated[str, typer.Argument(help="The prompt to rewrite.")],
     count: Annotated[int, typer.Option("--count", "-n", min=1, max=100, help="How many variants.")] = 10,
     seed: Annotated[int, typer.Option("--seed")] = 0,
-    rules: Annotated[list[str] | None, typer.Option("--rule", help="Only this rule id (repeatable).")] = None,
+    rules: Annotated[
+        list[str] | None, typer.Option("--rule", help="Only this rule id (repeatable); a control.* id previews controls.")
+    ] = None,
+    controls: Annotated[
+        bool, typer.Option("--controls", help="Preview the controls (every control rule) instead of the variants.")
+    ] = False,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
 ) -> None:
-    """Preview the meaning-preserving variants tokdrift would make of PROMPT, with their rule ids."""
-    from tokdrift_cli.core.variants import RULES, generate_variants
+    """Preview the meaning-preserving variants tokdrift would make of PROMPT, with their rule ids.
 
-    unknown = [rule for rule in rules or [] if rule not in RULES]
+    With --controls, or a `control.*` rule id, preview the controls instead: rewrites that change the
+    meaning on purpose, which `tokdrift baseline --controls N` runs to measure sensitivity.
+    """
+    from tokdrift_cli.core.variants import CONTROL_RULES, RULES, generate_controls, generate_variants
+
+    chosen = rules or []
+    unknown = [rule for rule in chosen if rule not in RULES and rule not in CONTROL_RULES]
     if unknown:
-        raise InputError(f"unknown rule id(s): {', '.join(unknown)}; known: {', '.join(sorted(RULES))}")
-    made = generate_variants(prompt, count=count, seed=seed, rule_ids=rules)
+        known = ", ".join([*sorted(RULES), *sorted(CONTROL_RULES)])
+        raise InputError(f"unknown rule id(s): {', '.join(unknown)}; known: {known}")
+    control_ids = [rule for rule in chosen if rule in CONTROL_RULES]
+    preserving_ids = [rule for rule in chosen if rule in RULES]
+    # Each row: the text, the rule ids that made it, where it comes from, and whether it changes the meaning.
+    made: list[dict[str, object]] = []
+    if preserving_ids or not (control_ids or controls):
+        made += [
+            {**v.model_dump(mode="json"), "changes_meaning": False}
+            for v in generate_variants(prompt, count=count, seed=seed, rule_ids=preserving_ids or None)
+        ]
+    if control_ids or controls:
+        made += [
+            {"text": c.text, "rule_ids": [c.rule_id], "source": "control", "changes_meaning": True}
+            for c in generate_controls(prompt, count=count, seed=seed, rule_ids=control_ids or None)
+        ]
     if as_json:
-        out_console().print_json(orjson.dumps([v.model_dump(mode="json") for v in made]).decode())
+        out_console().print_json(orjson.dumps(made).decode())
         return
     console = out_console()
-    for variant in made:
-        console.print(f"[bold]{', '.join(variant.rule_ids)}[/bold]\n  {variant.text}", markup=True, highlight=False)
+    for row in made:
+        note = " (changes the meaning on purpose)" if row["changes_meaning"] else ""
+        ids = ", ".join(row["rule_ids"])  # type: ignore[call-overload]
+        console.print(f"[bold]{ids}[/bold]{note}\n  {row['text']}", markup=True, highlight=False)
     if not made:
         err_console().print("no rule applies to this prompt")
 

@@ -11,10 +11,17 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from tokdrift_cli.core.variants.chaining import Chain, apply_chain, check_request, choose_variants, stable_seed
+from tokdrift_cli.core.variants.chaining import (
+    Chain,
+    apply_chain,
+    check_request,
+    choose_variants,
+    spread,
+    stable_seed,
+)
 from tokdrift_cli.core.variants.markers import Markers, meaning_markers
-from tokdrift_cli.core.variants.model import PromptVariant, Rule
-from tokdrift_cli.core.variants.registry import RULES, get_rule
+from tokdrift_cli.core.variants.model import ControlVariant, PromptVariant, Rule
+from tokdrift_cli.core.variants.registry import CONTROL_RULES, RULES, get_control_rule, get_rule
 
 
 def _single_variants(prompt: str, rules: list[Rule], base: int, markers: Markers) -> list[tuple[Rule, str]]:
@@ -69,3 +76,26 @@ def generate_variants(
         compose=lambda attempt: _compose(prompt, pool, largest, base, attempt, markers),
     )
     return [PromptVariant(text=text, rule_ids=ids) for ids, text in chosen]
+
+
+def generate_controls(
+    prompt: str, *, count: int, seed: int, rule_ids: Sequence[str] | None = None
+) -> list[ControlVariant]:
+    """Up to ``count`` distinct meaning-changing rewrites of ``prompt``, one edit each.
+
+    Deterministic for (prompt, count, seed, rule_ids), and the first ``k`` of
+    ``count`` are those asked for with ``k``. Rules take turns in a seeded order,
+    so the first few controls change different kinds of meaning. Controls are
+    never chained: a second change could undo the first.
+    """
+    check_request(count, 1)
+    rules = [get_control_rule(rule_id) for rule_id in sorted(set(CONTROL_RULES if rule_ids is None else rule_ids))]
+    base = stable_seed(seed, "control", prompt)
+    found = [(rule, text) for rule in rules for text in rule.rewrites(prompt)]
+    controls: list[ControlVariant] = []
+    for rule, text in spread(found, random.Random(base)):
+        if len(controls) == count:
+            break
+        if all(text != control.text for control in controls):
+            controls.append(ControlVariant(text=text, rule_id=rule.id))
+    return controls

@@ -70,3 +70,12 @@ class PromptVariant(BaseModel):
     text: str
     rule_ids: list[str]
     source: Literal["rule", "paraphrase"] = "rule"
+
+
+class ControlVariant(BaseModel):
+    """A prompt rewritten to ask for something else on purpose, and the control rule that did it."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    text: str
+    rule_id: str

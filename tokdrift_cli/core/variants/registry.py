@@ -4,6 +4,10 @@ Prompt rules and IR rules are indexed by id; the registry also knows the ids
 of variants no rule makes: a suite's hand-written paraphrase, a paraphrase
 model's, and augmentation's renamed gold. Families and groups are looked up here and nowhere else, so every
 stage and report groups a rule the same way.
+
+Control rules (which change meaning on purpose) have an index of their own,
+:data:`CONTROL_RULES`, and the group ``control``: they are never among
+:data:`RULES`, so nothing that asks for meaning-preserving variants gets one.
 """
 
 from __future__ import annotations
@@ -11,9 +15,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Final
+from typing import Final, TypeVar
 
-from tokdrift_cli.core.variants import casing, clause_order, contraction, framing, noise, spacing, synonym
+from tokdrift_cli.core.variants import (
+    casing,
+    clause_order,
+    contraction,
+    control_rules,
+    framing,
+    noise,
+    spacing,
+    synonym,
+)
+from tokdrift_cli.core.variants.control_rules import CONTROL_GROUP, ControlRule
 from tokdrift_cli.core.variants.identifiers import Style
 from tokdrift_cli.core.variants.ir_rules import IR_RULES, IRFamily
 from tokdrift_cli.core.variants.model import Rule, UnknownRuleError
@@ -30,16 +44,19 @@ GOLD_RENAMING_PREFIX: Final = "ir.naming."
 RENAMED_IDS: Final[Mapping[str, str]] = MappingProxyType({"paraphrase": PARAPHRASE_ID})
 
 
+RuleT = TypeVar("RuleT", Rule, ControlRule)
+
+
 @dataclass(frozen=True)
 class RuleKind:
-    """Where a rule sits: its family (what kind of rewrite) and group (token, natural, ir, paraphrase)."""
+    """Where a rule sits: its family (what kind of rewrite) and group (token, natural, ir, paraphrase, control)."""
 
     family: str
     group: str
 
 
-def _index(rules: Iterable[Rule]) -> Mapping[str, Rule]:
-    table: dict[str, Rule] = {}
+def _index(rules: Iterable[RuleT]) -> Mapping[str, RuleT]:
+    table: dict[str, RuleT] = {}
     for rule in rules:
         if rule.id in table:
             raise RuntimeError(f"duplicate rule id {rule.id!r}")
@@ -59,8 +76,11 @@ RULES: Mapping[str, Rule] = _index(
     )
 )
 
+CONTROL_RULES: Mapping[str, ControlRule] = _index(control_rules.RULES)
+
 KINDS: Final[Mapping[str, RuleKind]] = MappingProxyType(
     {
+        **{rule.id: RuleKind(rule.family, CONTROL_GROUP) for rule in CONTROL_RULES.values()},
         **{rule.id: RuleKind(rule.family, str(rule.group)) for rule in RULES.values()},
         **{rule.id: RuleKind(str(rule.family), IR_GROUP) for rule in IR_RULES.values()},
         **{f"{GOLD_RENAMING_PREFIX}{style}": RuleKind(str(IRFamily.NAMING), IR_GROUP) for style in Style},
@@ -75,6 +95,19 @@ def get_rule(rule_id: str) -> Rule:
     except KeyError:
         known = ", ".join(sorted(RULES))
         raise UnknownRuleError(f"unknown rule id {rule_id!r}; known rule ids: {known}") from None
+
+
+def get_control_rule(rule_id: str) -> ControlRule:
+    try:
+        return CONTROL_RULES[rule_id]
+    except KeyError:
+        known = ", ".join(sorted(CONTROL_RULES))
+        raise UnknownRuleError(f"unknown control rule id {rule_id!r}; known control rule ids: {known}") from None
+
+
+def is_control(rule_id: str) -> bool:
+    """Whether ``rule_id`` names a rewrite that changes meaning on purpose (this version's or another's)."""
+    return rule_id.split(".", 1)[0] == CONTROL_GROUP
 
 
 def kind_of(rule_id: str) -> RuleKind:
