@@ -74,3 +74,45 @@ def fake_lm(engine: FakeEngine) -> Any:
     import dspy
 
     return dspy.LM("local/fake-model", engine=engine, cache=False, temperature=0.0, max_tokens=256)
+
+
+class ConstantEngine(FakeEngine):
+    """A generator that ignores its input: the same IR for every prompt (perfectly robust, blind)."""
+
+    def answer(self, prompt: str) -> str:
+        return json.dumps({"signature": "solve(x: int) -> int", "summary": "Solves it.", "effects": [], "assertions": []})
+
+
+_NUMBER = re.compile(r"(?<![\w.])-?\d+(?:[.,]\d+)*")
+_NEGATION = re.compile(r"\b(?:not|no|never|without|unless|cannot)\b|n['’]t\b", re.IGNORECASE)
+_NUMBER_WORDS = re.compile(r"\b(?:zero|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b", re.IGNORECASE)
+
+
+class CopyingEngine(FakeEngine):
+    """A generator that copies the prompt's meaning-bearing words into its IR.
+
+    It lists the contrast words, numbers and negations of the prompt (outside
+    backticks) in one effect, or with ``into="intent"`` in the intent summary
+    only; the rest of the IR is the base fake's, without its "please" fragility.
+    """
+
+    def __init__(self, *, into: str = "effects") -> None:
+        super().__init__()
+        self.into = into
+
+    def answer(self, prompt: str) -> str:
+        from tokdrift_cli.core.lexicon.contrast import CONTRASTS, phrase_pattern
+
+        plain = re.sub(r"`[^`]*`", " ", prompt)
+        words = [phrase for phrase in CONTRASTS for _ in phrase_pattern(phrase).findall(plain)]
+        words += _NUMBER.findall(plain) + [word.lower() for word in _NUMBER_WORDS.findall(plain)]
+        words += ["not"] * len(_NEGATION.findall(plain))
+        mentions = "mentions " + ", ".join(sorted(words))
+        match = IDENTIFIER.search(prompt)
+        name = snake(match.group(1)) if match else "unnamed"
+        spec = {"signature": f"{name}(x: int) -> int", "summary": "Does the thing.", "effects": [], "assertions": []}
+        if self.into == "intent":
+            spec["summary"] = mentions
+        else:
+            spec["effects"] = [mentions]
+        return json.dumps(spec)

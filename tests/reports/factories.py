@@ -21,6 +21,8 @@ from tokdrift_cli.artifacts.analysis import (
     FieldChange,
     FieldFlips,
     FragilePrompt,
+    IgnoredControl,
+    InsensitivePrompt,
     NoiseFloor,
 )
 from tokdrift_cli.artifacts.baseline import GroupSensitivity
@@ -260,4 +262,38 @@ def make_analysis(
             else "variant flips exceed the noise floor: the drift is real",
         ),
         prompt_robustness=prompt_robustness,
+    )
+
+
+def with_controls(analysis: AnalysisArtifact) -> AnalysisArtifact:
+    """``analysis`` as if its baseline ran controls: sensitivity everywhere, and one hostile prompt that ignores them."""
+    robustness = dict(analysis.prompt_robustness)
+    per_prompt = {"pipe-001": (0, 3), "mid_002": (2, 3), "low-003": (3, 3), "ok-004": (1, 2), "ok-005": (0, 0)}
+    prompt_sensitivity = [(case_id, estimate(*per_prompt[case_id])) for case_id in sorted(robustness)]
+    blind = InsensitivePrompt(
+        case_id="pipe-001",
+        category="strings|text",
+        prompt=HOSTILE_PROMPT,
+        sensitivity=estimate(0, 3),
+        robustness=robustness["pipe-001"],
+        priority="P1",
+        priority_reason="no control changed the IR",
+        ignored_controls=[
+            IgnoredControl(text=HOSTILE_PROMPT.replace("second", "first"), rule_id="control.contrast_word"),
+            IgnoredControl(text="Write <b>it</b> | not `x`", rule_id="control.negation"),
+        ],
+    )
+    summary = analysis.summary.model_copy(update={"sensitivity": estimate(6, 11), "insensitive_count": 1})
+    prompts = [
+        item.model_copy(update={"sensitivity": estimate(*per_prompt[item.case_id])})
+        for item in analysis.fragile_prompts
+    ]
+    return analysis.model_copy(
+        update={
+            "summary": summary,
+            "fragile_prompts": prompts,
+            "insensitive_prompts": [blind],
+            "per_control_rule": [sensitivity("control.contrast_word", 1, 4), sensitivity("control.negation", 5, 7)],
+            "prompt_sensitivity": prompt_sensitivity,
+        }
     )

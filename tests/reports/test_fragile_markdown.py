@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.reports.checks import MarkdownDoc, split_cells
-from tests.reports.factories import HOSTILE_PROMPT, estimate, fragile, make_analysis, variant
+from tests.reports.factories import HOSTILE_PROMPT, estimate, fragile, make_analysis, variant, with_controls
 from tokdrift_cli.artifacts.analysis import AnalysisArtifact
 from tokdrift_cli.reports.fragile_markdown import render_fragile_prompts
 from tokdrift_cli.reports.text import by_flip_rate, visible_lines
@@ -81,7 +81,8 @@ def test_measured_noise_floor_is_printed_with_its_interval() -> None:
     disagreement = estimate(1, 10)
     text = render_fragile_prompts(make_analysis(noise=disagreement))
     assert f"| {disagreement.format()} over 3 repeats" in text
-    assert "not measured" not in text
+    noise_row = next(line for line in text.splitlines() if line.startswith("| Noise floor"))
+    assert "not measured" not in noise_row
 
 
 def test_every_fragile_prompt_has_a_linked_section_with_its_numbers(analysis: AnalysisArtifact, text: str) -> None:
@@ -93,7 +94,8 @@ def test_every_fragile_prompt_has_a_linked_section_with_its_numbers(analysis: An
         assert item.case_id in headings
         cells = split_cells(row)
         assert cells[2] == item.robustness.format()
-        assert cells[3] == item.priority
+        assert cells[3] == "not measured"  # the analysis has no controls
+        assert cells[4] == item.priority
         section = text.split(f"\n### {item.case_id.replace('_', chr(92) + '_')}\n")[1].split("\n### ", maxsplit=1)[0]
         assert f"- Robustness: {item.robustness.format()};" in section
         assert f"**Broken variants: {len(item.broken_variants)} of {item.robustness.n}**" in section
@@ -107,7 +109,14 @@ def test_every_fragile_prompt_has_a_linked_section_with_its_numbers(analysis: An
 
 def test_sections_follow_the_requested_order(text: str) -> None:
     level2 = [title for level, title in MarkdownDoc.parse(text).headings() if level == 2]
-    assert level2 == ["Summary", "Fragile prompts", "Fragile patterns", "Accuracy per category", "Prompt details"]
+    assert level2 == [
+        "Summary",
+        "Fragile prompts",
+        "Prompts that ignore meaning changes",
+        "Fragile patterns",
+        "Accuracy per category",
+        "Prompt details",
+    ]
 
 
 def test_sensitivity_tables_sorted_by_flip_rate_then_key(analysis: AnalysisArtifact, text: str) -> None:
@@ -173,3 +182,43 @@ def test_awkward_case_ids_keep_tables_and_links_intact() -> None:
     assert len(doc.link_targets()) == 2
     for table in doc.tables():
         assert len({len(split_cells(row)) for row in table}) == 1
+
+
+def test_without_controls_sensitivity_reads_not_measured(text: str) -> None:
+    rows = {split_cells(row)[0]: split_cells(row)[1] for row in MarkdownDoc.parse(text).tables()[0][2:]}
+    assert rows["Sensitivity, pooled over all controls"].startswith("not measured")
+    section = text.split("## Prompts that ignore meaning changes\n", maxsplit=1)[1].split("\n## ", maxsplit=1)[0]
+    assert "Sensitivity not measured: the baseline ran no controls" in section
+    assert "0.0%" not in section
+    assert "## Sensitivity per control rule" not in text
+
+
+def test_with_controls_robustness_and_sensitivity_sit_side_by_side() -> None:
+    analysis = with_controls(make_analysis())
+    text = render_fragile_prompts(analysis)
+    doc = MarkdownDoc.parse(text)
+    rows = {split_cells(row)[0]: split_cells(row)[1] for row in doc.tables()[0][2:]}
+    assert rows["Sensitivity, pooled over all controls"] == analysis.summary.sensitivity.format()  # type: ignore[union-attr]
+    assert rows["Ignore meaning changes (sensitivity below 50%)"] == "1"
+    fragile_table = next(table for table in doc.tables() if "Dominant family" in table[0])
+    for item, row in zip(analysis.fragile_prompts, fragile_table[2:], strict=True):
+        assert split_cells(row)[3] == item.sensitivity.format()  # type: ignore[union-attr]
+    blind = next(table for table in doc.tables() if split_cells(table[0])[:3] == ["Prompt", "Category", "Sensitivity [CI] (n)"])
+    assert len(blind) == 3 and split_cells(blind[2])[4] == "P1"
+    assert "```text\nWrite <b>it</b> | not `x`\n```" in text
+    per_rule = next(table for table in doc.tables() if split_cells(table[0])[0] == "Control rule")
+    assert [split_cells(row)[0] for row in per_rule[2:]] == ["`control.negation`", "`control.contrast_word`"]
+    side = next(table for table in doc.tables() if split_cells(table[0]) == ["Prompt", "Robustness [CI] (n)", "Sensitivity [CI] (n)"])
+    assert len(side) - 2 == len(analysis.prompt_robustness)
+    assert "| `ok-005` | 100.0% [51.0, 100.0] (n=4) | n/a (n=0) |" in text
+    for item in analysis.fragile_prompts:
+        assert f"- Sensitivity: {item.sensitivity.format()}" in text  # type: ignore[union-attr]
+    level2 = [title for level, title in doc.headings() if level == 2]
+    assert level2.index("Sensitivity per control rule") < level2.index("Robustness and sensitivity per prompt")
+    assert set(doc.link_targets()) <= doc.anchors()
+
+
+def test_regenerate_command_keeps_a_non_default_sensitivity_threshold() -> None:
+    analysis = make_analysis()
+    analysis = analysis.model_copy(update={"config": analysis.config.model_copy(update={"sensitivity_threshold": 0.3})})
+    assert "--sensitivity-threshold 0.3" in render_fragile_prompts(analysis)

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.reports.checks import check_balanced, collect_charts
-from tests.reports.factories import make_analysis
+from tests.reports.factories import make_analysis, with_controls
 from tokdrift_cli.artifacts.analysis import AnalysisArtifact
 from tokdrift_cli.reports.charts import CATEGORY_CHART_ID, FAMILY_CHART_ID, PROMPT_CHART_ID, RULE_CHART_ID
 from tokdrift_cli.reports.html_report import render_html_report
@@ -100,3 +100,26 @@ def test_no_fragile_prompts_still_renders() -> None:
     check_balanced(page)
     assert "No prompt is below the 90% threshold." in page
     assert collect_charts(page).charts[PROMPT_CHART_ID].marks == 2
+
+
+def test_sensitivity_not_measured_without_controls(page: str) -> None:
+    section = page.split('<section id="insensitive-prompts">', maxsplit=1)[1].split("</section>", maxsplit=1)[0]
+    assert "Sensitivity not measured: the baseline ran no controls" in section
+    assert 'id="control-rules"' not in page and 'id="side-by-side"' not in page
+
+
+def test_sensitivity_beside_robustness_with_controls() -> None:
+    analysis = with_controls(make_analysis())
+    page = render_html_report(analysis)
+    balance = check_balanced(page)
+    for tag in ("div", "table", "section", "pre", "tr"):
+        assert balance.opened.get(tag, 0) == balance.closed.get(tag, 0), tag
+    assert analysis.summary.sensitivity is not None and analysis.summary.sensitivity.format() in page
+    section = page.split('<section id="insensitive-prompts">', maxsplit=1)[1].split("</section>", maxsplit=1)[0]
+    assert "<code>pipe-001</code>" in section and "control.contrast_word" in section
+    assert "Write &lt;b&gt;it&lt;/b&gt; | not `x`" in section and "<b>it</b>" not in page
+    side = page.split('<section id="side-by-side">', maxsplit=1)[1].split("</section>", maxsplit=1)[0]
+    assert side.count("<tr>") == len(analysis.prompt_robustness) + 1
+    assert 'id="control-rules"' in page
+    for item in analysis.fragile_prompts:
+        assert f"<th>Sensitivity</th><td>{item.sensitivity.format()}</td>" in page  # type: ignore[union-attr]

@@ -5,16 +5,20 @@ reader can check each figure back to the model's outputs.
 
 Schema history:
   1 - first version.
+  2 - sensitivity (controls: rewrites that change the meaning on purpose): overall, per prompt, per control
+      rule, and the prompts whose generator ignores meaning changes; a version 1 analysis reads as
+      sensitivity not measured (None), never 0.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from tokdrift_cli.artifacts.baseline import GroupSensitivity
 from tokdrift_cli.artifacts.header import Artifact
+from tokdrift_cli.artifacts.io import MIGRATIONS
 from tokdrift_cli.core.equivalence import IRField
 from tokdrift_cli.core.stats import RateEstimate
 
@@ -57,6 +61,29 @@ class FragilePrompt(_Frozen):
     dominant_family: str
     mitigation: str
     status: Literal["open", "fixed", "wontfix"] = "open"
+    # Beside robustness: how often meaning changes change the IR (None: not measured).
+    sensitivity: RateEstimate | None = None
+
+
+class IgnoredControl(_Frozen):
+    """A control (a rewrite that changes the meaning) whose IR the checker found equivalent to the original's."""
+
+    text: str
+    rule_id: str
+
+
+class InsensitivePrompt(_Frozen):
+    """A prompt whose generator ignores meaning changes: its sensitivity is below the threshold."""
+
+    case_id: str
+    category: str
+    prompt: str
+    sensitivity: RateEstimate
+    robustness: RateEstimate
+    priority: Priority
+    priority_reason: str
+    ignored_controls: list[IgnoredControl]
+    status: Literal["open", "fixed", "wontfix"] = "open"
 
 
 class FieldFlips(_Frozen):
@@ -88,6 +115,8 @@ class NoiseFloor(_Frozen):
 class AnalysisConfig(_Frozen):
     fragile_threshold: float
     confidence: float
+    # A prompt whose sensitivity (controls whose IR changed / controls judged) is below this ignores meaning changes.
+    sensitivity_threshold: float = 0.5
 
 
 class AnalysisSummary(_Frozen):
@@ -101,11 +130,14 @@ class AnalysisSummary(_Frozen):
     accuracy: RateEstimate
     robust_accuracy: RateEstimate
     accuracy_drop: float | None
+    # Pooled over every judged control; None when the baseline ran no controls (not measured).
+    sensitivity: RateEstimate | None = None
+    insensitive_count: int = 0
 
 
 class AnalysisArtifact(Artifact):
     KIND = "analysis"
-    SCHEMA_VERSION = 1
+    SCHEMA_VERSION = 2
 
     kind: Literal["analysis"] = "analysis"
     schema_version: int = SCHEMA_VERSION
@@ -121,3 +153,22 @@ class AnalysisArtifact(Artifact):
     prompt_robustness: list[tuple[str, RateEstimate]] = Field(
         default_factory=list, description="(case id, robustness) for every measured prompt, for charts"
     )
+    # Controls: the prompts that ignore meaning changes (most urgent first), sensitivity per control rule
+    # ("flips" = controls whose IR changed) and per prompt. Empty when the baseline ran no controls.
+    insensitive_prompts: list[InsensitivePrompt] = Field(default_factory=list)
+    per_control_rule: list[GroupSensitivity] = Field(default_factory=list)
+    prompt_sensitivity: list[tuple[str, RateEstimate]] = Field(
+        default_factory=list, description="(case id, sensitivity) for every prompt the controls measured"
+    )
+
+
+def _from_1(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 knew no controls: sensitivity not measured (None, never 0), no insensitive prompts."""
+    summary = data.get("summary")
+    if isinstance(summary, dict):
+        summary.update({"sensitivity": None, "insensitive_count": 0})
+    data.update({"insensitive_prompts": [], "per_control_rule": [], "prompt_sensitivity": []})
+    return data
+
+
+MIGRATIONS[AnalysisArtifact.KIND] = {1: _from_1}

@@ -121,6 +121,12 @@ def analysis_table(analysis: AnalysisArtifact) -> Table:
     table.add_row("accuracy", summary.accuracy.format())
     table.add_row("robust accuracy", summary.robust_accuracy.format())
     table.add_row("accuracy drop under variants", _pct(summary.accuracy_drop))
+    table.add_row("sensitivity (controls whose IR changed)", sensitivity_text(summary.sensitivity))
+    if summary.sensitivity is not None:
+        table.add_row(
+            f"ignore meaning changes (< {analysis.config.sensitivity_threshold:.0%})",
+            f"{summary.insensitive_count} of {len(analysis.prompt_sensitivity)} prompts with controls",
+        )
     noise = analysis.noise_floor
     table.add_row("noise floor", noise.disagreement.format() if noise.disagreement else "not measured")
     top = [flip for flip in analysis.field_flips if flip.flips][:3]

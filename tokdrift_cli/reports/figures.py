@@ -8,6 +8,7 @@ two reports from drifting apart. Values may contain `code` in backticks
 from __future__ import annotations
 
 from tokdrift_cli.artifacts.analysis import AnalysisArtifact
+from tokdrift_cli.reports import sensitivity
 from tokdrift_cli.reports.text import drop, ordered_priorities, percent, rate
 
 
@@ -34,6 +35,7 @@ def summary_rows(analysis: AnalysisArtifact) -> list[tuple[str, str]]:
         ("Measured (the original prompt produced an IR)", str(summary.measured_cases)),
         (f"Fragile (robustness below {threshold})", f"{summary.fragile_count} ({priority_counts(analysis)})"),
         ("Robustness, pooled over all variants", rate(summary.robustness)),
+        *sensitivity.summary_rows(analysis),
         ("Accuracy (original prompt matches gold)", rate(summary.accuracy)),
         ("Robust accuracy (original and every variant match gold)", rate(summary.robust_accuracy)),
         ("Accuracy drop under variants", drop(summary.accuracy_drop)),

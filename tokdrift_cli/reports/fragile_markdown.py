@@ -14,22 +14,30 @@ from tokdrift_cli.artifacts.analysis import AnalysisArtifact, BrokenVariant, Fra
 from tokdrift_cli.artifacts.baseline import GroupSensitivity
 from tokdrift_cli.core.stats import DEFAULT_CONFIDENCE
 from tokdrift_cli.reports import markdown as md
+from tokdrift_cli.reports import sensitivity
 from tokdrift_cli.reports.figures import summary_rows
 from tokdrift_cli.reports.text import WHITESPACE_LEGEND, by_flip_rate, drop, ordered_fragile, percent, rate, yes_no
 
 DEFAULT_THRESHOLD = 0.9
+DEFAULT_SENSITIVITY_THRESHOLD = 0.5
 
 TITLE = "Prompt fragility report"
 SUMMARY = "Summary"
 FRAGILE = "Fragile prompts"
+INSENSITIVE = "Prompts that ignore meaning changes"
 PATTERNS = "Fragile patterns"
 FAMILIES = "Sensitivity per rule family"
 RULES = "Sensitivity per rule"
 FIELDS = "IR fields that differ when outputs flip"
+CONTROL_RULES = "Sensitivity per control rule"
+SIDE_BY_SIDE = "Robustness and sensitivity per prompt"
 CATEGORIES = "Accuracy per category"
 DETAILS = "Prompt details"
 # Every fixed heading, in document order: prompt anchors are numbered after them.
-FIXED_HEADINGS = (TITLE, SUMMARY, FRAGILE, PATTERNS, FAMILIES, RULES, FIELDS, CATEGORIES, DETAILS)
+FIXED_HEADINGS = (
+    TITLE, SUMMARY, FRAGILE, INSENSITIVE, PATTERNS, FAMILIES, RULES, FIELDS, CONTROL_RULES, SIDE_BY_SIDE, CATEGORIES,
+    DETAILS,
+)
 
 Lines = list[str]
 
@@ -42,7 +50,9 @@ def render_fragile_prompts(analysis: AnalysisArtifact) -> str:
         _introduction(analysis),
         _summary(analysis),
         _fragile_table(analysis, prompts, anchors),
+        _insensitive(analysis),
         _patterns(analysis),
+        _controls(analysis),
         _categories(analysis),
         _details(analysis, prompts),
     ]
@@ -70,6 +80,8 @@ def regenerate_commands(analysis: AnalysisArtifact, output: str = "FRAGILE_PROMP
         options += f" --threshold {analysis.config.fragile_threshold:g}"
     if analysis.config.confidence != DEFAULT_CONFIDENCE:
         options += f" --confidence {analysis.config.confidence:g}"
+    if analysis.config.sensitivity_threshold != DEFAULT_SENSITIVITY_THRESHOLD:
+        options += f" --sensitivity-threshold {analysis.config.sensitivity_threshold:g}"
     return [
         f"tokdrift analyze BASELINE --output analysis.json{options}",
         f"tokdrift report analysis.json --output {output}",
@@ -106,7 +118,7 @@ def _introduction(analysis: AnalysisArtifact) -> Lines:
         f"a prompt is fragile when its robustness is below {percent(config.fragile_threshold)}. Every rate "
         f"carries its n and a {percent(config.confidence)} Wilson score interval. Of {summary.cases} prompts, "
         f"{summary.measured_cases} could be measured and {summary.fragile_count} are fragile. "
-        f"{provenance_sentence(analysis)} The file is generated: to regenerate it, run"
+        f"{sensitivity.DEFINITION} {provenance_sentence(analysis)} The file is generated: to regenerate it, run"
     )
     return [
         f"# {TITLE}",
@@ -133,13 +145,16 @@ def _fragile_table(analysis: AnalysisArtifact, prompts: Sequence[FragilePrompt],
             f"[{md.escape_text(item.case_id)}](#{anchors[item.case_id]})",
             md.escape_text(item.category),
             rate(item.robustness),
+            sensitivity.cell(item.sensitivity),
             md.escape_text(item.priority),
             md.escape_text(item.dominant_family),
             md.escape_text(item.status),
         ]
         for item in prompts
     ]
-    headers = ["Prompt", "Category", "Robustness [CI] (n)", "Priority", "Dominant family", "Status"]
+    headers = [
+        "Prompt", "Category", "Robustness [CI] (n)", "Sensitivity [CI] (n)", "Priority", "Dominant family", "Status"
+    ]
     intro = "Most urgent first: by priority, then by robustness. Priority rule: " + PRIORITY_RULE
     return [*heading, intro, "", *md.table(headers, rows)]
 
@@ -148,6 +163,61 @@ PRIORITY_RULE = (
     "a fragile prompt earns one point each for robustness below 50%, for its whole interval lying below "
     "the threshold, and for a variant losing gold accuracy; 3 points is P0, 2 is P1, 0-1 is P2."
 )
+
+
+def _insensitive(analysis: AnalysisArtifact) -> Lines:
+    """The prompts whose generator ignores meaning changes, with the controls it ignored."""
+    heading = [f"## {INSENSITIVE}", ""]
+    if not sensitivity.measured(analysis):
+        return [*heading, sensitivity.not_measured_sentence()]
+    threshold = percent(analysis.config.sensitivity_threshold)
+    prompts = sensitivity.ordered_insensitive(analysis.insensitive_prompts)
+    if not prompts:
+        return [*heading, f"No prompt is below the {threshold} sensitivity threshold."]
+    rows = [
+        [
+            md.code(item.case_id, in_table=True),
+            md.escape_text(item.category),
+            rate(item.sensitivity),
+            rate(item.robustness),
+            md.escape_text(item.priority),
+            md.prose(item.priority_reason),
+        ]
+        for item in prompts
+    ]
+    headers = ["Prompt", "Category", "Sensitivity [CI] (n)", "Robustness [CI] (n)", "Priority", "Why"]
+    lines = [*heading, f"Sensitivity below {threshold}, most urgent first. Priority rule: {sensitivity.PRIORITY_RULE}"]
+    lines += ["", *md.table(headers, rows), "", "Controls whose IR the checker found equivalent to the original's:"]
+    for item in prompts:
+        lines += ["", f"**{md.escape_text(item.case_id)}**"]
+        for control in item.ignored_controls:
+            lines += ["", f"- {md.code(control.rule_id)}:", "", *md.quoted_text(control.text)]
+    return lines
+
+
+def _controls(analysis: AnalysisArtifact) -> Lines:
+    """Sensitivity per control rule and per prompt beside robustness; nothing when no control ran."""
+    if not sensitivity.measured(analysis):
+        return []
+    body = [
+        [md.code(row.key, in_table=True), str(row.flips), str(row.n), rate(row.flip_rate)]
+        for row in by_flip_rate(analysis.per_control_rule)
+    ]
+    side = [
+        [md.code(case_id, in_table=True), sensitivity.cell(robustness), sensitivity.cell(sensitivity_rate)]
+        for case_id, robustness, sensitivity_rate in sensitivity.side_by_side(analysis)
+    ]
+    return [
+        f"## {CONTROL_RULES}",
+        "",
+        "Sensitivity = controls whose IR differs from the original prompt's IR / controls judged. Highest first.",
+        "",
+        *md.table(["Control rule", "Changed", "Controls", "Sensitivity [CI] (n)"], body, ["l", "r", "r", "l"]),
+        "",
+        f"## {SIDE_BY_SIDE}",
+        "",
+        *md.table(["Prompt", "Robustness [CI] (n)", "Sensitivity [CI] (n)"], side),
+    ]
 
 
 def sensitivity_table(rows: Sequence[GroupSensitivity], key_header: str) -> Lines:
@@ -225,6 +295,7 @@ def prompt_section(item: FragilePrompt) -> Lines:
         "",
         f"- Category: {md.escape_text(item.category)}",
         f"- Robustness: {rate(robustness)}; {robustness.successes} of {robustness.n} variants keep the original's IR",
+        f"- Sensitivity: {sensitivity.cell(item.sensitivity)}",
         f"- Priority: **{md.escape_text(item.priority)}** ({md.prose(item.priority_reason)})",
         (
             f"- Original prompt matches gold: {yes_no(item.original_correct)}; "

@@ -14,7 +14,7 @@ from html import escape
 
 from tokdrift_cli.artifacts.analysis import AnalysisArtifact, BrokenVariant, FragilePrompt
 from tokdrift_cli.artifacts.baseline import GroupSensitivity
-from tokdrift_cli.reports import charts
+from tokdrift_cli.reports import charts, sensitivity
 from tokdrift_cli.reports.figures import summary_rows
 from tokdrift_cli.reports.fragile_markdown import PRIORITY_RULE, regenerate_commands
 from tokdrift_cli.reports.markdown import Anchors
@@ -70,7 +70,9 @@ def render_html_report(analysis: AnalysisArtifact) -> str:
         _section("summary", "Summary", _summary_table(analysis)),
         _section("charts", "Charts", _charts(analysis)),
         _section("fragile-prompts", "Fragile prompts", _fragile_table(analysis, prompts, anchors)),
+        _section("insensitive-prompts", "Prompts that ignore meaning changes", _insensitive(analysis)),
         _section("patterns", "Fragile patterns", _patterns(analysis)),
+        *_controls(analysis),
         _section("categories", "Accuracy per category", _categories(analysis)),
         _section("details", "Prompt details", _details(prompts, anchors)),
         _footer(analysis),
@@ -160,7 +162,8 @@ def _header(analysis: AnalysisArtifact) -> str:
         "Robustness is the share of a prompt's variants whose IR is equivalent to the original prompt's IR; "
         f"fragile means below {escape(percent(config.fragile_threshold))}. Every rate carries its n and a "
         f"{escape(percent(config.confidence))} Wilson score interval. Of {summary.cases} prompts, "
-        f"{summary.measured_cases} could be measured and {summary.fragile_count} are fragile."
+        f"{summary.measured_cases} could be measured and {summary.fragile_count} are fragile. "
+        f"{_prose(sensitivity.DEFINITION)}"
     )
     return "\n".join(
         [
@@ -221,14 +224,79 @@ def _fragile_table(analysis: AnalysisArtifact, prompts: Sequence[FragilePrompt],
             f'<a href="#{anchors[item.case_id]}"><code>{escape(item.case_id)}</code></a>',
             escape(item.category),
             escape(rate(item.robustness)),
+            escape(sensitivity.cell(item.sensitivity)),
             _priority(item.priority),
             escape(item.dominant_family),
             escape(item.status),
         ]
         for item in prompts
     ]
-    headers = ["Prompt", "Category", "Robustness [CI] (n)", "Priority", "Dominant family", "Status"]
+    headers = [
+        "Prompt", "Category", "Robustness [CI] (n)", "Sensitivity [CI] (n)", "Priority", "Dominant family", "Status"
+    ]
     return f"<p>Most urgent first. Priority rule: {escape(PRIORITY_RULE)}</p>\n" + _table(headers, rows)
+
+
+def _insensitive(analysis: AnalysisArtifact) -> str:
+    """The prompts whose generator ignores meaning changes, with the controls it ignored."""
+    if not sensitivity.measured(analysis):
+        return f"<p>{_prose(sensitivity.not_measured_sentence())}</p>"
+    threshold = escape(percent(analysis.config.sensitivity_threshold))
+    prompts = sensitivity.ordered_insensitive(analysis.insensitive_prompts)
+    if not prompts:
+        return f"<p>No prompt is below the {threshold} sensitivity threshold.</p>"
+    rows = [
+        [
+            f"<code>{escape(item.case_id)}</code>",
+            escape(item.category),
+            escape(rate(item.sensitivity)),
+            escape(rate(item.robustness)),
+            _priority(item.priority),
+            escape(item.priority_reason),
+        ]
+        for item in prompts
+    ]
+    headers = ["Prompt", "Category", "Sensitivity [CI] (n)", "Robustness [CI] (n)", "Priority", "Why"]
+    ignored = [
+        f"<p><code>{escape(item.case_id)}</code>: <code>{escape(control.rule_id)}</code></p>\n{_pre(control.text)}"
+        for item in prompts
+        for control in item.ignored_controls
+    ]
+    return "\n".join(
+        [
+            f"<p>Sensitivity below {threshold}, most urgent first. Priority rule: {escape(sensitivity.PRIORITY_RULE)}</p>",
+            _table(headers, rows),
+            "<p>Controls whose IR the checker found equivalent to the original's:</p>",
+            *ignored,
+        ]
+    )
+
+
+def _controls(analysis: AnalysisArtifact) -> list[str]:
+    """Sensitivity per control rule, and per prompt beside robustness; no section when no control ran."""
+    if not sensitivity.measured(analysis):
+        return []
+    side = [
+        [f"<code>{escape(case_id)}</code>", escape(sensitivity.cell(robustness)), escape(sensitivity.cell(rate_))]
+        for case_id, robustness, rate_ in sensitivity.side_by_side(analysis)
+    ]
+    per_rule = [
+        [f"<code>{escape(row.key)}</code>", str(row.flips), str(row.n), escape(rate(row.flip_rate))]
+        for row in by_flip_rate(analysis.per_control_rule)
+    ]
+    return [
+        _section(
+            "control-rules",
+            "Sensitivity per control rule",
+            "<p>Sensitivity = controls whose IR differs from the original prompt's IR / controls judged.</p>\n"
+            + _table(["Control rule", "Changed", "Controls", "Sensitivity [CI] (n)"], per_rule, numeric=(1, 2)),
+        ),
+        _section(
+            "side-by-side",
+            "Robustness and sensitivity per prompt",
+            _table(["Prompt", "Robustness [CI] (n)", "Sensitivity [CI] (n)"], side),
+        ),
+    ]
 
 
 def _sensitivity_table(rows: Sequence[GroupSensitivity], key_header: str) -> str:
@@ -286,6 +354,7 @@ def _prompt_section(item: FragilePrompt, anchor: str) -> str:
     facts = [
         ("Category", escape(item.category)),
         ("Robustness", escape(f"{rate(robustness)}; {robustness.successes} of {robustness.n} variants keep the IR")),
+        ("Sensitivity", escape(sensitivity.cell(item.sensitivity))),
         ("Priority", f"{_priority(item.priority)} {escape(item.priority_reason)}"),
         ("Original matches gold", escape(yes_no(item.original_correct))),
         ("A variant loses gold accuracy", escape(yes_no(item.accuracy_breaks))),

@@ -14,6 +14,17 @@ each of:
   variant's IR does not.
 
 3 points is P0, 2 is P1, 0-1 is P2.
+
+Controls (rewrites that change the meaning on purpose, ``baseline --controls``)
+give each prompt a sensitivity: controls whose IR changed / controls judged. A
+prompt with at least one judged control and a sensitivity below the
+sensitivity threshold *ignores meaning changes* and is listed apart from the
+fragile prompts, one point each for:
+
+* blindness - no judged control changed the IR;
+* certainty - the whole Wilson interval lies below the threshold.
+
+2 points is P0, 1 is P1, 0 is P2. Controls enter no other figure here.
 """
 
 from __future__ import annotations
@@ -30,6 +41,8 @@ from tokdrift_cli.artifacts.analysis import (
     FieldChange,
     FieldFlips,
     FragilePrompt,
+    IgnoredControl,
+    InsensitivePrompt,
     NoiseFloor,
     Priority,
 )
@@ -40,7 +53,7 @@ from tokdrift_cli.core.ir import IR
 from tokdrift_cli.core.mitigations import mitigation_for
 from tokdrift_cli.core.stats import DEFAULT_CONFIDENCE, RateEstimate, wilson
 from tokdrift_cli.core.variants import family_of, kind_of
-from tokdrift_cli.stages.scoring import sensitivities
+from tokdrift_cli.stages.scoring import sensitivities, sensitivity_of
 
 
 def _field_value(ir: IR, field: IRField) -> str:
@@ -99,6 +112,45 @@ def _robustness(case: CaseResult, confidence: float) -> RateEstimate:
     return wilson(sum(1 for robust in verdicts if robust), len(verdicts), confidence)
 
 
+def _sensitivity(case: CaseResult, confidence: float) -> RateEstimate | None:
+    """The case's sensitivity at this analysis's confidence level; None when its baseline ran no controls."""
+    return None if case.sensitivity is None else sensitivity_of(case.controls, confidence)
+
+
+def insensitivity_priority(sensitivity: RateEstimate, threshold: float) -> tuple[Priority, str]:
+    reasons = []
+    if sensitivity.successes == 0:
+        reasons.append("no control changed the IR")
+    if sensitivity.high is not None and sensitivity.high < threshold:
+        reasons.append(f"whole interval below {threshold:.0%}")
+    priority: Priority = "P0" if len(reasons) == 2 else "P1" if reasons else "P2"
+    return priority, "; ".join(reasons) or "just below the threshold, few controls"
+
+
+def _insensitive_prompts(cases: Sequence[CaseResult], threshold: float, confidence: float) -> list[InsensitivePrompt]:
+    """Prompts with at least one judged control and a sensitivity below ``threshold``, most urgent first."""
+    found = []
+    for case in cases:
+        sensitivity = _sensitivity(case, confidence)
+        if sensitivity is None or sensitivity.rate is None or sensitivity.rate >= threshold:
+            continue
+        priority, reason = insensitivity_priority(sensitivity, threshold)
+        ignored = [IgnoredControl(text=c.text, rule_id=c.rule_id) for c in case.controls if c.changed is False]
+        found.append(
+            InsensitivePrompt(
+                case_id=case.case_id,
+                category=case.category,
+                prompt=case.prompt,
+                sensitivity=sensitivity,
+                robustness=_robustness(case, confidence),
+                priority=priority,
+                priority_reason=reason,
+                ignored_controls=ignored,
+            )
+        )
+    return sorted(found, key=lambda item: (item.priority, item.sensitivity.rate or 0.0, item.case_id))
+
+
 def _fragile_prompt(case: CaseResult, threshold: float, confidence: float) -> FragilePrompt:
     broken = [_broken_variant(case, v) for v in case.variants if v.robust is False]
     robustness = _robustness(case, confidence)
@@ -121,6 +173,7 @@ def _fragile_prompt(case: CaseResult, threshold: float, confidence: float) -> Fr
         broken_variants=broken,
         dominant_family=dominant,
         mitigation=mitigation,
+        sensitivity=_sensitivity(case, confidence),
     )
 
 
@@ -139,11 +192,32 @@ def _noise_floor(cases: Sequence[CaseResult], repeats: int, flip_rate: RateEstim
     return NoiseFloor(repeats=repeats, disagreement=disagreement, variant_flip_rate=flip_rate, note=note)
 
 
+def _per_category(cases: Sequence[CaseResult], confidence: float) -> list[CategoryAccuracy]:
+    per_category = []
+    for category in sorted({case.category for case in cases}):
+        members = [case for case in cases if case.category == category]
+        accuracy = wilson(sum(1 for c in members if c.correct), len(members), confidence)
+        robust_accuracy = wilson(sum(1 for c in members if c.robust_correct), len(members), confidence)
+        member_outcomes = [v for c in members for v in c.variants if v.robust is not None]
+        per_category.append(
+            CategoryAccuracy(
+                category=category,
+                cases=len(members),
+                accuracy=accuracy,
+                robust_accuracy=robust_accuracy,
+                accuracy_drop=_drop(accuracy, robust_accuracy),
+                robustness=wilson(sum(1 for v in member_outcomes if v.robust), len(member_outcomes), confidence),
+            )
+        )
+    return per_category
+
+
 def analyze_baseline(
     baseline: BaselineArtifact,
     *,
     fragile_threshold: float = 0.9,
     confidence: float = DEFAULT_CONFIDENCE,
+    sensitivity_threshold: float = 0.5,
     inputs: list[InputFile] | None = None,
 ) -> AnalysisArtifact:
     cases = baseline.cases
@@ -168,29 +242,18 @@ def analyze_baseline(
         FieldFlips(field=field, flips=field_counts[field], share=wilson(field_counts[field], len(flipped), confidence))
         for field in sorted(ROBUSTNESS_FIELDS, key=lambda f: (-field_counts[f], f.value))
     ]
-    per_category = []
-    for category in sorted({case.category for case in cases}):
-        members = [case for case in cases if case.category == category]
-        accuracy = wilson(sum(1 for c in members if c.correct), len(members), confidence)
-        robust_accuracy = wilson(sum(1 for c in members if c.robust_correct), len(members), confidence)
-        member_outcomes = [v for c in members for v in c.variants if v.robust is not None]
-        per_category.append(
-            CategoryAccuracy(
-                category=category,
-                cases=len(members),
-                accuracy=accuracy,
-                robust_accuracy=robust_accuracy,
-                accuracy_drop=_drop(accuracy, robust_accuracy),
-                robustness=wilson(sum(1 for v in member_outcomes if v.robust), len(member_outcomes), confidence),
-            )
-        )
     accuracy = wilson(sum(1 for c in cases if c.correct), len(cases), confidence)
     robust_accuracy = wilson(sum(1 for c in cases if c.robust_correct), len(cases), confidence)
     priorities = Counter(item.priority for item in fragile)
+    insensitive = _insensitive_prompts(cases, sensitivity_threshold, confidence)
+    controlled = [case for case in cases if case.sensitivity is not None]
+    controls = [control for case in controlled for control in case.controls]
     return AnalysisArtifact(
         inputs=inputs or [],
         provenance=baseline.provenance,
-        config=AnalysisConfig(fragile_threshold=fragile_threshold, confidence=confidence),
+        config=AnalysisConfig(
+            fragile_threshold=fragile_threshold, confidence=confidence, sensitivity_threshold=sensitivity_threshold
+        ),
         summary=AnalysisSummary(
             cases=len(cases),
             measured_cases=len(measured),
@@ -201,8 +264,15 @@ def analyze_baseline(
             accuracy=accuracy,
             robust_accuracy=robust_accuracy,
             accuracy_drop=_drop(accuracy, robust_accuracy),
+            sensitivity=sensitivity_of(controls, confidence) if controlled else None,
+            insensitive_count=len(insensitive),
         ),
         fragile_prompts=fragile,
+        insensitive_prompts=insensitive,
+        per_control_rule=sensitivities(
+            [(c.rule_id, not c.changed) for c in controls if c.changed is not None], confidence
+        ),
+        prompt_sensitivity=[(case.case_id, sensitivity_of(case.controls, confidence)) for case in controlled],
         per_rule=sensitivities([(rule, bool(v.robust)) for _, v in outcomes for rule in v.rule_ids], confidence),
         per_family=sensitivities(
             [(family, bool(v.robust)) for _, v in outcomes for family in sorted({family_of(r) for r in v.rule_ids})],
@@ -212,7 +282,7 @@ def analyze_baseline(
             [(kind_of(v.rule_ids[0]).group, bool(v.robust)) for _, v in outcomes if v.rule_ids], confidence
         ),
         field_flips=field_flips,
-        per_category=per_category,
+        per_category=_per_category(cases, confidence),
         noise_floor=_noise_floor(cases, baseline.config.repeats, flip_rate, confidence),
         prompt_robustness=[(case.case_id, _robustness(case, confidence)) for case in measured],
     )

@@ -16,7 +16,14 @@ from tokdrift_cli.errors import ArtifactError, InputError
 from tokdrift_cli.stages.analyze import analyze_baseline
 
 
-def run_analyze(baseline_path: Path, output: Path | None, *, threshold: float, confidence: float) -> AnalysisArtifact:
+def run_analyze(
+    baseline_path: Path,
+    output: Path | None,
+    *,
+    threshold: float,
+    confidence: float,
+    sensitivity_threshold: float = 0.5,
+) -> AnalysisArtifact:
     outputs = [("--output", output)] if output is not None else []
     with claim_outputs(outputs, [("the input baseline", baseline_path)]):
         baseline = read_artifact(baseline_path, BaselineArtifact)
@@ -24,6 +31,7 @@ def run_analyze(baseline_path: Path, output: Path | None, *, threshold: float, c
             baseline,
             fragile_threshold=threshold,
             confidence=confidence,
+            sensitivity_threshold=sensitivity_threshold,
             inputs=[input_file("baseline", baseline_path, sha256_file(baseline_path))],
         )
         if output is not None:

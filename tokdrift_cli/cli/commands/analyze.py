@@ -26,6 +26,16 @@ def analyze(
         float, typer.Option("--threshold", envvar="TOKDRIFT_THRESHOLD", min=0.0, max=1.0, help="Fragile below this robustness.")
     ] = 0.9,
     confidence: Annotated[float, typer.Option("--confidence", min=0.5, max=0.999, help="Level of every interval.")] = 0.95,
+    sensitivity_threshold: Annotated[
+        float,
+        typer.Option(
+            "--sensitivity-threshold",
+            min=0.0,
+            max=1.0,
+            help="A prompt whose sensitivity (share of controls that change its IR) is below this ignores meaning "
+            "changes (needs a baseline run with --controls N).",
+        ),
+    ] = 0.5,
     output_format: Annotated[
         AnalyzeFormat, typer.Option("--format", help="Also print the analysis on stdout as JSON or markdown.")
     ] = AnalyzeFormat.NONE,
@@ -34,12 +44,16 @@ def analyze(
 
     Each fragile prompt gets n, a Wilson interval and a priority (P0-P2: severity, certainty, and
     whether accuracy breaks); rules and families get their flip rate; categories get accuracy,
-    robust accuracy and its drop.
+    robust accuracy and its drop. A baseline run with --controls N also gives sensitivity, and a
+    list of its own for the prompts whose generator ignores meaning changes (P0-P1: no control
+    changed the IR, the whole interval is below the sensitivity threshold).
     """
     from tokdrift_cli.cli.render import analysis_table, sensitivity_table
     from tokdrift_cli.workflows.analyze_run import run_analyze
 
-    analysis = run_analyze(baseline, output, threshold=threshold, confidence=confidence)
+    analysis = run_analyze(
+        baseline, output, threshold=threshold, confidence=confidence, sensitivity_threshold=sensitivity_threshold
+    )
     console = err_console()
     console.print(analysis_table(analysis))
     console.print(sensitivity_table("sensitivity per family (flip rate)", analysis.per_family))

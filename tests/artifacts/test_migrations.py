@@ -1,0 +1,67 @@
+"""Older baselines and analyses, made before controls existed, read as "sensitivity not measured", never 0."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from tests.fakes import FakeEngine
+from tests.reports.factories import make_analysis
+from tests.stages.test_baseline import make_inputs, runner_for
+from tokdrift_cli.artifacts.analysis import AnalysisArtifact
+from tokdrift_cli.artifacts.baseline import BaselineArtifact
+from tokdrift_cli.artifacts.io import read_artifact
+from tokdrift_cli.reports.fragile_markdown import render_fragile_prompts
+from tokdrift_cli.stages.analyze import analyze_baseline
+from tokdrift_cli.stages.baseline import run_baseline
+
+CASE_FIELDS = ("controls", "sensitivity")
+SUMMARY_FIELDS = ("controls", "failed_controls", "sensitivity", "per_control_rule")
+
+
+def _write(path: Path, data: dict[str, Any]) -> Path:
+    path.write_bytes(orjson.dumps(data))
+    return path
+
+
+def test_a_version_1_baseline_reads_as_not_measured(tmp_path: Path, mini_suite_path: Path) -> None:
+    artifact = run_baseline(make_inputs(mini_suite_path), runner_for(FakeEngine()))
+    data = artifact.model_dump(mode="json")
+    data["schema_version"] = 1
+    for case in data["cases"]:
+        for field in CASE_FIELDS:
+            del case[field]
+    for field in SUMMARY_FIELDS:
+        del data["summary"][field]
+    del data["config"]["controls"]
+
+    read = read_artifact(_write(tmp_path / "v1.json", data), BaselineArtifact)
+
+    assert read.schema_version == BaselineArtifact.SCHEMA_VERSION == 2
+    assert read.summary.sensitivity is None and read.summary.per_control_rule == []
+    assert all(case.sensitivity is None and case.controls == [] for case in read.cases)
+    assert read.config == artifact.config and read.summary.robustness == artifact.summary.robustness
+    analysis = analyze_baseline(read)
+    assert analysis.summary.sensitivity is None and analysis.insensitive_prompts == []
+
+
+def test_a_version_1_analysis_reads_and_reports_as_not_measured(tmp_path: Path) -> None:
+    data = make_analysis().model_dump(mode="json")
+    data["schema_version"] = 1
+    for field in ("insensitive_prompts", "per_control_rule", "prompt_sensitivity"):
+        del data[field]
+    for field in ("sensitivity", "insensitive_count"):
+        del data["summary"][field]
+    del data["config"]["sensitivity_threshold"]
+    for item in data["fragile_prompts"]:
+        del item["sensitivity"]
+
+    read = read_artifact(_write(tmp_path / "v1.json", data), AnalysisArtifact)
+
+    assert read.schema_version == AnalysisArtifact.SCHEMA_VERSION == 2
+    assert read.summary.sensitivity is None and read.insensitive_prompts == []
+    text = render_fragile_prompts(read)
+    assert "| Sensitivity, pooled over all controls | not measured" in text
+    assert "Sensitivity not measured: the baseline ran no controls" in text
