@@ -13,9 +13,9 @@ from tokdrift_cli.artifacts.baseline import BaselineArtifact, CaseResult
 from tokdrift_cli.core.suite import default_suite_path
 from tokdrift_cli.core.variants import CONTROL_RULES, generate_controls
 from tokdrift_cli.stages.analyze import analyze_baseline, insensitivity_priority
-from tokdrift_cli.stages.baseline import plan_cases, run_baseline, unit_key
+from tokdrift_cli.stages.baseline import plan_cases, reusable_generations, run_baseline, unit_key
 from tokdrift_cli.stages.merge import ShardFile, merge_shards
-from tokdrift_cli.workflows.resume import resume_fingerprint, reusable_generations
+from tokdrift_cli.workflows.resume import resume_fingerprint
 
 
 def run(suite: Path, engine: FakeEngine, **config: object) -> BaselineArtifact:
