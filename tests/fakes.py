@@ -101,10 +101,11 @@ class CopyingEngine(FakeEngine):
         self.into = into
 
     def answer(self, prompt: str) -> str:
-        from tokdrift_cli.core.lexicon.contrast import CONTRASTS, phrase_pattern
+        from tokdrift_cli.core.lexicon.contrast import contrast_lexicon, phrase_pattern
 
         plain = re.sub(r"`[^`]*`", " ", prompt)
-        words = [phrase for phrase in CONTRASTS for _ in phrase_pattern(phrase).findall(plain)]
+        phrases = contrast_lexicon().swap_phrases()
+        words = [phrase.lower() for phrase in phrases for _ in phrase_pattern(phrase).findall(plain)]
         words += _NUMBER.findall(plain) + [word.lower() for word in _NUMBER_WORDS.findall(plain)]
         words += ["not"] * len(_NEGATION.findall(plain))
         mentions = "mentions " + ", ".join(sorted(words))

@@ -18,7 +18,7 @@ from tokdrift_cli.stages.analyze import analyze_baseline
 from tokdrift_cli.stages.baseline import run_baseline
 
 CASE_FIELDS = ("controls", "sensitivity")
-SUMMARY_FIELDS = ("controls", "failed_controls", "sensitivity", "per_control_rule")
+SUMMARY_FIELDS = ("controls", "failed_controls", "undecided_controls", "sensitivity", "per_control_rule")
 
 
 def _write(path: Path, data: dict[str, Any]) -> Path:

@@ -1,62 +1,40 @@
-"""The contrast lexicon: which phrases mean different things, looked up the same way by every user."""
+"""The contrast lexicon is one list for two readers: every swap a control makes, the checker calls a change."""
 
 from __future__ import annotations
 
 import pytest
 
-from tokdrift_cli.core.lexicon.contrast import (
-    CONTRAST_SETS,
-    CONTRASTS,
-    Dimension,
-    contrast,
-    contrasting,
-    phrase_pattern,
-)
-from tokdrift_cli.core.variants import synonym
+from tokdrift_cli.core.equivalence import Outcome, compare_texts
+from tokdrift_cli.core.lexicon.contrast import contrast_lexicon, phrase_pattern
+from tokdrift_cli.core.variants import CONTROL_RULES, synonym
+
+LEXICON = contrast_lexicon()
+EVERY_SWAP = sorted({swap for control in ("contrast_word", "comparison", "operation") for swap in LEXICON.swaps_for(control)})
 
 
-@pytest.mark.parametrize(
-    ("first", "second", "dimension"),
-    [
-        ("ascending", "descending", Dimension.DIRECTION),
-        ("Ascending", " descending ", Dimension.DIRECTION),
-        ("sum", "product", Dimension.ARITHMETIC),
-        ("words", "characters", Dimension.UNIT),
-        ("append", "overwrite", Dimension.MUTATION),
-        ("append", "prepend", Dimension.COLLECTION),
-        ("at least", "at  most", Dimension.COMPARISON),
-        ("keys", "values", Dimension.MAPPING_PART),
-        ("even", "odd", Dimension.PARITY),
-        ("inclusive", "exclusive", Dimension.INCLUSION),
-        ("uppercase", "lowercase", Dimension.LETTER_CASE),
-        ("first", "last", Dimension.POSITION),
-        ("minimum", "maximum", Dimension.EXTREME),
-    ],
-)
-def test_contrasting_phrases(first: str, second: str, dimension: Dimension) -> None:
-    assert contrast(first, second) is dimension
-    assert contrast(second, first) is dimension
+@pytest.mark.parametrize(("phrase", "partner"), EVERY_SWAP, ids=[f"{a}->{b}" for a, b in EVERY_SWAP])
+def test_the_checker_finds_every_control_swap_a_change_of_meaning(phrase: str, partner: str) -> None:
+    verdict = compare_texts(f"Return the {phrase} here.", f"Return the {partner} here.")
+    assert verdict.outcome is Outcome.DIFFERENT, verdict.reason
 
 
-@pytest.mark.parametrize(("first", "second"), [("smallest", "lowest"), ("sum", "sum"), ("list", "dict"), ("more than", "greater than")])
-def test_phrases_not_known_to_contrast(first: str, second: str) -> None:
-    assert contrast(first, second) is None
+def test_every_group_names_a_control_rule_and_swaps_phrases_of_two_of_its_classes() -> None:
+    families = {rule.family for rule in CONTROL_RULES.values()}
+    assert sum(len(group.swaps) for group in LEXICON.groups) >= 60 and len(LEXICON.comparison_swaps) >= 10
+    for group in LEXICON.groups:
+        assert group.control in families, group.name
+        for pair in group.swaps:
+            assert pair[0] != pair[1] and all(p == " ".join(p.lower().split()) for p in pair), (group.name, pair)
+    assert {"contrast_word", "operation", "comparison"} <= families
 
 
-def test_a_phrase_contrasts_with_every_phrase_it_shares_a_set_with() -> None:
-    assert set(contrasting("smallest")) == {"largest", "biggest", "greatest"}
-    assert contrasting("append", [Dimension.MUTATION]) == ("overwrite",)
-    assert contrasting("append", [Dimension.COLLECTION]) == ("prepend",)
-    assert contrasting("no such phrase") == ()
-    assert set(CONTRASTS) == {phrase for contrast_set in CONTRAST_SETS for phrase in contrast_set.phrases}
-
-
-def test_the_lexicon_is_well_formed() -> None:
-    for contrast_set in CONTRAST_SETS:
-        assert len(contrast_set.phrases) >= 2
-        assert len(set(contrast_set.phrases)) == len(contrast_set.phrases)
-        for phrase in contrast_set.phrases:
-            assert phrase == " ".join(phrase.lower().split())
+def test_swaps_go_both_ways_and_each_rule_gets_its_own() -> None:
+    assert ("ascending", "descending") in LEXICON.swaps_for("contrast_word")
+    assert ("descending", "ascending") in LEXICON.swaps_for("contrast_word")
+    assert ("sum", "product") in LEXICON.swaps_for("operation")
+    assert ("sum", "product") not in LEXICON.swaps_for("contrast_word")
+    assert ("at most", "at least") in LEXICON.swaps_for("comparison")
+    assert LEXICON.swaps_for("no such rule") == ()
 
 
 @pytest.mark.parametrize(
@@ -73,8 +51,9 @@ def test_phrase_pattern_matches_whole_words_only(phrase: str, text: str, found: 
     assert len(phrase_pattern(phrase).findall(text)) == found
 
 
-def test_the_synonym_lexicon_and_the_contrast_lexicon_share_no_word() -> None:
-    """A synonym swap must never be a contrast swap: no word the synonym rules replace or offer is a contrast word."""
+def test_the_synonym_lexicon_and_the_control_swaps_share_no_word() -> None:
+    """A synonym swap must never be a contrast swap: no word the synonym rules replace or offer is swapped by a control."""
+    swapped = set(LEXICON.swap_phrases())
     for entry in (*synonym.TASK_VERBS, *synonym.VERBS, *synonym.PHRASES, *synonym.NOUNS):
-        assert not set(entry.alternatives) & set(CONTRASTS), entry
-        assert not [phrase for phrase in CONTRASTS if entry.pattern.fullmatch(phrase)], entry
+        assert not set(entry.alternatives) & swapped, entry
+        assert not [phrase for phrase in swapped if entry.pattern.fullmatch(phrase)], entry

@@ -12,7 +12,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.core.test_variants_support import identifier_words, literals, meaning_profile, prompt
-from tokdrift_cli.core.lexicon.contrast import CONTRASTS, phrase_pattern
+from tokdrift_cli.core.lexicon.contrast import contrast_lexicon, phrase_pattern
 from tokdrift_cli.core.suite import default_suite_path
 from tokdrift_cli.core.variants import (
     CONTROL_RULES,
@@ -32,8 +32,8 @@ FAST = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCh
 
 
 def contrast_words(text: str) -> Counter[str]:
-    """Every contrast-lexicon phrase in ``text``, counted (case-blind)."""
-    return +Counter({phrase: len(phrase_pattern(phrase).findall(text)) for phrase in CONTRASTS})
+    """Every phrase a control of the contrast lexicon swaps, counted in ``text`` (case-blind)."""
+    return +Counter({phrase: len(phrase_pattern(phrase).findall(text)) for phrase in contrast_lexicon().swap_phrases()})
 
 
 _SPELLED = re.compile(r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|unless)\b", re.IGNORECASE)

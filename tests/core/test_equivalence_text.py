@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from tokdrift_cli.core.equivalence import Outcome, compare_texts
 from tokdrift_cli.core.equivalence.canonical import canonical_text, content_tokens
-from tokdrift_cli.core.equivalence.lexicon import contrast_groups, equivalents, variant_synonyms
+from tokdrift_cli.core.equivalence.lexicon import equivalents, variant_synonyms
+from tokdrift_cli.core.lexicon.contrast import contrast_lexicon
 from tokdrift_cli.core.suite import default_suite_path
 from tokdrift_cli.core.variants import RULES, generate_variants
 
@@ -93,7 +94,7 @@ def test_what_no_rule_settles_is_undecided(a: str, b: str, reason_part: str) -> 
 
 
 def test_every_contrast_phrase_means_something_and_one_class_only() -> None:
-    for group in contrast_groups():
+    for group in contrast_lexicon().groups:
         seen: dict[tuple[str, ...], int] = {}
         for index, phrases in enumerate(group.classes):
             for phrase in phrases:

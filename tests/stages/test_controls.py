@@ -61,6 +61,9 @@ def test_a_generator_that_copies_meaning_words_is_sensitive(copying: BaselineArt
     summary = copying.summary
     assert summary.sensitivity is not None and summary.sensitivity.n >= 12
     assert summary.sensitivity.rate == 1.0
+    # A swap onto a word the prompt already holds ("celsius" -> "fahrenheit" beside "Fahrenheit") leaves the
+    # copied text a superset of the original's: the checker leaves it undecided, counted apart.
+    assert summary.undecided_controls < summary.sensitivity.n
     assert summary.robustness.rate == 1.0  # rule-made variants keep the words it copies
     assert analyze_baseline(copying).insensitive_prompts == []
     per_rule = {row.key: row for row in summary.per_control_rule}
@@ -68,8 +71,9 @@ def test_a_generator_that_copies_meaning_words_is_sensitive(copying: BaselineArt
     assert all(row.flips == row.n for row in per_rule.values())
     for case in copying.cases:
         for control in case.controls:
-            assert control.versus_original is not None
-            assert "effects" in control.versus_original.differing_fields
+            assert control.versus_original is not None and control.changed is not False
+            if control.changed:
+                assert "effects" in control.versus_original.differing_fields
 
 
 def test_controls_enter_no_other_figure(mini_suite_path: Path) -> None:
@@ -164,3 +168,32 @@ def test_insensitivity_priority(successes: int, n: int, expected: str) -> None:
     priority, reason = insensitivity_priority(estimate(successes, n), 0.5)
     assert priority == expected
     assert ("no control changed the IR" in reason) is (successes == 0)
+
+
+class RewordingEngine(ConstantEngine):
+    """Constant but for an intent reworded by prompt, in words no deterministic rule can compare."""
+
+    WORDS = ("Tidies the basket.", "Polishes the lantern.", "Folds the blanket.")
+
+    def answer(self, prompt: str) -> str:
+        import hashlib
+        import json
+
+        spec = json.loads(super().answer(prompt))
+        spec["summary"] = self.WORDS[hashlib.sha256(prompt.encode()).digest()[0] % len(self.WORDS)]
+        return json.dumps(spec)
+
+
+def test_an_undecided_control_is_counted_apart(mini_suite_path: Path) -> None:
+    from tokdrift_cli.core.equivalence import Outcome
+
+    artifact = run(mini_suite_path, RewordingEngine(), controls=3)
+    controls = [control for case in artifact.cases for control in case.controls]
+    undecided = [c for c in controls if c.versus_original is not None and c.versus_original.outcome is Outcome.UNDECIDED]
+    assert undecided and all(control.changed is None for control in undecided)
+    assert artifact.summary.undecided_controls == len(undecided)
+    assert artifact.summary.sensitivity is not None
+    assert artifact.summary.sensitivity.n == len(controls) - len(undecided)
+    assert artifact.summary.sensitivity.successes == 0  # the decided ones are all the same IR
+    analysis = analyze_baseline(artifact)
+    assert analysis.summary.undecided_controls == len(undecided)

@@ -133,6 +133,9 @@ class AnalysisSummary(_Frozen):
     # Pooled over every judged control; None when the baseline ran no controls (not measured).
     sensitivity: RateEstimate | None = None
     insensitive_count: int = 0
+    # Controls left out of sensitivity: their generation failed, or the checker left them undecided.
+    failed_controls: int = 0
+    undecided_controls: int = 0
 
 
 class AnalysisArtifact(Artifact):
@@ -166,7 +169,7 @@ def _from_1(data: dict[str, Any]) -> dict[str, Any]:
     """Version 1 knew no controls: sensitivity not measured (None, never 0), no insensitive prompts."""
     summary = data.get("summary")
     if isinstance(summary, dict):
-        summary.update({"sensitivity": None, "insensitive_count": 0})
+        summary.update({"sensitivity": None, "insensitive_count": 0, "failed_controls": 0, "undecided_controls": 0})
     data.update({"insensitive_prompts": [], "per_control_rule": [], "prompt_sensitivity": []})
     return data
 

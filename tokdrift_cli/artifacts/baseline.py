@@ -53,7 +53,8 @@ class ControlResult(_Frozen):
     # Against the original prompt's IR (None when either generation failed).
     versus_original: IRComparison | None = None
     # The sensitivity outcome: the checker finds the IR different from the original's.
-    # None when either generation failed: a failure is no evidence either way and is not counted.
+    # None when either generation failed (no evidence either way) or the checker left the
+    # comparison undecided (counted apart): neither is counted in sensitivity.
     changed: bool | None = None
 
 
@@ -125,6 +126,7 @@ class BaselineSummary(_Frozen):
     # sensitivity is None when the run made no controls (not measured).
     controls: int = 0
     failed_controls: int = 0
+    undecided_controls: int = 0
     sensitivity: RateEstimate | None = None
     # Per control rule: "flips" are controls whose IR changed, i.e. the rule's sensitivity.
     per_control_rule: list[GroupSensitivity] = Field(default_factory=list)
@@ -191,7 +193,9 @@ def _from_v2(data: dict[str, Any]) -> dict[str, Any]:
             case.setdefault("sensitivity", None)
     summary = data.get("summary")
     if isinstance(summary, dict):
-        summary.update({"controls": 0, "failed_controls": 0, "sensitivity": None, "per_control_rule": []})
+        summary.update(
+            {"controls": 0, "failed_controls": 0, "undecided_controls": 0, "sensitivity": None, "per_control_rule": []}
+        )
     return data
 
 

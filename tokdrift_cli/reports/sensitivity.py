@@ -18,8 +18,8 @@ HOW_TO_MEASURE = "`tokdrift baseline --controls N` runs N rewrites per prompt th
 DEFINITION = (
     "A prompt's sensitivity is the share of its controls (rewrites that change its meaning on purpose: a contrast "
     "word, a number, a negation, a comparison, an operation) whose IR the checker finds different from the original "
-    "prompt's IR; a control whose generation failed is not counted. A generator that ignores its input is perfectly "
-    "robust and has sensitivity 0, so the two are read side by side."
+    "prompt's IR; a control whose generation failed, or that the checker leaves undecided, is not counted. A "
+    "generator that ignores its input is perfectly robust and has sensitivity 0, so the two are read side by side."
 )
 PRIORITY_RULE = (
     "a prompt ignores meaning changes when at least one of its controls was judged and its sensitivity is below the "
@@ -45,7 +45,13 @@ def summary_value(analysis: AnalysisArtifact) -> str:
     sensitivity = analysis.summary.sensitivity
     if sensitivity is None:
         return f"{NOT_MEASURED} (the baseline ran no controls; {HOW_TO_MEASURE})"
-    return rate(sensitivity)
+    summary = analysis.summary
+    left_out = [
+        f"{count} {what}"
+        for count, what in ((summary.failed_controls, "failed"), (summary.undecided_controls, "undecided"))
+        if count
+    ]
+    return rate(sensitivity) + (f"; not counted: {', '.join(left_out)}" if left_out else "")
 
 
 def summary_rows(analysis: AnalysisArtifact) -> list[tuple[str, str]]:

@@ -266,6 +266,8 @@ def analyze_baseline(
             accuracy_drop=_drop(accuracy, robust_accuracy),
             sensitivity=sensitivity_of(controls, confidence) if controlled else None,
             insensitive_count=len(insensitive),
+            failed_controls=sum(1 for c in controls if not c.generation.ok),
+            undecided_controls=sum(1 for c in controls if c.versus_original is not None and c.changed is None),
         ),
         fragile_prompts=fragile,
         insensitive_prompts=insensitive,

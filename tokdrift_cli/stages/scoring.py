@@ -16,8 +16,10 @@ Definitions (also in docs/concepts/statistics.md):
   purpose) whose IR the checker finds different from the original's IR /
   controls judged. A control whose generation failed, or whose original
   failed, is not judged: a failure is no evidence that the generator noticed
-  the change, nor that it ignored it. Not measured (None) when the run made no
-  controls. Controls enter no other figure.
+  the change, nor that it ignored it. Nor is one the checker leaves
+  undecided: it is counted apart, never folded into either side. Not
+  measured (None) when the run made no controls. Controls enter no other
+  figure.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ from tokdrift_cli.artifacts.baseline import (
     GroupSensitivity,
     VariantResult,
 )
-from tokdrift_cli.core.equivalence import compare_irs
+from tokdrift_cli.core.equivalence import Outcome, compare_irs
 from tokdrift_cli.core.failures import DEFAULT_MAX_FAILURE_SHARE, failure_limit_exceeded, failure_share
 from tokdrift_cli.core.gold import match_gold
 from tokdrift_cli.core.records import Generation
@@ -109,19 +111,22 @@ def score_case(
 
 def _score_control(control: ControlVariant, generation: Generation, original: Generation) -> ControlResult:
     versus_original = None
+    changed = None
     if original.ir is not None and generation.ir is not None:
         versus_original = compare_irs(generation.ir, original.ir)
+        if versus_original.outcome is not Outcome.UNDECIDED:
+            changed = versus_original.outcome is Outcome.DIFFERENT
     return ControlResult(
         text=control.text,
         rule_id=control.rule_id,
         generation=generation,
         versus_original=versus_original,
-        changed=None if versus_original is None else not versus_original.equivalent,
+        changed=changed,
     )
 
 
 def sensitivity_of(controls: Sequence[ControlResult], confidence: float = DEFAULT_CONFIDENCE) -> RateEstimate:
-    """Controls whose IR changed / controls judged (a failed generation is not judged)."""
+    """Controls whose IR changed / controls judged (a failed generation or an undecided comparison is not)."""
     judged = [control.changed for control in controls if control.changed is not None]
     return wilson(sum(1 for changed in judged if changed), len(judged), confidence)
 
@@ -204,6 +209,7 @@ def summarize(
         resumed_generations=resumed_generations,
         controls=len(controls),
         failed_controls=sum(1 for control in controls if not control.generation.ok),
+        undecided_controls=sum(1 for c in controls if c.versus_original is not None and c.changed is None),
         # None when no case ran controls: not measured, never 0.
         sensitivity=None if all(case.sensitivity is None for case in cases) else sensitivity_of(controls),
         # `sensitivities` counts a flip where the outcome is False: here, where the control's IR changed.

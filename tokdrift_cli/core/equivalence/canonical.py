@@ -23,8 +23,9 @@ from typing import Final, Generic, TypeVar
 
 import snowballstemmer
 
-from tokdrift_cli.core.equivalence.lexicon import ContrastGroup, contrast_groups, equivalents, variant_synonyms
+from tokdrift_cli.core.equivalence.lexicon import equivalents, variant_synonyms
 from tokdrift_cli.core.equivalence.names import identifier_words
+from tokdrift_cli.core.lexicon.contrast import ContrastGroup, contrast_lexicon
 
 COMPARATORS: Final = frozenset({"<", "<=", ">", ">=", "==", "!="})
 _QUOTES: Final = str.maketrans({"’": "'", "‘": "'", "“": '"', "”": '"', "`": " ", "≥": ">=", "≤": "<=", "≠": "!="})
@@ -257,7 +258,7 @@ def content_tokens(text: str, *, phrase: bool = False) -> tuple[str, ...]:
 @cache
 def _contrast_tables() -> tuple[tuple[ContrastGroup, PhraseTable[int]], ...]:
     tables = []
-    for group in contrast_groups():
+    for group in contrast_lexicon().groups:
         table: dict[tuple[str, ...], int] = {}
         for index, phrases in enumerate(group.classes):
             for phrase in phrases:

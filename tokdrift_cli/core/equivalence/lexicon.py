@@ -1,10 +1,11 @@
 """The lexicons behind the deterministic text tier, as data.
 
-Two are ours, in ``data/``: ``contrast.toml`` (words whose swap changes
-meaning) and ``equivalents.toml`` (rewordings, light words, negations). The
-third is the variant rules' synonym lexicon (``core/variants/synonym.py``),
-read as it is: its entries become groups of interchangeable phrases, so a
-text and any synonym rewrite of it canonicalise alike.
+One is ours, in ``data/``: ``equivalents.toml`` (rewordings, light words,
+negations). The contrast lexicon (words whose swap changes meaning) is shared
+with the control rules and lives in ``core/lexicon/contrast.toml``. The third
+is the variant rules' synonym lexicon (``core/variants/synonym.py``), read as
+it is: its entries become groups of interchangeable phrases, so a text and any
+synonym rewrite of it canonicalise alike.
 """
 
 from __future__ import annotations
@@ -18,14 +19,6 @@ from typing import Any
 
 # Contexts a variant pattern may need after its phrase ("takes" only before a parameter object).
 _PROBE_SUFFIXES = ("", " a function", " a list", " x", " the")
-
-
-@dataclass(frozen=True)
-class ContrastGroup:
-    """Classes of phrases that exclude each other (index = class)."""
-
-    name: str
-    classes: tuple[tuple[str, ...], ...]
 
 
 @dataclass(frozen=True)
@@ -46,14 +39,6 @@ class Equivalents:
 def _load(name: str) -> dict[str, Any]:
     text = resources.files("tokdrift_cli.core.equivalence").joinpath("data").joinpath(name).read_text(encoding="utf-8")
     return tomllib.loads(text)
-
-
-@cache
-def contrast_groups() -> tuple[ContrastGroup, ...]:
-    return tuple(
-        ContrastGroup(name=group["name"], classes=tuple(tuple(phrases) for phrases in group["classes"]))
-        for group in _load("contrast.toml")["group"]
-    )
 
 
 @cache

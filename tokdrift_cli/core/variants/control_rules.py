@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Final
 
-from tokdrift_cli.core.lexicon.contrast import CONTRAST_SETS, Dimension, phrase_pattern
+from tokdrift_cli.core.lexicon.contrast import COMPARISON_CONTROL, DEFAULT_CONTROL, contrast_lexicon, phrase_pattern
 from tokdrift_cli.core.variants.identifiers import IDENTIFIER_PATTERNS
 from tokdrift_cli.core.variants.spans import (
     LITERAL_KINDS,
@@ -36,6 +36,7 @@ from tokdrift_cli.core.variants.spans import (
 )
 
 CONTROL_GROUP: Final = "control"
+OPERATION_CONTROL: Final = "operation"
 Rewrites = Callable[[ProtectedText], Iterator[list[Edit]]]
 
 _ID = re.compile(r"control\.[a-z_]+")
@@ -123,23 +124,22 @@ def _inside_longer(match: re.Match[str], longer: list[tuple[int, int]]) -> bool:
     return any(start <= match.start() and match.end() <= end and (start, end) != match.span() for start, end in longer)
 
 
-def _lexicon_swaps(dimensions: frozenset[Dimension]) -> Rewrites:
-    """Replace every free occurrence of one phrase by one phrase of a set it shares (one rewrite per pair)."""
-    sets = [contrast for contrast in CONTRAST_SETS if contrast.dimension in dimensions]
-    every_phrase = sorted({phrase for contrast in CONTRAST_SETS for phrase in contrast.phrases})
+def _lexicon_swaps(control: str) -> Rewrites:
+    """Replace every free occurrence of one phrase by its partner in a swap of the contrast lexicon."""
 
     def rewrites(protected: ProtectedText) -> Iterator[list[Edit]]:
-        # A phrase inside a longer contrast phrase ("least" in "at least") is the longer one's to swap.
-        spans = [m.span() for phrase in every_phrase if " " in phrase or "-" in phrase
-                 for m in phrase_pattern(phrase).finditer(protected.text)]
-        for contrast in sets:
-            for phrase in contrast.phrases:
-                matches = [m for m in _free_occurrences(protected, phrase) if not _inside_longer(m, spans)]
-                if not matches:
-                    continue
-                for partner in contrast.phrases:
-                    if partner != phrase:
-                        yield [(m.start(), m.end(), match_case(m.group(), partner)) for m in matches]
+        lexicon = contrast_lexicon()
+        # A phrase inside a longer swap phrase ("greatest" in "greatest common divisor") is the longer one's.
+        longer = [
+            m.span()
+            for phrase in lexicon.swap_phrases()
+            if " " in phrase or "-" in phrase
+            for m in phrase_pattern(phrase).finditer(protected.text)
+        ]
+        for phrase, partner in lexicon.swaps_for(control):
+            matches = [m for m in _free_occurrences(protected, phrase) if not _inside_longer(m, longer)]
+            if matches:
+                yield [(m.start(), m.end(), match_case(m.group(), partner)) for m in matches]
 
     return rewrites
 
@@ -211,14 +211,12 @@ def _negation_changes(protected: ProtectedText) -> Iterator[list[Edit]]:
         yield [(match.start(), match.end(), match_case(match.group(), "never"))]
 
 
-_WORD_DIMENSIONS = frozenset(Dimension) - {Dimension.COMPARISON, Dimension.ARITHMETIC, Dimension.COLLECTION}
-
 RULES: tuple[ControlRule, ...] = (
     ControlRule(
         "control.contrast_word",
         "contrast_word",
         "swap a contrast word: ascending -> descending, first -> last, words -> characters, even -> odd",
-        _lexicon_swaps(_WORD_DIMENSIONS),
+        _lexicon_swaps(DEFAULT_CONTROL),
     ),
     ControlRule("control.number", "number", "change a number: 8 -> 9, three -> four", _number_changes),
     ControlRule(
@@ -231,12 +229,12 @@ RULES: tuple[ControlRule, ...] = (
         "control.comparison",
         "comparison",
         "flip a comparison: greater than -> less than, at least -> at most",
-        _lexicon_swaps(frozenset({Dimension.COMPARISON})),
+        _lexicon_swaps(COMPARISON_CONTROL),
     ),
     ControlRule(
         "control.operation",
         "operation",
         "swap an arithmetic or collection operation: sum -> product, add -> subtract, union -> intersection",
-        _lexicon_swaps(frozenset({Dimension.ARITHMETIC, Dimension.COLLECTION})),
+        _lexicon_swaps(OPERATION_CONTROL),
     ),
 )
