@@ -20,7 +20,8 @@ def test_committed_baselines_read_with_their_failure_share(path: Path) -> None:
     artifact = read_artifact(path, BaselineArtifact)
     generations = artifact.generations()
     failed = sum(1 for generation in generations if not generation.ok)
-    assert artifact.schema_version == BaselineArtifact.SCHEMA_VERSION == 2
+    assert artifact.schema_version == BaselineArtifact.SCHEMA_VERSION == 3
+    assert artifact.summary.sensitivity is None  # made before controls: not measured, never 0
     assert artifact.summary.failure_share == pytest.approx(failed / len(generations))
     assert artifact.summary.failure_limit_exceeded is False
 
@@ -34,7 +35,7 @@ def test_a_schema_1_artifact_with_many_failures_reads_as_over_the_limit(tmp_path
     old.write_bytes(orjson.dumps(raw))
     summary = read_artifact(old, BaselineArtifact).summary
     assert summary.failure_share == 1.0 and summary.failure_limit_exceeded
-    raw["schema_version"] = 3
+    raw["schema_version"] = BaselineArtifact.SCHEMA_VERSION + 1
     future = tmp_path / "future.json"
     future.write_bytes(orjson.dumps(raw))
     with pytest.raises(ArtifactError, match="newer than this tokdrift understands"):

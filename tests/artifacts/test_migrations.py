@@ -1,4 +1,4 @@
-"""Older baselines and analyses, made before controls existed, read as "sensitivity not measured", never 0."""
+"""Baselines and analyses made before controls existed read as "sensitivity not measured", never 0."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import orjson
+import pytest
 
 from tests.fakes import FakeEngine
 from tests.reports.factories import make_analysis
@@ -26,10 +27,13 @@ def _write(path: Path, data: dict[str, Any]) -> Path:
     return path
 
 
-def test_a_version_1_baseline_reads_as_not_measured(tmp_path: Path, mini_suite_path: Path) -> None:
+@pytest.mark.parametrize("version", [1, 2])
+def test_a_baseline_from_before_controls_reads_as_not_measured(
+    version: int, tmp_path: Path, mini_suite_path: Path
+) -> None:
     artifact = run_baseline(make_inputs(mini_suite_path), runner_for(FakeEngine()))
     data = artifact.model_dump(mode="json")
-    data["schema_version"] = 1
+    data["schema_version"] = version
     for case in data["cases"]:
         for field in CASE_FIELDS:
             del case[field]
@@ -37,9 +41,9 @@ def test_a_version_1_baseline_reads_as_not_measured(tmp_path: Path, mini_suite_p
         del data["summary"][field]
     del data["config"]["controls"]
 
-    read = read_artifact(_write(tmp_path / "v1.json", data), BaselineArtifact)
+    read = read_artifact(_write(tmp_path / "old.json", data), BaselineArtifact)
 
-    assert read.schema_version == BaselineArtifact.SCHEMA_VERSION == 2
+    assert read.schema_version == BaselineArtifact.SCHEMA_VERSION == 3
     assert read.summary.sensitivity is None and read.summary.per_control_rule == []
     assert all(case.sensitivity is None and case.controls == [] for case in read.cases)
     assert read.config == artifact.config and read.summary.robustness == artifact.summary.robustness
