@@ -117,3 +117,31 @@ class CopyingEngine(FakeEngine):
         else:
             spec["effects"] = [mentions]
         return json.dumps(spec)
+
+
+class WordingEngine(FakeEngine):
+    """Answers every prompt text with its own wording of the intent, which no deterministic rule can judge.
+
+    The summary carries a made-up word derived from the prompt text, so an original and any
+    rewrite of it get intents the text tier leaves *undecided* (unless ``please`` makes the
+    assertions differ first, as in :class:`FakeEngine`, when ``keep_please`` is set). With
+    ``reworded`` below 1 only that share of prompt texts (chosen by hash) is worded apart; the
+    others keep the plain summary, so two of them compare the same.
+    """
+
+    def __init__(self, *, keep_please: bool = False, reworded: float = 1.0, **kwargs: Any):
+        super().__init__(**kwargs)
+        self.keep_please = keep_please
+        self.reworded = reworded
+
+    def answer(self, prompt: str) -> str:
+        import hashlib
+
+        answer = json.loads(super().answer(prompt))
+        digest = hashlib.sha256(prompt.encode()).hexdigest()
+        word = "".join(chr(ord("a") + int(digit, 16)) for digit in digest[:8])
+        if int(digest[8:12], 16) / 0x10000 < self.reworded:
+            answer["summary"] = f"Handles the {word} case."
+        if not self.keep_please:
+            answer["assertions"] = []
+        return json.dumps(answer)

@@ -8,9 +8,11 @@ import orjson
 import pytest
 
 from tests.conftest import REPO
-from tokdrift_cli.artifacts.baseline import BaselineArtifact
+from tokdrift_cli.artifacts.baseline import BaselineArtifact, VariantResult
 from tokdrift_cli.artifacts.io import read_artifact
+from tokdrift_cli.core.equivalence import Outcome
 from tokdrift_cli.errors import ArtifactError
+from tokdrift_cli.stages.scoring import summarize
 
 COMMITTED = sorted(path for path in (REPO / "baselines").glob("*.json") if b'"kind": "baseline"' in path.read_bytes())
 
@@ -40,3 +42,36 @@ def test_a_schema_1_artifact_with_many_failures_reads_as_over_the_limit(tmp_path
     future.write_bytes(orjson.dumps(raw))
     with pytest.raises(ArtifactError, match="newer than this tokdrift understands"):
         read_artifact(future, BaselineArtifact)
+
+
+@pytest.mark.parametrize("path", COMMITTED, ids=[path.name for path in COMMITTED])
+def test_committed_baselines_read_exactly_as_before_with_an_undecided_share_of_0(path: Path) -> None:
+    raw = orjson.loads(path.read_bytes())
+    artifact = read_artifact(path, BaselineArtifact)
+    stored_variants = [variant for case in raw["cases"] for variant in case["variants"]]
+    variants = [variant for case in artifact.cases for variant in case.variants]
+    assert [v.robust for v in variants] == [v["robust"] for v in stored_variants]
+    assert all(v.outcome is not Outcome.UNDECIDED for v in variants)
+    compared = sum(1 for v in variants if v.versus_original is not None)
+    summary = artifact.summary
+    assert (summary.undecided_share.successes, summary.undecided_share.n) == (0, compared)
+    assert summary.robustness.model_dump() == raw["summary"]["robustness"]
+    rescored = summarize(artifact.cases, fragile_threshold=summary.fragile_threshold, wall_time_s=0.0,
+                         resumed_generations=0, lm_calls=0)
+    for name in ("robustness", "undecided_share", "per_rule", "per_family", "per_group", "per_category"):
+        assert getattr(rescored, name) == getattr(summary, name), name
+    for case, stored in zip(artifact.cases, raw["cases"], strict=True):
+        assert case.robustness.model_dump() == stored["robustness"]
+        assert case.undecided_share.successes == 0
+
+
+def test_a_variant_recorded_as_a_flip_with_an_undecided_comparison_reads_as_undecided() -> None:
+    raw = orjson.loads((REPO / "baselines" / "baseline_core_local.json").read_bytes())
+    variant = next(v for case in raw["cases"] for v in case["variants"] if v["versus_original"])
+    comparison = {**variant["versus_original"]}
+    comparison.pop("equivalent")
+    comparison.update({"outcome": "undecided", "undecided_fields": ["intent"], "differing_fields": []})
+    read = VariantResult.model_validate({**variant, "versus_original": comparison, "robust": False})
+    assert read.outcome is Outcome.UNDECIDED and read.robust is None
+    with pytest.raises(ValueError, match="contradicts"):
+        VariantResult.model_validate({**variant, "outcome": "undecided", "robust": False})

@@ -49,3 +49,20 @@ def test_the_summary_follows_the_gates_when_they_change() -> None:
         3,
         [passed[-1].name],
     )
+
+
+def test_a_version_1_validation_reads_with_the_undecided_share_not_recorded(tmp_path: Path) -> None:
+    data = orjson.loads(VALIDATIONS[0].read_bytes())
+    data["schema_version"] = 1
+    for side in ("before", "after"):
+        if data[side] is not None:
+            del data[side]["undecided_share"]
+    for case in data["cases"]:
+        del case["before_undecided_share"], case["after_undecided_share"]
+    old = tmp_path / "old.json"
+    old.write_bytes(orjson.dumps(data))
+    validation = read_artifact(old, ValidationArtifact)
+    assert validation.schema_version == ValidationArtifact.SCHEMA_VERSION == 2
+    assert validation.after.undecided_share is None  # not recorded: never read as 0
+    assert all(case.after_undecided_share is None for case in validation.cases)
+    assert validation.gates == read_artifact(VALIDATIONS[0], ValidationArtifact).gates

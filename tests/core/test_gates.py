@@ -20,6 +20,7 @@ from tokdrift_cli.core.gates import (
     significance_gate,
     summarise_gates,
 )
+from tokdrift_cli.core.robustness import Tally
 from tokdrift_cli.core.stats import (
     RateEstimate,
     WilcoxonResult,
@@ -263,3 +264,29 @@ def test_evaluate_gates_reports_every_gate_in_order() -> None:
 )
 def test_checks_anything(settings: dict[str, object], paired: bool, expected: bool) -> None:
     assert GateSettings(**settings).checks_anything(paired) is expected  # type: ignore[arg-type]
+
+
+# same, different (decided), undecided -> gate on, fail-under -> status
+UNDECIDED_GATE = [
+    pytest.param(9, 1, 0, "mean", 0.9, "passed", id="nothing undecided: as before"),
+    pytest.param(9, 1, 1, "mean", 0.8, "passed", id="passes either way"),
+    pytest.param(5, 5, 2, "mean", 0.9, "failed", id="fails either way"),
+    pytest.param(9, 1, 2, "mean", 0.85, "inconclusive", id="0.75 if different, 0.92 if same"),
+    pytest.param(0, 0, 4, "mean", 0.5, "inconclusive", id="nothing decided"),
+    pytest.param(95, 5, 50, "lower-bound", 0.8, "inconclusive", id="lower bound passes only if same"),
+    pytest.param(95, 5, 1, "lower-bound", 0.8, "passed", id="lower bound passes either way"),
+]
+
+
+@pytest.mark.parametrize(("same", "different", "undecided", "gate_on", "fail_under", "expected"), UNDECIDED_GATE)
+def test_the_robustness_gate_is_inconclusive_when_the_undecided_could_turn_it(
+    same: int, different: int, undecided: int, gate_on: str, fail_under: float, expected: GateStatus
+) -> None:
+    counts = Tally(same=same, different=different, undecided=undecided)
+    after = side(robustness=counts.robustness()).model_copy(update={"undecided_share": counts.undecided_share()})
+    result = robustness_gate(after, GateSettings(fail_under=fail_under, gate_on=gate_on, **OFF))  # type: ignore[arg-type]
+    assert result.status == expected
+    if undecided and expected != "inconclusive":
+        assert f"{undecided} undecided" in result.explanation
+    if expected == "inconclusive" and same + different:
+        assert "the undecided variants decide the gate" in result.explanation

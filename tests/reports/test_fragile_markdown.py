@@ -10,7 +10,7 @@ from tests.reports.checks import MarkdownDoc, split_cells
 from tests.reports.factories import HOSTILE_PROMPT, estimate, fragile, make_analysis, variant, with_controls
 from tokdrift_cli.artifacts.analysis import AnalysisArtifact
 from tokdrift_cli.reports.fragile_markdown import render_fragile_prompts
-from tokdrift_cli.reports.text import by_flip_rate, visible_lines
+from tokdrift_cli.reports.text import by_flip_rate, share, visible_lines
 
 
 @pytest.fixture
@@ -69,7 +69,7 @@ def test_summary_numbers_match_the_analysis(analysis: AnalysisArtifact, text: st
     s = analysis.summary
     assert rows["Prompts"] == str(s.cases)
     assert rows["Fragile (robustness below 90%)"] == "3 (P0: 1, P1: 1, P2: 1)"
-    assert rows["Robustness, pooled over all variants"] == s.robustness.format()
+    assert rows["Robustness, pooled over decided variants"] == s.robustness.format()
     assert rows["Accuracy (original prompt matches gold)"] == s.accuracy.format()
     assert rows["Robust accuracy (original and every variant match gold)"] == s.robust_accuracy.format()
     assert rows["Accuracy drop under variants"] == "33.3 pp"
@@ -94,8 +94,9 @@ def test_every_fragile_prompt_has_a_linked_section_with_its_numbers(analysis: An
         assert item.case_id in headings
         cells = split_cells(row)
         assert cells[2] == item.robustness.format()
-        assert cells[3] == "not measured"  # the analysis has no controls
-        assert cells[4] == item.priority
+        assert cells[3] == share(item.undecided_share)
+        assert cells[4] == "not measured"  # the analysis has no controls
+        assert cells[5] == item.priority
         section = text.split(f"\n### {item.case_id.replace('_', chr(92) + '_')}\n")[1].split("\n### ", maxsplit=1)[0]
         assert f"- Robustness: {item.robustness.format()};" in section
         assert f"**Broken variants: {len(item.broken_variants)} of {item.robustness.n}**" in section

@@ -20,7 +20,7 @@ from tokdrift_cli.core.suite import load_suite
 from tokdrift_cli.reports import markdown as md
 from tokdrift_cli.reports import stages_markdown
 from tokdrift_cli.reports.stages_markdown import StageArtifact, render_stage_report
-from tokdrift_cli.reports.text import one_line, percent
+from tokdrift_cli.reports.text import one_line, percent, share
 from tokdrift_cli.stages.baseline import run_baseline
 from tokdrift_cli.stages.code_baseline import CodeBaselineInputs, CodeBaselineRun, run_code_baseline
 
@@ -112,7 +112,7 @@ def test_figures_table_has_one_row_per_artifact_in_order(named: list[tuple[str, 
     figures = _rows(doc.tables()[0])
     assert len(figures) == len(named)
     for cells, (name, artifact) in zip(figures, named, strict=True):
-        assert len(cells) == 12
+        assert len(cells) == 13
         assert unescape(cells[0]) == md.code(name)
         summary = artifact.summary
         stage = "ir" if isinstance(artifact, BaselineArtifact) else artifact.summary.stage.value
@@ -126,6 +126,7 @@ def test_figures_table_has_one_row_per_artifact_in_order(named: list[tuple[str, 
             str(summary.cases),
             str(summary.variants),
             summary.robustness.format(),
+            share(summary.undecided_share) if isinstance(artifact, BaselineArtifact) else "\u2013",
             correct.format(),
             robust.format(),
             f"{len(summary.fragile_cases)} of {measured} (< 90%)",

@@ -10,6 +10,7 @@ from tests.fakes import FakeEngine
 from tests.stages.test_baseline import make_inputs, runner_for
 from tokdrift_cli.artifacts.baseline import BaselineArtifact
 from tokdrift_cli.core.mitigations import MITIGATIONS
+from tokdrift_cli.core.robustness import Tally
 from tokdrift_cli.core.stats import wilson
 from tokdrift_cli.core.variants import family_of
 from tokdrift_cli.stages.analyze import analyze_baseline, priority_of
@@ -101,5 +102,5 @@ def test_noise_floor_with_repeats(mini_suite_path: Path) -> None:
     ],
 )
 def test_priority_rule(successes: int, n: int, breaks: bool, expected: str) -> None:
-    priority, reason = priority_of(wilson(successes, n), 0.9, breaks)
+    priority, reason = priority_of(Tally(same=successes, different=n - successes), 0.9, breaks)
     assert priority == expected and reason

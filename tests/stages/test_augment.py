@@ -16,7 +16,7 @@ from typing import Any
 import orjson
 import pytest
 
-from tests.fakes import FakeEngine, fake_lm
+from tests.fakes import FakeEngine, WordingEngine, fake_lm
 from tokdrift_cli.artifacts.augment import AugmentConfig, AugmentSummaryArtifact, AugmentUnit
 from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_path_for
 from tokdrift_cli.artifacts.header import Provenance
@@ -38,7 +38,13 @@ from tokdrift_cli.stages.augment import (
     augment_suite,
     reusable_units,
 )
-from tokdrift_cli.stages.augment_candidates import MEANING_CHECK_FAILED, meaning_check, naming_variant, plan_slots
+from tokdrift_cli.stages.augment_candidates import (
+    MEANING_CHECK_FAILED,
+    UNDECIDED_REASON,
+    meaning_check,
+    naming_variant,
+    plan_slots,
+)
 from tokdrift_cli.stages.failure_policy import RunIncompleteError
 from tokdrift_cli.workflows.augment_run import AugmentOutcome, read_suite_with_lines, run_augment_command
 from tokdrift_cli.workflows.run import RunOptions
@@ -279,6 +285,22 @@ def test_rejected_variants_carry_reasons(mini_suite_path: Path) -> None:
     assert all("please" in item.text.lower() for item in rejected)
 
 
+def test_undecided_candidates_are_not_kept_nor_fragile_and_counted_apart(mini_suite_path: Path) -> None:
+    # Every prompt text gets its own wording of the intent; "please" still adds an assertion (decided).
+    result = run(mini_suite_path, WordingEngine(keep_please=True), factor=4, verify="original")
+    summary = result.artifact.summary
+    assert summary.kept == 0  # an undecided comparison verifies nothing
+    undecided = [item for item in summary.rejected if not item.differing_fields]
+    decided = [item for item in summary.rejected if item.differing_fields]
+    assert undecided and decided
+    for item in undecided:
+        assert item.undecided_fields == ["intent"] and item.differing_fields == []
+        assert item.reason.startswith(f"{UNDECIDED_REASON} against the original prompt's IR on intent")
+    assert all(item.differing_fields == ["assertions"] and item.reason.startswith("differs") for item in decided)
+    share = summary.undecided_share
+    assert (share.successes, share.n) == (len(undecided), summary.tried) and summary.tried == len(summary.rejected)
+
+
 def test_generation_failures_and_wrong_names_are_reasons(gold_suite_path: Path) -> None:
     engine = ControlledEngine(rename_on=("receives",), garbage_on="  ")
     result = run(gold_suite_path, engine, factor=10)
@@ -516,7 +538,7 @@ def test_workflow_writes_both_files_and_reruns_without_calls(gold_suite_path: Pa
     assert outcome.summary_path == tmp_path / "augmented.jsonl.summary.json"
     assert not checkpoint_path_for(output).exists()  # discarded once both files are written
     summary = read_artifact(outcome.summary_path, AugmentSummaryArtifact)
-    assert summary.kind == "augment_summary" and summary.schema_version == 1
+    assert summary.kind == "augment_summary" and summary.schema_version == 2
     assert summary.inputs[0].role == "suite" and len(summary.inputs[0].sha256) == 64
     assert summary.provenance.model_id == "local/fake" and summary.provenance.suite_hash == summary.inputs[0].sha256
     assert summary.provenance.program_hash and summary.config.factor == 3

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.fakes import FakeEngine
+from tests.fakes import FakeEngine, WordingEngine
 from tests.stages.test_baseline import make_inputs, runner_for
 from tokdrift_cli.artifacts.baseline import BaselineArtifact, CaseResult
+from tokdrift_cli.core.equivalence import Outcome
 from tokdrift_cli.core.suite import default_suite_path
 from tokdrift_cli.errors import InputError
 from tokdrift_cli.stages.baseline import run_baseline
@@ -48,6 +49,24 @@ def test_merged_shards_equal_the_unsharded_run(sharded) -> None:  # type: ignore
     assert merged.summary.fragile_cases == whole.summary.fragile_cases
     assert merged.summary.per_rule == whole.summary.per_rule
     assert merged.summary.lm_calls == sum(s.artifact.summary.lm_calls for s in shards) == whole.summary.lm_calls
+
+
+def test_merged_shards_recompute_the_undecided_shares_identically() -> None:
+    suite = default_suite_path()
+    settings = {"limit": 12, "variants_per_prompt": 5}
+    engine = WordingEngine(keep_please=True, reworded=0.5)  # same, different and undecided, all three
+    whole = run_baseline(make_inputs(suite, **settings), runner_for(engine))
+    outcomes = {variant.outcome for case in whole.cases for variant in case.variants}
+    assert outcomes == {Outcome.SAME, Outcome.DIFFERENT, Outcome.UNDECIDED}
+    shards = [
+        ShardFile(f"s{k}.json", run_baseline(make_inputs(suite, shard=f"{k}/3", **settings), runner_for(engine)))
+        for k in (1, 2, 3)
+    ]
+    merged = merge_shards(shards, make_inputs(suite).suite)
+    fields = {"lm_calls", "wall_time_s", "resumed_generations", "median_latency_s"}
+    assert merged.summary.model_dump(exclude=fields) == whole.summary.model_dump(exclude=fields)
+    assert merged.summary.undecided_share.successes > 0
+    assert [c.undecided_share for c in merged.cases] == [c.undecided_share for c in whole.cases]
 
 
 def test_a_missing_or_repeated_shard_is_refused(sharded) -> None:  # type: ignore[no-untyped-def]

@@ -7,7 +7,11 @@ Schema history:
   1 - first version.
   2 - sensitivity (controls: rewrites that change the meaning on purpose): overall, per prompt, per control
       rule, and the prompts whose generator ignores meaning changes; a version 1 analysis reads as
-      sensitivity not measured (None), never 0.
+      sensitivity not measured (None), never 0. And undecided comparisons counted apart: robustness
+      (and sensitivity) over decided variants (controls) with the undecided share beside it (pooled,
+      per prompt, per category, per rule / family / group, and for the noise floor), and the prompts
+      whose robustness is unmeasurable because every compared variant is undecided; a version 1
+      analysis reads with its shares not recorded (None), never 0.
 """
 
 from __future__ import annotations
@@ -53,6 +57,8 @@ class FragilePrompt(_Frozen):
     category: str
     prompt: str
     robustness: RateEstimate
+    # Undecided / variants with both IRs (None: not recorded, version 1).
+    undecided_share: RateEstimate | None = None
     priority: Priority
     priority_reason: str
     original_correct: bool
@@ -79,6 +85,8 @@ class InsensitivePrompt(_Frozen):
     category: str
     prompt: str
     sensitivity: RateEstimate
+    # Undecided / controls with both IRs, beside sensitivity.
+    sensitivity_undecided_share: RateEstimate | None = None
     robustness: RateEstimate
     priority: Priority
     priority_reason: str
@@ -101,13 +109,18 @@ class CategoryAccuracy(_Frozen):
     robust_accuracy: RateEstimate
     accuracy_drop: float | None
     robustness: RateEstimate
+    undecided_share: RateEstimate | None = None
 
 
 class NoiseFloor(_Frozen):
-    """How often the original prompt disagrees with itself on repeats (None: not measured)."""
+    """How often the original prompt disagrees with itself on repeats (None: not measured).
+
+    Disagreement is over decided repeats; repeats the checker leaves undecided are counted apart.
+    """
 
     repeats: int
     disagreement: RateEstimate | None
+    undecided_share: RateEstimate | None = None
     variant_flip_rate: RateEstimate
     note: str
 
@@ -122,16 +135,22 @@ class AnalysisConfig(_Frozen):
 class AnalysisSummary(_Frozen):
     cases: int
     measured_cases: int
-    # Prompts whose original generation failed: nothing to compare variants to.
+    # Prompts with no decided variant: the original failed, or every compared variant was undecided.
     unmeasured_cases: list[str] = Field(default_factory=list)
+    # Prompts whose compared variants were all undecided: robustness not measurable (a subset of the
+    # unmeasured cases), never fragile.
+    unmeasurable_cases: list[str] = Field(default_factory=list)
     fragile_count: int
     priorities: dict[str, int]
     robustness: RateEstimate
+    undecided_share: RateEstimate | None = None
     accuracy: RateEstimate
     robust_accuracy: RateEstimate
     accuracy_drop: float | None
-    # Pooled over every judged control; None when the baseline ran no controls (not measured).
+    # Pooled over every decided control, with the undecided share beside it (undecided / controls with
+    # both IRs); None when the baseline ran no controls (not measured).
     sensitivity: RateEstimate | None = None
+    sensitivity_undecided_share: RateEstimate | None = None
     insensitive_count: int = 0
     # Controls left out of sensitivity: their generation failed, or the checker left them undecided.
     failed_controls: int = 0
@@ -163,13 +182,18 @@ class AnalysisArtifact(Artifact):
     prompt_sensitivity: list[tuple[str, RateEstimate]] = Field(
         default_factory=list, description="(case id, sensitivity) for every prompt the controls measured"
     )
+    # Beside them, the undecided shares: of every prompt with a compared variant, and of every prompt
+    # with controls (empty in a version 1 analysis: not recorded).
+    prompt_undecided_share: list[tuple[str, RateEstimate]] = Field(default_factory=list)
+    prompt_sensitivity_undecided_share: list[tuple[str, RateEstimate]] = Field(default_factory=list)
 
 
 def _from_1(data: dict[str, Any]) -> dict[str, Any]:
-    """Version 1 knew no controls: sensitivity not measured (None, never 0), no insensitive prompts."""
+    """Version 1 knew no controls (sensitivity not measured) and no undecided share (not recorded): None, never 0."""
     summary = data.get("summary")
     if isinstance(summary, dict):
         summary.update({"sensitivity": None, "insensitive_count": 0, "failed_controls": 0, "undecided_controls": 0})
+        summary.update({"undecided_share": None, "unmeasurable_cases": [], "sensitivity_undecided_share": None})
     data.update({"insensitive_prompts": [], "per_control_rule": [], "prompt_sensitivity": []})
     return data
 

@@ -1,20 +1,20 @@
 """The augment summary artifact: what was kept, what was rejected and why.
 
-Schema history:
-  1 - first version.
+Schema history: see :class:`AugmentSummaryArtifact`.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from tokdrift_cli.artifacts.header import Artifact, EndpointUrl
+from tokdrift_cli.artifacts.io import MIGRATIONS
 from tokdrift_cli.core.diversity import DiversityReport
-from tokdrift_cli.core.equivalence import IRComparison
+from tokdrift_cli.core.equivalence import IRComparison, Outcome
 from tokdrift_cli.core.records import Generation
-from tokdrift_cli.core.stats import RateEstimate
+from tokdrift_cli.core.stats import RateEstimate, wilson
 
 Verify = Literal["gold", "original"]
 CandidateSource = Literal["rule", "paraphrase", "model_paraphrase"]
@@ -72,6 +72,8 @@ class RejectedCandidate(_Frozen):
     source: CandidateSource
     reason: str
     differing_fields: list[str] = Field(default_factory=list)
+    # Fields the checker left undecided: such a candidate is not verified, nor is it a flip.
+    undecided_fields: list[str] = Field(default_factory=list)
     detail: str | None = None
 
 
@@ -121,6 +123,9 @@ class AugmentSummary(_Frozen):
     cases_reaching_target: int
     # kept / candidates run through the generator, with a Wilson interval.
     validation: RateEstimate
+    # Candidates whose comparison the checker left undecided (not kept, not fragile) / candidates
+    # with an IR to compare.
+    undecided_share: RateEstimate
     tried: int
     kept: int
     meaning_rejected: int
@@ -143,10 +148,13 @@ class AugmentSummaryArtifact(Artifact):
 
     Schema history:
       1 - first version.
+      2 - undecided comparisons counted apart: the summary's ``undecided_share`` and each rejected
+          candidate's ``undecided_fields``. A version 1 summary reads its share from its recorded
+          (decided) comparisons: 0 of the candidates compared.
     """
 
     KIND = "augment_summary"
-    SCHEMA_VERSION = 1
+    SCHEMA_VERSION = 2
 
     kind: Literal["augment_summary"] = "augment_summary"
     schema_version: int = SCHEMA_VERSION
@@ -158,3 +166,22 @@ class AugmentSummaryArtifact(Artifact):
     output_sha256: str | None = None
     cases: list[CaseAugmentation]
     summary: AugmentSummary
+
+
+def _count_undecided_apart(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 counted no undecided comparison: its share is read from the recorded verdicts."""
+    summary = data.get("summary")
+    if isinstance(summary, dict) and "undecided_share" not in summary:
+        attempts = [
+            Attempt.model_validate(attempt)
+            for case in data.get("cases", [])
+            if isinstance(case, dict)
+            for attempt in case.get("attempts", [])
+        ]
+        outcomes = [a.comparison.outcome for a in attempts if a.generation is not None and a.comparison is not None]
+        undecided = sum(1 for outcome in outcomes if outcome is Outcome.UNDECIDED)
+        summary["undecided_share"] = wilson(undecided, len(outcomes)).model_dump(mode="json")
+    return data
+
+
+MIGRATIONS[AugmentSummaryArtifact.KIND] = {1: _count_undecided_apart}

@@ -9,20 +9,25 @@ Schema history:
   2 - error kinds ``input`` and ``rate_limit``; ``config.max_failure_share``; ``summary.failure_share``
       and ``summary.failure_limit_exceeded`` (a run whose generations mostly failed is not a clean result).
   3 - controls (meaning-changing rewrites run beside the variants) and sensitivity, per case and overall;
-      an older artifact ran none: its sensitivity reads as not measured (None), never 0.
+      an older artifact ran none: its sensitivity reads as not measured (None), never 0. And
+      undecided comparisons counted apart: each variant's three-valued ``outcome``; robustness over
+      decided variants with the undecided share beside it (per prompt, rule, family, group, category
+      and pooled; sensitivity likewise over decided controls); ``unmeasurable_cases``; repeat agreements may be None (undecided). Older artifacts
+      read their outcomes from their recorded (decided) verdicts: undecided shares of 0.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from tokdrift_cli.artifacts.header import Artifact, EndpointUrl
 from tokdrift_cli.artifacts.io import MIGRATIONS
-from tokdrift_cli.core.equivalence import IRComparison
+from tokdrift_cli.core.equivalence import IRComparison, Outcome
 from tokdrift_cli.core.failures import DEFAULT_MAX_FAILURE_SHARE, failure_limit_exceeded, failure_share
 from tokdrift_cli.core.records import Generation
+from tokdrift_cli.core.robustness import Tally, family_keys, group_keys, rule_keys, tally, tally_by
 from tokdrift_cli.core.stats import RateEstimate
 
 
@@ -39,9 +44,53 @@ class VariantResult(_Frozen):
     versus_original: IRComparison | None = None
     # Against the gold IR (None when this generation failed).
     versus_gold: IRComparison | None = None
-    # The robustness outcome: equivalent to the original, or None if the
-    # original itself failed (then nothing can be said about this variant).
+    # The comparison with the original, three-valued (core/robustness.py): same, different (also when
+    # this generation failed and the original's did not: a flip without an IR) or undecided (free text
+    # no tier could judge). None when the original failed: unmeasured, nothing to compare with.
+    outcome: Outcome | None = None
+    # What robustness counts: True for same, False for different, None for a variant it does not
+    # count (undecided, or unmeasured: ``outcome`` says which). Kept beside ``outcome`` for readers.
     robust: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _outcome_from_verdict(cls, data: Any) -> Any:
+        """A variant recorded without ``outcome`` (schema 1 and 2) takes it from its comparison or flag."""
+        if not isinstance(data, dict):
+            return data
+        if "outcome" not in data:
+            outcome = _recorded_outcome(data.get("versus_original"), data.get("robust"))
+            return {**data, "outcome": outcome, "robust": counted_as_robust(outcome)}
+        if "robust" not in data:
+            return {**data, "robust": counted_as_robust(Outcome(data["outcome"]) if data["outcome"] else None)}
+        return data
+
+    @model_validator(mode="after")
+    def _robust_follows_outcome(self) -> VariantResult:
+        if self.robust is not counted_as_robust(self.outcome):
+            raise ValueError(f"robust={self.robust} contradicts outcome={self.outcome}")
+        return self
+
+    @property
+    def failed(self) -> bool:
+        """A flip without an IR: this generation failed while the original's succeeded."""
+        return self.outcome is Outcome.DIFFERENT and not self.generation.ok
+
+
+def counted_as_robust(outcome: Outcome | None) -> bool | None:
+    """What robustness counts for an outcome: same True, different False, undecided or unmeasured None."""
+    return None if outcome is None or outcome is Outcome.UNDECIDED else outcome is Outcome.SAME
+
+
+def _recorded_outcome(comparison: Any, robust: Any) -> Outcome | None:
+    """The outcome a variant recorded before outcomes were stored: its comparison's, else its flag's."""
+    if isinstance(comparison, IRComparison):
+        return comparison.outcome
+    if isinstance(comparison, dict):
+        return IRComparison.model_validate(comparison).outcome
+    if robust is None:
+        return None
+    return Outcome.SAME if robust else Outcome.DIFFERENT
 
 
 class ControlResult(_Frozen):
@@ -52,10 +101,29 @@ class ControlResult(_Frozen):
     generation: Generation
     # Against the original prompt's IR (None when either generation failed).
     versus_original: IRComparison | None = None
-    # The sensitivity outcome: the checker finds the IR different from the original's.
-    # None when either generation failed (no evidence either way) or the checker left the
-    # comparison undecided (counted apart): neither is counted in sensitivity.
+    # The comparison's three-valued outcome; None when either generation failed (no evidence either way).
+    outcome: Outcome | None = None
+    # The sensitivity outcome: the checker finds the IR different from the original's. None when
+    # either generation failed or the checker left the comparison undecided (counted apart):
+    # neither is counted in sensitivity.
     changed: bool | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _outcome_from_comparison(cls, data: Any) -> Any:
+        """A control recorded without ``outcome`` takes its comparison's; ``changed`` follows the outcome."""
+        if isinstance(data, dict) and "outcome" not in data:
+            comparison = data.get("versus_original")
+            outcome = None if comparison is None else _recorded_outcome(comparison, None)
+            return {**data, "outcome": outcome}
+        return data
+
+    @model_validator(mode="after")
+    def _changed_follows_outcome(self) -> ControlResult:
+        expected = None if self.outcome in (None, Outcome.UNDECIDED) else self.outcome is Outcome.DIFFERENT
+        if self.changed is not expected:
+            raise ValueError(f"changed={self.changed} contradicts outcome={self.outcome}")
+        return self
 
 
 class CaseResult(_Frozen):
@@ -65,17 +133,27 @@ class CaseResult(_Frozen):
     original: Generation
     original_versus_gold: IRComparison | None = None
     variants: list[VariantResult] = Field(default_factory=list)
+    # same / (same + different) over the decided variants, and beside it the undecided share:
+    # undecided / variants with both IRs (core/robustness.py).
     robustness: RateEstimate
+    undecided_share: RateEstimate
     correct: bool | None = None
     robust_correct: bool | None = None
     # Extra runs of the original prompt (--repeats R gives R - 1 of them) and
     # whether each agreed with the first: the noise floor under sampling.
+    # True same, False different (or either run failed), None undecided (counted apart).
     repeats: list[Generation] = Field(default_factory=list)
-    repeat_agreements: list[bool] = Field(default_factory=list)
-    # Controls (--controls N) and sensitivity = changed / counted controls.
-    # None: the run made no controls (not measured); n = 0: none applied or none could be judged.
+    repeat_agreements: list[bool | None] = Field(default_factory=list)
+    # Controls (--controls N) and sensitivity = different / decided controls, with the undecided share
+    # beside it (undecided / controls with both IRs). None: the run made no controls (not measured);
+    # n = 0: none applied or none could be judged.
     controls: list[ControlResult] = Field(default_factory=list)
     sensitivity: RateEstimate | None = None
+    sensitivity_undecided_share: RateEstimate | None = None
+
+    def variant_tally(self) -> Tally:
+        """The case's measured variants counted by the scoring rule (core/robustness.py)."""
+        return tally((variant.outcome, variant.failed) for variant in self.variants if variant.outcome is not None)
 
     def generations(self) -> list[Generation]:
         """Every generation of the case: the original, its variants, its repeats."""
@@ -83,18 +161,22 @@ class CaseResult(_Frozen):
 
 
 class GroupSensitivity(_Frozen):
-    """How often a rule (or a family of rules) flips the outcome: flips / variants."""
+    """How often a rule (or a family of rules) flips the outcome: flips / decided variants."""
 
     key: str
     flips: int
     n: int
     flip_rate: RateEstimate
+    # Undecided / variants of this key with both IRs; None where verdicts are never undecided
+    # (the code stages).
+    undecided_share: RateEstimate | None = None
 
 
 class CategorySummary(_Frozen):
     category: str
     cases: int
     robustness: RateEstimate
+    undecided_share: RateEstimate
     accuracy: RateEstimate
 
 
@@ -108,13 +190,20 @@ class BaselineSummary(_Frozen):
     failure_share: float
     failure_limit_exceeded: bool
     schema_valid: RateEstimate
+    # Pooled over decided variants, with the undecided share beside it (core/robustness.py).
     robustness: RateEstimate
+    undecided_share: RateEstimate
     mean_prompt_robustness: float | None
     accuracy: RateEstimate
     robust_accuracy: RateEstimate
+    # Prompts with a gold verdict left undecided, which accuracy does not count as a match.
+    gold_undecided_cases: list[str] = Field(default_factory=list)
     fragile_threshold: float
     fragile_cases: list[str]
+    # Robustness n = 0: the original failed, there were no variants, or (``unmeasurable_cases``,
+    # a subset) every compared variant was undecided.
     unmeasured_cases: list[str]
+    unmeasurable_cases: list[str] = Field(default_factory=list)
     per_rule: list[GroupSensitivity]
     per_family: list[GroupSensitivity]
     per_group: list[GroupSensitivity]
@@ -128,6 +217,8 @@ class BaselineSummary(_Frozen):
     failed_controls: int = 0
     undecided_controls: int = 0
     sensitivity: RateEstimate | None = None
+    # Undecided / controls with both IRs, beside sensitivity (None: not measured).
+    sensitivity_undecided_share: RateEstimate | None = None
     # Per control rule: "flips" are controls whose IR changed, i.e. the rule's sensitivity.
     per_control_rule: list[GroupSensitivity] = Field(default_factory=list)
 
@@ -185,18 +276,54 @@ def _from_v1(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
+def _count_undecided_apart(data: dict[str, Any]) -> dict[str, Any]:
+    """Undecided shares for an artifact written before undecided comparisons were counted apart.
+
+    Each variant's outcome is read from its recorded comparison (``VariantResult``), and the shares
+    are counted from those outcomes with the scoring rule's groupings: where every verdict was
+    recorded as decided (schema 1), each share is 0 of the compared variants, and every figure
+    stored beside it reads exactly as before.
+    """
+    def share(counts: Tally) -> dict[str, Any]:
+        return counts.undecided_share().model_dump(mode="json")
+
+    scored: list[tuple[str, list[VariantResult]]] = []
+    for case in data.get("cases", []):
+        if not isinstance(case, dict):
+            continue
+        variants = [VariantResult.model_validate(variant) for variant in case.get("variants", [])]
+        counts = tally((v.outcome, v.failed) for v in variants if v.outcome is not None)
+        case.setdefault("undecided_share", share(counts))
+        scored.append((str(case.get("category")), variants))
+    summary = data.get("summary")
+    if not isinstance(summary, dict):
+        return data
+    variants = [(category, v) for category, members in scored for v in members if v.outcome is not None]
+    summary.setdefault("undecided_share", share(tally((v.outcome, v.failed) for _, v in variants)))
+    by_category = tally_by((category, v.outcome, v.failed) for category, v in variants)
+    for row in summary.get("per_category", []):
+        row.setdefault("undecided_share", share(by_category.get(row.get("category"), Tally())))
+    for name, keys in (("per_rule", rule_keys), ("per_family", family_keys), ("per_group", group_keys)):
+        by_key = tally_by((key, v.outcome, v.failed) for _, v in variants for key in keys(v.rule_ids))
+        for row in summary.get(name, []):
+            row.setdefault("undecided_share", share(by_key.get(row.get("key"), Tally())))
+    return data
+
+
 def _from_v2(data: dict[str, Any]) -> dict[str, Any]:
-    """Schema 2 ran no controls: no control results, and sensitivity not measured (None, never 0)."""
+    """Schema 2 ran no controls (sensitivity not measured: None, never 0) and counted no undecided apart."""
     for case in data.get("cases", []):
         if isinstance(case, dict):
             case.setdefault("controls", [])
             case.setdefault("sensitivity", None)
+            case.setdefault("sensitivity_undecided_share", None)
     summary = data.get("summary")
     if isinstance(summary, dict):
         summary.update(
-            {"controls": 0, "failed_controls": 0, "undecided_controls": 0, "sensitivity": None, "per_control_rule": []}
+            {"controls": 0, "failed_controls": 0, "undecided_controls": 0, "sensitivity": None,
+             "sensitivity_undecided_share": None, "per_control_rule": []}
         )
-    return data
+    return _count_undecided_apart(data)
 
 
 MIGRATIONS["baseline"] = {1: _from_v1, 2: _from_v2}

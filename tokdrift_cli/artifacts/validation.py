@@ -12,6 +12,8 @@ artifact is built or read, never taken on trust: the gates are the record.
 
 Schema history:
   1 - first version.
+  2 - the undecided share beside robustness, per side and per prompt; robustness is over decided
+      variants. A version 1 file reads with the share not recorded (None).
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
 
 from tokdrift_cli.artifacts.header import Artifact
+from tokdrift_cli.artifacts.io import MIGRATIONS
 from tokdrift_cli.core.comparison import PairedCase, PairedStatistics, SideSummary
 from tokdrift_cli.core.gates import GateResult, GateSettings, ValidationSummary, summarise_gates
 from tokdrift_cli.core.stats import BOOTSTRAP_RESAMPLES, MIN_PAIRS
@@ -60,7 +63,7 @@ class ProgramInfo(_Frozen):
 
 class ValidationArtifact(Artifact):
     KIND = "validation"
-    SCHEMA_VERSION = 1
+    SCHEMA_VERSION = 2
 
     kind: Literal["validation"] = "validation"
     schema_version: int = SCHEMA_VERSION
@@ -91,3 +94,17 @@ class ValidationArtifact(Artifact):
         if (self.before is None) != (self.statistics is None):
             raise ValueError("before and statistics must both be present or both absent")
         return self
+
+
+def _undecided_not_recorded(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 1 recorded no undecided share: every share reads as not recorded (None), never 0."""
+    for side in ("before", "after"):
+        if isinstance(data.get(side), dict):
+            data[side]["undecided_share"] = None
+    for case in data.get("cases", []):
+        if isinstance(case, dict):
+            case.update({"before_undecided_share": None, "after_undecided_share": None})
+    return data
+
+
+MIGRATIONS[ValidationArtifact.KIND] = {1: _undecided_not_recorded}

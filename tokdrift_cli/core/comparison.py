@@ -38,8 +38,12 @@ class PairedCase(_Frozen):
 
     case_id: str
     category: str
+    # Robustness over decided variants (same / (same + different)); the undecided share beside it
+    # (None in files written before undecided comparisons were counted apart).
     before_robustness: RateEstimate | None = None
     after_robustness: RateEstimate
+    before_undecided_share: RateEstimate | None = None
+    after_undecided_share: RateEstimate | None = None
     # after rate - before rate; None when either side is unmeasured (n = 0).
     difference: float | None = None
     before_correct: bool | None = None
@@ -59,7 +63,9 @@ class SideSummary(_Frozen):
 
     cases: int
     measured_cases: int
-    robustness: RateEstimate  # pooled over variants, Wilson interval at the validation's confidence
+    robustness: RateEstimate  # pooled over decided variants, Wilson interval at the validation's confidence
+    # Undecided / variants with both IRs, pooled (None in files written before it was recorded).
+    undecided_share: RateEstimate | None = None
     mean_prompt_robustness: float | None
     accuracy: RateEstimate
     robust_accuracy: RateEstimate
@@ -95,7 +101,12 @@ class PairedStatistics(_Frozen):
 
 
 def robustness_differences(cases: Sequence[PairedCase]) -> list[Fraction]:
-    """after - before robustness, exactly, for every prompt measured on both sides."""
+    """after - before robustness, exactly, for every prompt measured on both sides.
+
+    Each side's per-prompt robustness is over its decided variants: an undecided variant is in
+    neither the numerator nor the denominator, and a prompt with no decided variant on a side is
+    unmeasured there and left out of the paired tests.
+    """
     found = []
     for case in cases:
         if case.before_robustness is None or case.before_robustness.n == 0 or case.after_robustness.n == 0:

@@ -22,7 +22,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tokdrift_cli.core.comparison import PairedCase, PairedStatistics, SideSummary
-from tokdrift_cli.core.stats import DEFAULT_CONFIDENCE, exact_decimal
+from tokdrift_cli.core.stats import DEFAULT_CONFIDENCE, RateEstimate, exact_decimal, wilson
 from tokdrift_cli.errors import ExitCode
 
 GateName = Literal["robustness", "significance", "accuracy", "latency", "fragile_fixed"]
@@ -39,7 +39,9 @@ class GateSettings(_Frozen):
 
     * ``fail_under`` - pooled after-robustness must be >= this (``gate_on="mean"``),
       or its Wilson lower bound must be (``gate_on="lower-bound"``; an interval
-      that straddles the threshold is inconclusive).
+      that straddles the threshold is inconclusive). Robustness is over decided
+      variants; a gate whose result depends on which way the undecided
+      variants go is inconclusive.
     * ``alpha`` - one-sided paired Wilcoxon p must be < alpha (needs a before).
       Intervals are two-sided at ``1 - alpha`` (0.95 when alpha is None).
     * ``max_accuracy_drop`` - before accuracy - after accuracy must be <= this (absolute),
@@ -143,20 +145,56 @@ def evaluate_gates(
 
 
 def robustness_gate(after: SideSummary, settings: GateSettings) -> GateResult:
-    """The after run's pooled robustness (or its Wilson bounds) against ``fail_under``."""
+    """The after run's pooled robustness (or its Wilson bounds) against ``fail_under``.
+
+    Robustness is over decided variants. When some variants are undecided, the gate is decided on
+    both ways they could go (every one same, every one different): if the two agree, that is the
+    result; if they disagree, the undecided variants decide the gate, and it is inconclusive.
+    """
     fail_under = settings.fail_under
     if fail_under is None:
         return GateResult(name="robustness", status="skipped", explanation="not requested (no --fail-under)")
     estimate = after.robustness
+    undecided = after.undecided_share.successes if after.undecided_share is not None else 0
+    where = f"n={estimate.n} variants over {after.measured_cases} prompts"
+    if undecided == 0 or estimate.n == 0:
+        return _robustness_decision(estimate, where, settings)
+    worst, best = (
+        _robustness_decision(
+            wilson(estimate.successes + extra, estimate.n + undecided, estimate.confidence),
+            f"n={estimate.n + undecided} variants, the {undecided} undecided counted as {counted}",
+            settings,
+        )
+        for extra, counted in ((0, "different"), (undecided, "same"))
+    )
+    decided = f"decided robustness {estimate.rate} ({where}), {undecided} undecided"
+    if worst.status == best.status:
+        return worst.model_copy(
+            update={"explanation": f"{worst.explanation}; the same with them counted as same; {decided}"}
+        )
+    return GateResult(
+        name="robustness",
+        status="inconclusive",
+        value=estimate.rate,
+        threshold=fail_under,
+        n=estimate.n,
+        explanation=f"the undecided variants decide the gate: {worst.explanation}; but {best.explanation}; "
+        f"{decided}",
+    )
+
+
+def _robustness_decision(estimate: RateEstimate, where: str, settings: GateSettings) -> GateResult:
+    """The robustness gate on one estimate; ``where`` says what it was counted over."""
+    fail_under = settings.fail_under
+    assert fail_under is not None
     if estimate.n == 0 or estimate.rate is None or estimate.low is None or estimate.high is None:
         return GateResult(
             name="robustness",
             status="inconclusive",
             threshold=fail_under,
             n=0,
-            explanation="no measured variant in the after baseline: robustness unknown",
+            explanation="no decided variant in the after baseline: robustness unknown",
         )
-    where = f"n={estimate.n} variants over {after.measured_cases} prompts"
     if settings.gate_on == "mean":
         passed = Fraction(estimate.successes, estimate.n) >= exact_decimal(fail_under)
         return GateResult(

@@ -7,9 +7,37 @@ two reports from drifting apart. Values may contain `code` in backticks
 
 from __future__ import annotations
 
-from tokdrift_cli.artifacts.analysis import AnalysisArtifact
+from tokdrift_cli.artifacts.analysis import AnalysisArtifact, FragilePrompt
 from tokdrift_cli.reports import sensitivity
-from tokdrift_cli.reports.text import drop, ordered_priorities, percent, rate
+from tokdrift_cli.reports.text import drop, ordered_priorities, percent, rate, share
+
+# How robustness treats a comparison the checker cannot decide, in the words every report uses.
+UNDECIDED_RULE = (
+    "A variant whose comparison the checker leaves undecided (free text no rule can judge) is neither robust nor "
+    "a flip: robustness counts decided variants only, and the undecided share (undecided / variants with both IRs) "
+    "is shown beside it."
+)
+
+
+def unmeasurable_sentence(analysis: AnalysisArtifact) -> str | None:
+    """The prompts whose robustness could not be measured because every variant was undecided, or None."""
+    found = analysis.summary.unmeasurable_cases
+    if not found:
+        return None
+    return (
+        f"{len(found)} prompt(s) could not be measured: the checker left every variant undecided, so their "
+        "robustness is unknown (not fragile, not robust): " + ", ".join(f"`{case_id}`" for case_id in found) + "."
+    )
+
+
+def robustness_fact(item: FragilePrompt) -> str:
+    """A fragile prompt's robustness with its counts, and its undecided variants when there are any."""
+    robustness = item.robustness
+    text = f"{rate(robustness)}; {robustness.successes} of {robustness.n} decided variants keep the original's IR"
+    undecided = item.undecided_share
+    if undecided is not None and undecided.successes:
+        text += f"; {undecided.successes} of {undecided.n} compared variants undecided"
+    return text
 
 
 def noise_floor_text(analysis: AnalysisArtifact) -> str:
@@ -20,7 +48,9 @@ def noise_floor_text(analysis: AnalysisArtifact) -> str:
             return noise.note
         return f"not measured ({noise.note})" if noise.note else "not measured"
     note = f" ({noise.note})" if noise.note else ""
-    return f"{rate(noise.disagreement)} over {noise.repeats} repeats{note}"
+    undecided = noise.undecided_share
+    apart = f"; {undecided.successes} of {undecided.n} repeats undecided" if undecided and undecided.successes else ""
+    return f"{rate(noise.disagreement)} over {noise.repeats} repeats{apart}{note}"
 
 
 def priority_counts(analysis: AnalysisArtifact) -> str:
@@ -30,11 +60,16 @@ def priority_counts(analysis: AnalysisArtifact) -> str:
 def summary_rows(analysis: AnalysisArtifact) -> list[tuple[str, str]]:
     summary = analysis.summary
     threshold = percent(analysis.config.fragile_threshold)
+    undecided = [] if summary.undecided_share is None else [
+        ("Undecided share (undecided / variants with both IRs; in no robustness figure)", share(summary.undecided_share)),
+        ("Unmeasurable (every variant undecided)", str(len(summary.unmeasurable_cases))),
+    ]
     return [
         ("Prompts", str(summary.cases)),
-        ("Measured (the original prompt produced an IR)", str(summary.measured_cases)),
+        ("Measured (at least one variant decided against the original's IR)", str(summary.measured_cases)),
         (f"Fragile (robustness below {threshold})", f"{summary.fragile_count} ({priority_counts(analysis)})"),
-        ("Robustness, pooled over all variants", rate(summary.robustness)),
+        ("Robustness, pooled over decided variants", rate(summary.robustness)),
+        *undecided,
         *sensitivity.summary_rows(analysis),
         ("Accuracy (original prompt matches gold)", rate(summary.accuracy)),
         ("Robust accuracy (original and every variant match gold)", rate(summary.robust_accuracy)),

@@ -15,8 +15,18 @@ from tokdrift_cli.artifacts.baseline import GroupSensitivity
 from tokdrift_cli.core.stats import DEFAULT_CONFIDENCE
 from tokdrift_cli.reports import markdown as md
 from tokdrift_cli.reports import sensitivity
-from tokdrift_cli.reports.figures import summary_rows
-from tokdrift_cli.reports.text import WHITESPACE_LEGEND, by_flip_rate, drop, ordered_fragile, percent, rate, yes_no
+from tokdrift_cli.reports.figures import UNDECIDED_RULE, robustness_fact, summary_rows, unmeasurable_sentence
+from tokdrift_cli.reports.text import (
+    WHITESPACE_LEGEND,
+    by_flip_rate,
+    drop,
+    ordered_fragile,
+    percent,
+    rate,
+    share,
+    undecided_note,
+    yes_no,
+)
 
 DEFAULT_THRESHOLD = 0.9
 DEFAULT_SENSITIVITY_THRESHOLD = 0.5
@@ -114,8 +124,9 @@ def _introduction(analysis: AnalysisArtifact) -> Lines:
         f"This file lists the prompts on which the natural-language-to-IR generator ({model_name(analysis)}) "
         "is *fragile*: a meaning-preserving rewrite of the prompt (identifier casing, spacing, synonyms, "
         "framing, clause order, noise, paraphrases) makes it produce an IR that specifies a different function. "
-        "A prompt's robustness is the share of its variants whose IR is equivalent to the original prompt's IR; "
-        f"a prompt is fragile when its robustness is below {percent(config.fragile_threshold)}. Every rate "
+        "A prompt's robustness is the share of its variants whose IR is the same as the original prompt's IR; "
+        f"a prompt is fragile when its robustness is below {percent(config.fragile_threshold)}. {UNDECIDED_RULE} "
+        "Every rate "
         f"carries its n and a {percent(config.confidence)} Wilson score interval. Of {summary.cases} prompts, "
         f"{summary.measured_cases} could be measured and {summary.fragile_count} are fragile. "
         f"{sensitivity.DEFINITION} {provenance_sentence(analysis)} The file is generated: to regenerate it, run"
@@ -137,7 +148,8 @@ def _summary(analysis: AnalysisArtifact) -> Lines:
 
 
 def _fragile_table(analysis: AnalysisArtifact, prompts: Sequence[FragilePrompt], anchors: dict[str, str]) -> Lines:
-    heading = [f"## {FRAGILE}", ""]
+    unmeasurable = unmeasurable_sentence(analysis)
+    heading = [f"## {FRAGILE}", "", *([md.prose(unmeasurable), ""] if unmeasurable else [])]
     if not prompts:
         return [*heading, f"No prompt is below the {percent(analysis.config.fragile_threshold)} threshold."]
     rows = [
@@ -145,6 +157,7 @@ def _fragile_table(analysis: AnalysisArtifact, prompts: Sequence[FragilePrompt],
             f"[{md.escape_text(item.case_id)}](#{anchors[item.case_id]})",
             md.escape_text(item.category),
             rate(item.robustness),
+            share(item.undecided_share),
             sensitivity.cell(item.sensitivity),
             md.escape_text(item.priority),
             md.escape_text(item.dominant_family),
@@ -153,7 +166,8 @@ def _fragile_table(analysis: AnalysisArtifact, prompts: Sequence[FragilePrompt],
         for item in prompts
     ]
     headers = [
-        "Prompt", "Category", "Robustness [CI] (n)", "Sensitivity [CI] (n)", "Priority", "Dominant family", "Status"
+        "Prompt", "Category", "Robustness [CI] (n)", "Undecided (n)", "Sensitivity [CI] (n)", "Priority",
+        "Dominant family", "Status",
     ]
     intro = "Most urgent first: by priority, then by robustness. Priority rule: " + PRIORITY_RULE
     return [*heading, intro, "", *md.table(headers, rows)]
@@ -161,7 +175,8 @@ def _fragile_table(analysis: AnalysisArtifact, prompts: Sequence[FragilePrompt],
 
 PRIORITY_RULE = (
     "a fragile prompt earns one point each for robustness below 50%, for its whole interval lying below "
-    "the threshold, and for a variant losing gold accuracy; 3 points is P0, 2 is P1, 0-1 is P2."
+    "the threshold (even with every undecided variant counted as robust), and for a variant losing gold accuracy; "
+    "3 points is P0, 2 is P1, 0-1 is P2."
 )
 
 
@@ -178,7 +193,7 @@ def _insensitive(analysis: AnalysisArtifact) -> Lines:
         [
             md.code(item.case_id, in_table=True),
             md.escape_text(item.category),
-            rate(item.sensitivity),
+            rate(item.sensitivity) + undecided_note(item.sensitivity_undecided_share),
             rate(item.robustness),
             md.escape_text(item.priority),
             md.prose(item.priority_reason),
@@ -200,19 +215,23 @@ def _controls(analysis: AnalysisArtifact) -> Lines:
     if not sensitivity.measured(analysis):
         return []
     body = [
-        [md.code(row.key, in_table=True), str(row.flips), str(row.n), rate(row.flip_rate)]
+        [md.code(row.key, in_table=True), str(row.flips), str(row.n), rate(row.flip_rate), share(row.undecided_share)]
         for row in by_flip_rate(analysis.per_control_rule)
     ]
     side = [
-        [md.code(case_id, in_table=True), sensitivity.cell(robustness), sensitivity.cell(sensitivity_rate)]
-        for case_id, robustness, sensitivity_rate in sensitivity.side_by_side(analysis)
+        [md.code(case_id, in_table=True), robustness, sensitivity_cell]
+        for case_id, robustness, sensitivity_cell in sensitivity.side_by_side(analysis)
     ]
+    headers = ["Control rule", "Changed", "Decided controls", "Sensitivity [CI] (n)", "Undecided (n)"]
     return [
         f"## {CONTROL_RULES}",
         "",
-        "Sensitivity = controls whose IR differs from the original prompt's IR / controls judged. Highest first.",
+        (
+            "Sensitivity = controls whose IR differs from the original prompt's IR / decided controls (undecided "
+            "ones are counted apart). Highest first."
+        ),
         "",
-        *md.table(["Control rule", "Changed", "Controls", "Sensitivity [CI] (n)"], body, ["l", "r", "r", "l"]),
+        *md.table(headers, body, ["l", "r", "r", "l", "r"]),
         "",
         f"## {SIDE_BY_SIDE}",
         "",
@@ -221,20 +240,26 @@ def _controls(analysis: AnalysisArtifact) -> Lines:
 
 
 def sensitivity_table(rows: Sequence[GroupSensitivity], key_header: str) -> Lines:
-    """Flips, n and flip rate per key, most sensitive first."""
+    """Flips, n and flip rate per key, most sensitive first; the undecided share where it was recorded."""
     if not rows:
         return ["No variants were measured."]
+    undecided = any(row.undecided_share is not None for row in rows)
     body = [
-        [md.code(row.key, in_table=True), str(row.flips), str(row.n), rate(row.flip_rate)] for row in by_flip_rate(rows)
+        [md.code(row.key, in_table=True), str(row.flips), str(row.n), rate(row.flip_rate)]
+        + ([share(row.undecided_share)] if undecided else [])
+        for row in by_flip_rate(rows)
     ]
-    return md.table([key_header, "Flips", "Variants", "Flip rate [CI] (n)"], body, ["l", "r", "r", "l"])
+    if not undecided:
+        return md.table([key_header, "Flips", "Variants", "Flip rate [CI] (n)"], body, ["l", "r", "r", "l"])
+    headers = [key_header, "Flips", "Decided variants", "Flip rate [CI] (n)", "Undecided (n)"]
+    return md.table(headers, body, ["l", "r", "r", "l", "r"])
 
 
 def _patterns(analysis: AnalysisArtifact) -> Lines:
     flipped = analysis.noise_floor.variant_flip_rate.successes
     explain = (
         "Flip rate = variants whose IR differs from the original prompt's IR (a failed generation counts as a "
-        "flip) / variants made by that family or rule. Highest first."
+        "flip) / decided variants made by that family or rule (undecided ones are counted apart). Highest first."
     )
     fields = sorted(analysis.field_flips, key=lambda row: (-row.flips, row.field.value))
     field_rows = [[md.code(row.field.value, in_table=True), str(row.flips), rate(row.share)] for row in fields]
@@ -271,11 +296,15 @@ def _categories(analysis: AnalysisArtifact) -> Lines:
             rate(row.robust_accuracy),
             drop(row.accuracy_drop),
             rate(row.robustness),
+            share(row.undecided_share),
         ]
         for row in sorted(analysis.per_category, key=lambda row: row.category)
     ]
-    headers = ["Category", "Prompts", "Accuracy [CI] (n)", "Robust accuracy [CI] (n)", "Drop", "Robustness [CI] (n)"]
-    return [f"## {CATEGORIES}", "", *md.table(headers, rows, ["l", "r", "l", "l", "r", "l"])]
+    headers = [
+        "Category", "Prompts", "Accuracy [CI] (n)", "Robust accuracy [CI] (n)", "Drop", "Robustness [CI] (n)",
+        "Undecided (n)",
+    ]
+    return [f"## {CATEGORIES}", "", *md.table(headers, rows, ["l", "r", "l", "l", "r", "l", "r"])]
 
 
 def _details(analysis: AnalysisArtifact, prompts: Sequence[FragilePrompt]) -> Lines:
@@ -294,7 +323,7 @@ def prompt_section(item: FragilePrompt) -> Lines:
         f"### {md.escape_text(item.case_id)}",
         "",
         f"- Category: {md.escape_text(item.category)}",
-        f"- Robustness: {rate(robustness)}; {robustness.successes} of {robustness.n} variants keep the original's IR",
+        f"- Robustness: {robustness_fact(item)}",
         f"- Sensitivity: {sensitivity.cell(item.sensitivity)}",
         f"- Priority: **{md.escape_text(item.priority)}** ({md.prose(item.priority_reason)})",
         (

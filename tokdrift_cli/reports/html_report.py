@@ -15,7 +15,7 @@ from html import escape
 from tokdrift_cli.artifacts.analysis import AnalysisArtifact, BrokenVariant, FragilePrompt
 from tokdrift_cli.artifacts.baseline import GroupSensitivity
 from tokdrift_cli.reports import charts, sensitivity
-from tokdrift_cli.reports.figures import summary_rows
+from tokdrift_cli.reports.figures import UNDECIDED_RULE, robustness_fact, summary_rows, unmeasurable_sentence
 from tokdrift_cli.reports.fragile_markdown import PRIORITY_RULE, regenerate_commands
 from tokdrift_cli.reports.markdown import Anchors
 from tokdrift_cli.reports.text import (
@@ -28,6 +28,8 @@ from tokdrift_cli.reports.text import (
     ordered_fragile,
     percent,
     rate,
+    share,
+    undecided_note,
     visible_lines,
     yes_no,
 )
@@ -159,8 +161,9 @@ def _header(analysis: AnalysisArtifact) -> str:
     intro = (
         "A prompt is <em>fragile</em> when meaning-preserving rewrites of it (casing, spacing, synonyms, framing, "
         "clause order, noise, paraphrases) make the generator produce an IR that specifies a different function. "
-        "Robustness is the share of a prompt's variants whose IR is equivalent to the original prompt's IR; "
-        f"fragile means below {escape(percent(config.fragile_threshold))}. Every rate carries its n and a "
+        "Robustness is the share of a prompt's variants whose IR is the same as the original prompt's IR; "
+        f"fragile means below {escape(percent(config.fragile_threshold))}. {escape(UNDECIDED_RULE)} "
+        "Every rate carries its n and a "
         f"{escape(percent(config.confidence))} Wilson score interval. Of {summary.cases} prompts, "
         f"{summary.measured_cases} could be measured and {summary.fragile_count} are fragile. "
         f"{_prose(sensitivity.DEFINITION)}"
@@ -217,13 +220,16 @@ def _priority(label: str) -> str:
 
 
 def _fragile_table(analysis: AnalysisArtifact, prompts: Sequence[FragilePrompt], anchors: dict[str, str]) -> str:
+    unmeasurable = unmeasurable_sentence(analysis)
+    note = f"<p>{_prose(unmeasurable)}</p>\n" if unmeasurable else ""
     if not prompts:
-        return f"<p>No prompt is below the {escape(percent(analysis.config.fragile_threshold))} threshold.</p>"
+        return note + f"<p>No prompt is below the {escape(percent(analysis.config.fragile_threshold))} threshold.</p>"
     rows = [
         [
             f'<a href="#{anchors[item.case_id]}"><code>{escape(item.case_id)}</code></a>',
             escape(item.category),
             escape(rate(item.robustness)),
+            escape(share(item.undecided_share)),
             escape(sensitivity.cell(item.sensitivity)),
             _priority(item.priority),
             escape(item.dominant_family),
@@ -232,9 +238,10 @@ def _fragile_table(analysis: AnalysisArtifact, prompts: Sequence[FragilePrompt],
         for item in prompts
     ]
     headers = [
-        "Prompt", "Category", "Robustness [CI] (n)", "Sensitivity [CI] (n)", "Priority", "Dominant family", "Status"
+        "Prompt", "Category", "Robustness [CI] (n)", "Undecided (n)", "Sensitivity [CI] (n)", "Priority",
+        "Dominant family", "Status",
     ]
-    return f"<p>Most urgent first. Priority rule: {escape(PRIORITY_RULE)}</p>\n" + _table(headers, rows)
+    return note + f"<p>Most urgent first. Priority rule: {escape(PRIORITY_RULE)}</p>\n" + _table(headers, rows)
 
 
 def _insensitive(analysis: AnalysisArtifact) -> str:
@@ -249,7 +256,7 @@ def _insensitive(analysis: AnalysisArtifact) -> str:
         [
             f"<code>{escape(item.case_id)}</code>",
             escape(item.category),
-            escape(rate(item.sensitivity)),
+            escape(rate(item.sensitivity) + undecided_note(item.sensitivity_undecided_share)),
             escape(rate(item.robustness)),
             _priority(item.priority),
             escape(item.priority_reason),
@@ -277,19 +284,22 @@ def _controls(analysis: AnalysisArtifact) -> list[str]:
     if not sensitivity.measured(analysis):
         return []
     side = [
-        [f"<code>{escape(case_id)}</code>", escape(sensitivity.cell(robustness)), escape(sensitivity.cell(rate_))]
-        for case_id, robustness, rate_ in sensitivity.side_by_side(analysis)
+        [f"<code>{escape(case_id)}</code>", escape(robustness), escape(sensitivity_cell)]
+        for case_id, robustness, sensitivity_cell in sensitivity.side_by_side(analysis)
     ]
     per_rule = [
-        [f"<code>{escape(row.key)}</code>", str(row.flips), str(row.n), escape(rate(row.flip_rate))]
+        [f"<code>{escape(row.key)}</code>", str(row.flips), str(row.n), escape(rate(row.flip_rate)),
+         escape(share(row.undecided_share))]
         for row in by_flip_rate(analysis.per_control_rule)
     ]
+    headers = ["Control rule", "Changed", "Decided controls", "Sensitivity [CI] (n)", "Undecided (n)"]
     return [
         _section(
             "control-rules",
             "Sensitivity per control rule",
-            "<p>Sensitivity = controls whose IR differs from the original prompt's IR / controls judged.</p>\n"
-            + _table(["Control rule", "Changed", "Controls", "Sensitivity [CI] (n)"], per_rule, numeric=(1, 2)),
+            "<p>Sensitivity = controls whose IR differs from the original prompt's IR / decided controls (undecided "
+            "ones are counted apart).</p>\n"
+            + _table(headers, per_rule, numeric=(1, 2, 4)),
         ),
         _section(
             "side-by-side",
@@ -300,11 +310,16 @@ def _controls(analysis: AnalysisArtifact) -> list[str]:
 
 
 def _sensitivity_table(rows: Sequence[GroupSensitivity], key_header: str) -> str:
+    undecided = any(row.undecided_share is not None for row in rows)
     body = [
         [f"<code>{escape(row.key)}</code>", str(row.flips), str(row.n), escape(rate(row.flip_rate))]
+        + ([escape(share(row.undecided_share))] if undecided else [])
         for row in by_flip_rate(rows)
     ]
-    return _table([key_header, "Flips", "Variants", "Flip rate [CI] (n)"], body, numeric=(1, 2))
+    if not undecided:
+        return _table([key_header, "Flips", "Variants", "Flip rate [CI] (n)"], body, numeric=(1, 2))
+    headers = [key_header, "Flips", "Decided variants", "Flip rate [CI] (n)", "Undecided (n)"]
+    return _table(headers, body, numeric=(1, 2, 4))
 
 
 def _patterns(analysis: AnalysisArtifact) -> str:
@@ -335,11 +350,15 @@ def _categories(analysis: AnalysisArtifact) -> str:
             escape(rate(row.robust_accuracy)),
             escape(drop(row.accuracy_drop)),
             escape(rate(row.robustness)),
+            escape(share(row.undecided_share)),
         ]
         for row in sorted(analysis.per_category, key=lambda item: item.category)
     ]
-    headers = ["Category", "Prompts", "Accuracy [CI] (n)", "Robust accuracy [CI] (n)", "Drop", "Robustness [CI] (n)"]
-    return _table(headers, rows, numeric=(1, 4))
+    headers = [
+        "Category", "Prompts", "Accuracy [CI] (n)", "Robust accuracy [CI] (n)", "Drop", "Robustness [CI] (n)",
+        "Undecided (n)",
+    ]
+    return _table(headers, rows, numeric=(1, 4, 6))
 
 
 def _details(prompts: Sequence[FragilePrompt], anchors: dict[str, str]) -> str:
@@ -353,7 +372,7 @@ def _prompt_section(item: FragilePrompt, anchor: str) -> str:
     robustness = item.robustness
     facts = [
         ("Category", escape(item.category)),
-        ("Robustness", escape(f"{rate(robustness)}; {robustness.successes} of {robustness.n} variants keep the IR")),
+        ("Robustness", escape(robustness_fact(item))),
         ("Sensitivity", escape(sensitivity.cell(item.sensitivity))),
         ("Priority", f"{_priority(item.priority)} {escape(item.priority_reason)}"),
         ("Original matches gold", escape(yes_no(item.original_correct))),

@@ -15,7 +15,7 @@ from tokdrift_cli.core.comparison import PairedCase, SideSummary
 from tokdrift_cli.core.gates import GateResult, summarise_gates
 from tokdrift_cli.core.stats import BootstrapInterval, RateEstimate
 from tokdrift_cli.reports import markdown as md
-from tokdrift_cli.reports.text import percent
+from tokdrift_cli.reports.text import percent, share, undecided_note
 
 Lines = list[str]
 
@@ -116,10 +116,16 @@ def before_after_table(validation: ValidationArtifact) -> Lines:
     rows = [
         ("Prompts compared", str(before.cases) if before else "n/a", str(after.cases), ""),
         (
-            "Robustness, pooled over variants",
+            "Robustness, pooled over decided variants",
             _rate(before.robustness if before else None),
             _rate(after.robustness),
             _rate_change(before.robustness if before else None, after.robustness),
+        ),
+        (
+            "Undecided share (undecided / variants with both IRs; in no robustness figure)",
+            share(before.undecided_share) if before else "n/a",
+            share(after.undecided_share),
+            "",
         ),
         (
             "Mean per-prompt robustness",
@@ -324,7 +330,7 @@ def _per_prompt(validation: ValidationArtifact) -> Lines:
             [
                 md.code(case.case_id, in_table=True),
                 md.escape_text(case.category),
-                _robustness_cell(case.after_robustness),
+                _robustness_cell(case.after_robustness) + undecided_note(case.after_undecided_share),
                 _correct(case.after_correct),
             ]
             for case in sorted(
@@ -362,8 +368,8 @@ def _case_row(case: PairedCase) -> list[str]:
     return [
         md.code(case.case_id, in_table=True),
         md.escape_text(case.category),
-        _robustness_cell(case.before_robustness),
-        _robustness_cell(case.after_robustness),
+        _robustness_cell(case.before_robustness) + undecided_note(case.before_undecided_share),
+        _robustness_cell(case.after_robustness) + undecided_note(case.after_undecided_share),
         _signed(case.difference),
         f"{_correct(case.before_correct)} -> {_correct(case.after_correct)}",
         md.prose(CHANGE_LABEL[case.change]),
@@ -378,9 +384,11 @@ def _method(validation: ValidationArtifact) -> Lines:
         "## Method",
         "",
         (
-            "- Robustness of a prompt = variants whose IR is equivalent to the original's IR / variants. "
-            "Pooled robustness counts every variant of every measured prompt; intervals are Wilson score intervals "
-            f"at {percent(validation.config.confidence)}."
+            "- Robustness of a prompt = variants whose IR is the same as the original's IR / decided variants "
+            "(same or different). A comparison the checker leaves undecided counts on neither side; its share "
+            "(undecided / variants with both IRs) is shown beside robustness. Pooled robustness counts every decided "
+            "variant of every measured prompt, and the paired tests use the per-prompt robustness over decided "
+            f"variants; intervals are Wilson score intervals at {percent(validation.config.confidence)}."
         ),
         (
             "- The Wilcoxon signed-rank test is one-sided (after more robust than before) on the per-prompt "
@@ -403,6 +411,8 @@ def _method(validation: ValidationArtifact) -> Lines:
             f"{' (over every input)' if gates.accuracy_on == 'inputs' else ''}, max latency increase "
             f"{exact(gates.max_latency_increase)}, min fixed {min_fixed} "
             "(only when a before is given and the mean difference is positive; capped at the number of prompts fragile "
-            "before). Any failed gate exits 1, else any inconclusive gate exits 3, else 0."
+            "before). The robustness gate is decided with the undecided variants counted as same and as different; "
+            "when the two disagree it is inconclusive. Any failed gate exits 1, else any inconclusive gate exits 3, "
+            "else 0."
         ),
     ]

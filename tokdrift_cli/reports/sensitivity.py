@@ -11,15 +11,16 @@ from collections.abc import Iterable
 
 from tokdrift_cli.artifacts.analysis import AnalysisArtifact, InsensitivePrompt
 from tokdrift_cli.core.stats import RateEstimate
-from tokdrift_cli.reports.text import percent, priority_rank, rate
+from tokdrift_cli.reports.text import percent, priority_rank, rate, share, undecided_note
 
 NOT_MEASURED = "not measured"
 HOW_TO_MEASURE = "`tokdrift baseline --controls N` runs N rewrites per prompt that change its meaning on purpose"
 DEFINITION = (
     "A prompt's sensitivity is the share of its controls (rewrites that change its meaning on purpose: a contrast "
     "word, a number, a negation, a comparison, an operation) whose IR the checker finds different from the original "
-    "prompt's IR; a control whose generation failed, or that the checker leaves undecided, is not counted. A "
-    "generator that ignores its input is perfectly robust and has sensitivity 0, so the two are read side by side."
+    "prompt's IR, over the controls the checker decided; one it leaves undecided is counted apart (the undecided "
+    "share beside it), one whose generation failed is not counted. A generator that ignores its input is perfectly "
+    "robust and has sensitivity 0, so the two are read side by side."
 )
 PRIORITY_RULE = (
     "a prompt ignores meaning changes when at least one of its controls was judged and its sensitivity is below the "
@@ -46,12 +47,9 @@ def summary_value(analysis: AnalysisArtifact) -> str:
     if sensitivity is None:
         return f"{NOT_MEASURED} (the baseline ran no controls; {HOW_TO_MEASURE})"
     summary = analysis.summary
-    left_out = [
-        f"{count} {what}"
-        for count, what in ((summary.failed_controls, "failed"), (summary.undecided_controls, "undecided"))
-        if count
-    ]
-    return rate(sensitivity) + (f"; not counted: {', '.join(left_out)}" if left_out else "")
+    undecided = f"; undecided share {share(summary.sensitivity_undecided_share)}"
+    failed = f"; not counted: {summary.failed_controls} failed" if summary.failed_controls else ""
+    return rate(sensitivity) + undecided + failed
 
 
 def summary_rows(analysis: AnalysisArtifact) -> list[tuple[str, str]]:
@@ -70,8 +68,22 @@ def ordered_insensitive(prompts: Iterable[InsensitivePrompt]) -> list[Insensitiv
     )
 
 
-def side_by_side(analysis: AnalysisArtifact) -> list[tuple[str, RateEstimate | None, RateEstimate | None]]:
-    """(case id, robustness, sensitivity) of every prompt either was measured on, by case id."""
-    robustness = dict(analysis.prompt_robustness)
-    sensitivity = dict(analysis.prompt_sensitivity)
-    return [(case_id, robustness.get(case_id), sensitivity.get(case_id)) for case_id in sorted({*robustness, *sensitivity})]
+def cell_apart(estimate: RateEstimate | None, undecided: RateEstimate | None) -> str:
+    """A rate (or "not measured"), followed by its undecided count when there is one."""
+    return cell(estimate) + undecided_note(undecided)
+
+
+def side_by_side(analysis: AnalysisArtifact) -> list[tuple[str, str, str]]:
+    """(case id, robustness, sensitivity) cells, each with its undecided count, of every prompt either
+    was measured or compared on, by case id."""
+    robustness, sensitivity = dict(analysis.prompt_robustness), dict(analysis.prompt_sensitivity)
+    undecided = dict(analysis.prompt_undecided_share)
+    control_undecided = dict(analysis.prompt_sensitivity_undecided_share)
+    return [
+        (
+            case_id,
+            cell_apart(robustness.get(case_id), undecided.get(case_id)),
+            cell_apart(sensitivity.get(case_id), control_undecided.get(case_id)),
+        )
+        for case_id in sorted({*robustness, *sensitivity, *undecided})
+    ]

@@ -14,11 +14,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tokdrift_cli.artifacts.baseline import BaselineArtifact, GroupSensitivity
+from tokdrift_cli.artifacts.baseline import BaselineArtifact, BaselineSummary, GroupSensitivity
 from tokdrift_cli.artifacts.code_baseline import CodeBaselineArtifact, CodeCaseResult, CodeStage
 from tokdrift_cli.core.stats import RateEstimate
 from tokdrift_cli.reports import markdown as md
-from tokdrift_cli.reports.text import by_robustness, percent, rate
+from tokdrift_cli.reports.text import by_robustness, percent, rate, share
 
 Lines = list[str]
 StageArtifact = BaselineArtifact | CodeBaselineArtifact
@@ -40,6 +40,8 @@ class StageRow:
     cases: int
     variants: int
     robustness: RateEstimate
+    # Undecided / variants with both outputs: the IR stage's free-text verdicts; None for the code stages.
+    undecided_share: RateEstimate | None
     correctness: RateEstimate
     robust_correctness: RateEstimate
     fragile: int
@@ -101,6 +103,7 @@ def _row(
         cases=summary.cases,
         variants=summary.variants,
         robustness=summary.robustness,
+        undecided_share=summary.undecided_share if isinstance(summary, BaselineSummary) else None,
         correctness=correctness,
         robust_correctness=robust_correctness,
         fragile=len(summary.fragile_cases),
@@ -136,6 +139,7 @@ def _figures(rows: Sequence[StageRow], artifacts: Sequence[tuple[str, StageArtif
         "Cases",
         "Variants",
         "Robustness [95% CI] (n)",
+        "Undecided (n)",
         "Correctness",
         "Robust correctness",
         "Fragile cases",
@@ -151,6 +155,7 @@ def _figures(rows: Sequence[StageRow], artifacts: Sequence[tuple[str, StageArtif
             str(row.cases),
             str(row.variants),
             rate(row.robustness),
+            MISSING if row.undecided_share is None else share(row.undecided_share),
             rate(row.correctness),
             rate(row.robust_correctness),
             f"{row.fragile} of {row.measured} (< {percent(row.fragile_threshold)})",
@@ -159,12 +164,16 @@ def _figures(rows: Sequence[StageRow], artifacts: Sequence[tuple[str, StageArtif
         ]
         for row in rows
     ]
-    lines = ["## Figures", "", *md.table(headers, cells, ["l", "l", "l", "l", *["r"] * 8])]
+    lines = ["## Figures", "", *md.table(headers, cells, ["l", "l", "l", "l", *["r"] * 9])]
     lines += [
         "",
         (
             "- Robustness: variants whose output is equivalent to the original's output / variants whose "
             "verdict could be decided, pooled over all cases."
+        ),
+        (
+            "- Undecided: at the `ir` stage, variants whose IR the checker could not compare with the original's "
+            "(free text no rule can judge) / variants with both IRs; they are in no robustness figure."
         ),
         (
             "- Correctness: for `ir`, the original prompt's IR matches the gold IR's signature (accuracy); for "

@@ -97,6 +97,22 @@ def rate(estimate: RateEstimate) -> str:
     return estimate.format()
 
 
+def share(estimate: RateEstimate | None) -> str:
+    """A share as a count: ``4.0% (10/250)``; 'n/a (n=0)' with nothing to count; 'not recorded' for None."""
+    if estimate is None:
+        return "not recorded"
+    if estimate.rate is None:
+        return "n/a (n=0)"
+    return f"{estimate.rate * 100:.1f}% ({estimate.successes}/{estimate.n})"
+
+
+def undecided_note(estimate: RateEstimate | None) -> str:
+    """'' when nothing was undecided (or it was not recorded), else '; 3/25 undecided' to follow a rate."""
+    if estimate is None or not estimate.successes:
+        return ""
+    return f"; {estimate.successes}/{estimate.n} undecided"
+
+
 def compact_rate(estimate: RateEstimate) -> str:
     """A shorter spelling for chart labels, where space is tight."""
     if estimate.rate is None or estimate.low is None or estimate.high is None:

@@ -4,25 +4,35 @@ Everything is recomputed from the baseline's per-variant verdicts (never from
 its summary), so a different threshold or confidence level gives consistent
 numbers.
 
+Robustness is over decided variants (same / (same + different)); a variant
+whose comparison the checker leaves undecided is neither robust nor a flip,
+is never listed as changing a field, and is counted in the undecided share
+shown beside every robustness figure (core/robustness.py). A prompt whose
+compared variants are all undecided is *unmeasurable*: listed as such, never
+fragile.
+
 Priority rule (documented in docs/commands/analyze.md). A fragile prompt earns one point for
 each of:
 
 * severity - robustness below 50%;
-* certainty - the whole Wilson interval lies below the threshold (the
-  fragility is not an artefact of few variants);
+* certainty - the whole Wilson interval lies below the threshold even with
+  every undecided variant counted as robust (the fragility is not an
+  artefact of few variants, nor of undecided ones);
 * harm - accuracy breaks: the original's IR matched gold and at least one
   variant's IR does not.
 
 3 points is P0, 2 is P1, 0-1 is P2.
 
 Controls (rewrites that change the meaning on purpose, ``baseline --controls``)
-give each prompt a sensitivity: controls whose IR changed / controls judged. A
-prompt with at least one judged control and a sensitivity below the
-sensitivity threshold *ignores meaning changes* and is listed apart from the
-fragile prompts, one point each for:
+give each prompt a sensitivity: controls whose IR changed / decided controls,
+with the undecided share beside it (the same rule as robustness). A prompt
+with at least one decided control and a sensitivity below the sensitivity
+threshold *ignores meaning changes* and is listed apart from the fragile
+prompts, one point each for:
 
-* blindness - no judged control changed the IR;
-* certainty - the whole Wilson interval lies below the threshold.
+* blindness - no decided control changed the IR;
+* certainty - the whole Wilson interval lies below the threshold, even with
+  every undecided control counted as changed.
 
 2 points is P0, 1 is P1, 0 is P2. Controls enter no other figure here.
 """
@@ -48,12 +58,19 @@ from tokdrift_cli.artifacts.analysis import (
 )
 from tokdrift_cli.artifacts.baseline import BaselineArtifact, CaseResult, VariantResult
 from tokdrift_cli.artifacts.header import InputFile
-from tokdrift_cli.core.equivalence import ROBUSTNESS_FIELDS, IRField
+from tokdrift_cli.core.equivalence import ROBUSTNESS_FIELDS, IRField, Outcome
 from tokdrift_cli.core.ir import IR
 from tokdrift_cli.core.mitigations import mitigation_for
+from tokdrift_cli.core.robustness import Tally, family_keys, group_keys, rule_keys, tally
 from tokdrift_cli.core.stats import DEFAULT_CONFIDENCE, RateEstimate, wilson
-from tokdrift_cli.core.variants import family_of, kind_of
-from tokdrift_cli.stages.scoring import sensitivities, sensitivity_of
+from tokdrift_cli.core.variants import family_of
+from tokdrift_cli.stages.scoring import (
+    category_tallies,
+    control_sensitivities,
+    control_tally,
+    group_sensitivities,
+    pooled_tally,
+)
 
 
 def _field_value(ir: IR, field: IRField) -> str:
@@ -87,18 +104,23 @@ def _broken_variant(case: CaseResult, variant: VariantResult) -> BrokenVariant:
             reason=verdict.reason,
         )
         for verdict in variant.versus_original.verdicts
-        if not verdict.equivalent and verdict.field in variant.versus_original.counted_fields
+        if verdict.outcome is Outcome.DIFFERENT and verdict.field in variant.versus_original.counted_fields
     ]
     return BrokenVariant(
         text=variant.text, rule_ids=variant.rule_ids, families=families, changes=changes, still_correct=still_correct
     )
 
 
-def priority_of(robustness: RateEstimate, threshold: float, accuracy_breaks: bool) -> tuple[Priority, str]:
+def priority_of(
+    counts: Tally, threshold: float, accuracy_breaks: bool, confidence: float = DEFAULT_CONFIDENCE
+) -> tuple[Priority, str]:
+    robustness = counts.robustness(confidence)
+    # The most robust the prompt could be, were every undecided variant the same as the original.
+    at_best = wilson(counts.same + counts.undecided, counts.decided + counts.undecided, confidence)
     reasons = []
     if robustness.rate is not None and robustness.rate < 0.5:
         reasons.append("robustness below 50%")
-    if robustness.high is not None and robustness.high < threshold:
+    if at_best.high is not None and at_best.high < threshold:
         reasons.append(f"whole interval below {threshold:.0%}")
     if accuracy_breaks:
         reasons.append("a variant loses gold accuracy")
@@ -106,35 +128,28 @@ def priority_of(robustness: RateEstimate, threshold: float, accuracy_breaks: boo
     return priority, "; ".join(reasons) or "just below the threshold, few variants"
 
 
-def _robustness(case: CaseResult, confidence: float) -> RateEstimate:
-    """The case's robustness recomputed at this analysis's confidence level."""
-    verdicts = [v.robust for v in case.variants if v.robust is not None]
-    return wilson(sum(1 for robust in verdicts if robust), len(verdicts), confidence)
-
-
-def _sensitivity(case: CaseResult, confidence: float) -> RateEstimate | None:
-    """The case's sensitivity at this analysis's confidence level; None when its baseline ran no controls."""
-    return None if case.sensitivity is None else sensitivity_of(case.controls, confidence)
-
-
-def insensitivity_priority(sensitivity: RateEstimate, threshold: float) -> tuple[Priority, str]:
+def insensitivity_priority(counts: Tally, threshold: float, confidence: float = DEFAULT_CONFIDENCE) -> tuple[Priority, str]:
+    """Blindness (no decided control changed the IR) and certainty (the whole interval below the
+    threshold even with every undecided control counted as changed)."""
+    at_best = wilson(counts.flips + counts.undecided, counts.decided + counts.undecided, confidence)
     reasons = []
-    if sensitivity.successes == 0:
+    if counts.flips == 0:
         reasons.append("no control changed the IR")
-    if sensitivity.high is not None and sensitivity.high < threshold:
+    if at_best.high is not None and at_best.high < threshold:
         reasons.append(f"whole interval below {threshold:.0%}")
     priority: Priority = "P0" if len(reasons) == 2 else "P1" if reasons else "P2"
     return priority, "; ".join(reasons) or "just below the threshold, few controls"
 
 
 def _insensitive_prompts(cases: Sequence[CaseResult], threshold: float, confidence: float) -> list[InsensitivePrompt]:
-    """Prompts with at least one judged control and a sensitivity below ``threshold``, most urgent first."""
+    """Prompts with at least one decided control and a sensitivity below ``threshold``, most urgent first."""
     found = []
     for case in cases:
-        sensitivity = _sensitivity(case, confidence)
-        if sensitivity is None or sensitivity.rate is None or sensitivity.rate >= threshold:
+        counts = control_tally(case.controls)
+        sensitivity = counts.flip_rate(confidence)
+        if case.sensitivity is None or sensitivity.rate is None or sensitivity.rate >= threshold:
             continue
-        priority, reason = insensitivity_priority(sensitivity, threshold)
+        priority, reason = insensitivity_priority(counts, threshold, confidence)
         ignored = [IgnoredControl(text=c.text, rule_id=c.rule_id) for c in case.controls if c.changed is False]
         found.append(
             InsensitivePrompt(
@@ -142,7 +157,8 @@ def _insensitive_prompts(cases: Sequence[CaseResult], threshold: float, confiden
                 category=case.category,
                 prompt=case.prompt,
                 sensitivity=sensitivity,
-                robustness=_robustness(case, confidence),
+                sensitivity_undecided_share=counts.undecided_share(confidence),
+                robustness=case.variant_tally().robustness(confidence),
                 priority=priority,
                 priority_reason=reason,
                 ignored_controls=ignored,
@@ -152,12 +168,12 @@ def _insensitive_prompts(cases: Sequence[CaseResult], threshold: float, confiden
 
 
 def _fragile_prompt(case: CaseResult, threshold: float, confidence: float) -> FragilePrompt:
-    broken = [_broken_variant(case, v) for v in case.variants if v.robust is False]
-    robustness = _robustness(case, confidence)
+    broken = [_broken_variant(case, v) for v in case.variants if v.outcome is Outcome.DIFFERENT]
+    counts = case.variant_tally()
     accuracy_breaks = bool(case.correct) and any(
         v.versus_gold is None or not v.versus_gold.equivalent for v in case.variants
     )
-    priority, reason = priority_of(robustness, threshold, accuracy_breaks)
+    priority, reason = priority_of(counts, threshold, accuracy_breaks, confidence)
     family_counts = Counter(family for variant in broken for family in variant.families)
     dominant = min(family_counts, key=lambda family: (-family_counts[family], family)) if family_counts else "none"
     mitigation = mitigation_for(dominant, only_failures=bool(broken) and all(variant.failed for variant in broken))
@@ -165,7 +181,8 @@ def _fragile_prompt(case: CaseResult, threshold: float, confidence: float) -> Fr
         case_id=case.case_id,
         category=case.category,
         prompt=case.prompt,
-        robustness=robustness,
+        robustness=counts.robustness(confidence),
+        undecided_share=counts.undecided_share(confidence),
         priority=priority,
         priority_reason=reason,
         original_correct=bool(case.correct),
@@ -173,23 +190,72 @@ def _fragile_prompt(case: CaseResult, threshold: float, confidence: float) -> Fr
         broken_variants=broken,
         dominant_family=dominant,
         mitigation=mitigation,
-        sensitivity=_sensitivity(case, confidence),
+        sensitivity=None if case.sensitivity is None else control_tally(case.controls).flip_rate(confidence),
     )
 
 
 def _noise_floor(cases: Sequence[CaseResult], repeats: int, flip_rate: RateEstimate, confidence: float) -> NoiseFloor:
+    """Disagreement of repeats with the first run over decided repeats, the undecided ones counted apart."""
     agreements = [agree for case in cases for agree in case.repeat_agreements]
     if repeats <= 1 or not agreements:
         return NoiseFloor(
             repeats=repeats, disagreement=None, variant_flip_rate=flip_rate,
             note="not measured: run `tokdrift baseline --repeats R` (R >= 2) to measure it",
         )
-    disagreement = wilson(sum(1 for agree in agreements if not agree), len(agreements), confidence)
-    if disagreement.high is not None and flip_rate.low is not None and flip_rate.low > disagreement.high:
+    counts = tally((Outcome.UNDECIDED if agree is None else Outcome.SAME if agree else Outcome.DIFFERENT, False)
+                   for agree in agreements)
+    disagreement = counts.flip_rate(confidence)
+    undecided = counts.undecided_share(confidence)
+    if disagreement.n == 0:
+        return NoiseFloor(
+            repeats=repeats, disagreement=None, undecided_share=undecided, variant_flip_rate=flip_rate,
+            note="not measured: every repeat was undecided",
+        )
+    if flip_rate.n == 0:
+        note = "no decided variant to set beside it"
+    elif disagreement.high is not None and flip_rate.low is not None and flip_rate.low > disagreement.high:
         note = "variant flips exceed the noise floor: the drift is real"
     else:
         note = "variant flips are within the noise floor: part of the drift may be sampling noise"
-    return NoiseFloor(repeats=repeats, disagreement=disagreement, variant_flip_rate=flip_rate, note=note)
+    return NoiseFloor(
+        repeats=repeats, disagreement=disagreement, undecided_share=undecided, variant_flip_rate=flip_rate, note=note
+    )
+
+
+def _per_category(cases: Sequence[CaseResult], confidence: float) -> list[CategoryAccuracy]:
+    per_category = []
+    for category, counts in sorted(category_tallies(cases).items()):
+        members = [case for case in cases if case.category == category]
+        accuracy = wilson(sum(1 for c in members if c.correct), len(members), confidence)
+        robust_accuracy = wilson(sum(1 for c in members if c.robust_correct), len(members), confidence)
+        per_category.append(
+            CategoryAccuracy(
+                category=category,
+                cases=len(members),
+                accuracy=accuracy,
+                robust_accuracy=robust_accuracy,
+                accuracy_drop=_drop(accuracy, robust_accuracy),
+                robustness=counts.robustness(confidence),
+                undecided_share=counts.undecided_share(confidence),
+            )
+        )
+    return per_category
+
+
+def _field_flips(variants: Sequence[VariantResult], confidence: float) -> list[FieldFlips]:
+    """How often each counted field differs among the decided flips (a failed variant changes none)."""
+    flipped = [v for v in variants if v.outcome is Outcome.DIFFERENT]
+    field_counts: Counter[IRField] = Counter(
+        verdict.field
+        for v in flipped
+        if v.versus_original is not None
+        for verdict in v.versus_original.verdicts
+        if verdict.outcome is Outcome.DIFFERENT and verdict.field in ROBUSTNESS_FIELDS
+    )
+    return [
+        FieldFlips(field=field, flips=field_counts[field], share=wilson(field_counts[field], len(flipped), confidence))
+        for field in sorted(ROBUSTNESS_FIELDS, key=lambda f: (-field_counts[f], f.value))
+    ]
 
 
 def _per_category(cases: Sequence[CaseResult], confidence: float) -> list[CategoryAccuracy]:
@@ -221,27 +287,17 @@ def analyze_baseline(
     inputs: list[InputFile] | None = None,
 ) -> AnalysisArtifact:
     cases = baseline.cases
-    measured = [case for case in cases if case.robustness.n > 0]
+    tallies = {case.case_id: case.variant_tally() for case in cases}
+    measured = [case for case in cases if tallies[case.case_id].decided > 0]
     fragile = [
         _fragile_prompt(case, fragile_threshold, confidence)
         for case in measured
-        if case.robustness.rate is not None and case.robustness.rate < fragile_threshold
+        if (tallies[case.case_id].robustness().rate or 0.0) < fragile_threshold
     ]
     fragile.sort(key=lambda item: (item.priority, item.robustness.rate or 0.0, item.case_id))
-    outcomes = [(case, v) for case in cases for v in case.variants if v.robust is not None]
-    flip_rate = wilson(sum(1 for _, v in outcomes if not v.robust), len(outcomes), confidence)
-    flipped = [v for _, v in outcomes if not v.robust]
-    field_counts: Counter[IRField] = Counter(
-        verdict.field
-        for v in flipped
-        if v.versus_original is not None
-        for verdict in v.versus_original.verdicts
-        if not verdict.equivalent and verdict.field in ROBUSTNESS_FIELDS
-    )
-    field_flips = [
-        FieldFlips(field=field, flips=field_counts[field], share=wilson(field_counts[field], len(flipped), confidence))
-        for field in sorted(ROBUSTNESS_FIELDS, key=lambda f: (-field_counts[f], f.value))
-    ]
+    variants = [v for case in cases for v in case.variants]
+    pooled = pooled_tally(cases)
+    flip_rate = pooled.flip_rate(confidence)
     accuracy = wilson(sum(1 for c in cases if c.correct), len(cases), confidence)
     robust_accuracy = wilson(sum(1 for c in cases if c.robust_correct), len(cases), confidence)
     priorities = Counter(item.priority for item in fragile)
@@ -257,36 +313,38 @@ def analyze_baseline(
         summary=AnalysisSummary(
             cases=len(cases),
             measured_cases=len(measured),
-            unmeasured_cases=[case.case_id for case in cases if case.robustness.n == 0],
+            unmeasured_cases=[case.case_id for case in cases if tallies[case.case_id].decided == 0],
+            unmeasurable_cases=[case.case_id for case in cases if tallies[case.case_id].unmeasurable],
             fragile_count=len(fragile),
             priorities={level: priorities.get(level, 0) for level in ("P0", "P1", "P2")},
-            robustness=wilson(len(outcomes) - len(flipped), len(outcomes), confidence),
+            robustness=pooled.robustness(confidence),
+            undecided_share=pooled.undecided_share(confidence),
             accuracy=accuracy,
             robust_accuracy=robust_accuracy,
             accuracy_drop=_drop(accuracy, robust_accuracy),
-            sensitivity=sensitivity_of(controls, confidence) if controlled else None,
+            sensitivity=control_tally(controls).flip_rate(confidence) if controlled else None,
+            sensitivity_undecided_share=control_tally(controls).undecided_share(confidence) if controlled else None,
             insensitive_count=len(insensitive),
             failed_controls=sum(1 for c in controls if not c.generation.ok),
-            undecided_controls=sum(1 for c in controls if c.versus_original is not None and c.changed is None),
+            undecided_controls=sum(1 for c in controls if c.outcome is Outcome.UNDECIDED),
         ),
         fragile_prompts=fragile,
         insensitive_prompts=insensitive,
-        per_control_rule=sensitivities(
-            [(c.rule_id, not c.changed) for c in controls if c.changed is not None], confidence
-        ),
-        prompt_sensitivity=[(case.case_id, sensitivity_of(case.controls, confidence)) for case in controlled],
-        per_rule=sensitivities([(rule, bool(v.robust)) for _, v in outcomes for rule in v.rule_ids], confidence),
-        per_family=sensitivities(
-            [(family, bool(v.robust)) for _, v in outcomes for family in sorted({family_of(r) for r in v.rule_ids})],
-            confidence,
-        ),
-        per_group=sensitivities(
-            [(kind_of(v.rule_ids[0]).group, bool(v.robust)) for _, v in outcomes if v.rule_ids], confidence
-        ),
-        field_flips=field_flips,
+        per_control_rule=control_sensitivities(controls, confidence),
+        prompt_sensitivity=[(case.case_id, control_tally(case.controls).flip_rate(confidence)) for case in controlled],
+        prompt_sensitivity_undecided_share=[
+            (case.case_id, control_tally(case.controls).undecided_share(confidence)) for case in controlled
+        ],
+        per_rule=group_sensitivities(variants, rule_keys, confidence),
+        per_family=group_sensitivities(variants, family_keys, confidence),
+        per_group=group_sensitivities(variants, group_keys, confidence),
+        field_flips=_field_flips(variants, confidence),
         per_category=_per_category(cases, confidence),
         noise_floor=_noise_floor(cases, baseline.config.repeats, flip_rate, confidence),
-        prompt_robustness=[(case.case_id, _robustness(case, confidence)) for case in measured],
+        prompt_robustness=[(case.case_id, tallies[case.case_id].robustness(confidence)) for case in measured],
+        prompt_undecided_share=[
+            (case.case_id, counts.undecided_share(confidence)) for case in cases if (counts := tallies[case.case_id]).compared
+        ],
     )
 
 

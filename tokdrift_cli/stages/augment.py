@@ -27,7 +27,10 @@ only when verified:
   effects, assertions).
 
 Every rejected candidate is logged with its reason: that is a fragile case of
-the generator (or a paraphrase that changed the request).
+the generator (or a paraphrase that changed the request). A candidate whose
+comparison the checker leaves undecided (free text it cannot judge) is not
+verified, so it is not kept; nor is it a fragile case: it is counted apart
+(the summary's undecided share) and logged with its undecided fields.
 
 IR naming variants: when the suite line leaves the function name open (its
 ``names`` policy), the gold's name is one of several equally right answers, so
@@ -60,7 +63,7 @@ from tokdrift_cli.artifacts.augment import (
 )
 from tokdrift_cli.artifacts.checkpoint import Checkpoint
 from tokdrift_cli.artifacts.header import InputFile, Provenance
-from tokdrift_cli.core.equivalence import IRComparison, compare_irs
+from tokdrift_cli.core.equivalence import IRComparison, Outcome, compare_irs
 from tokdrift_cli.core.gold import match_gold
 from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.suite import Suite, SuiteCase
@@ -69,6 +72,7 @@ from tokdrift_cli.programs.paraphrase import Paraphraser
 from tokdrift_cli.programs.runner import GeneratesIR
 from tokdrift_cli.stages.augment_candidates import (
     MEANING_CHECK_FAILED,
+    UNDECIDED_REASON,
     Candidate,
     ModelSlot,
     Slot,
@@ -240,8 +244,12 @@ class RobustTrainingDataGenerator:
             comparison, against = compare_irs(generation.ir, original.ir), "the original prompt's IR"
         if comparison.equivalent:
             return comparison, None
-        fields = ", ".join(str(f) for f in comparison.differing_fields)
-        reasons = "; ".join(comparison.verdict(f).reason for f in comparison.differing_fields)
+        undecided = comparison.outcome is Outcome.UNDECIDED
+        named = comparison.undecided_fields if undecided else comparison.differing_fields
+        fields = ", ".join(str(f) for f in named)
+        reasons = "; ".join(comparison.verdict(f).reason for f in named)
+        if undecided:  # not verified, so not kept; nor is it a flip: counted apart
+            return comparison, f"{UNDECIDED_REASON} against {against} on {fields}: {reasons}"
         return comparison, f"differs from {against} on {fields}: {reasons}"
 
     # ---- one case

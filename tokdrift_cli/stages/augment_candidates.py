@@ -23,6 +23,8 @@ from tokdrift_cli.core.variants.markers import meaning_markers
 from tokdrift_cli.core.variants.registry import GOLD_RENAMING_PREFIX
 
 MEANING_CHECK_FAILED: Final = "meaning check failed"
+# The rejection reason of a candidate the checker could not compare (its free text is undecided).
+UNDECIDED_REASON: Final = "undecided"
 # A paraphrase this much shorter or longer (in words) has dropped or added something.
 MAX_LENGTH_RATIO: Final = 3.0
 PARAPHRASE_DEMOS: Final = 3

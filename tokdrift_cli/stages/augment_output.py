@@ -7,9 +7,16 @@ from typing import Any
 
 import orjson
 
-from tokdrift_cli.artifacts.augment import AugmentConfig, AugmentSummary, CaseAugmentation, RejectedCandidate
+from tokdrift_cli.artifacts.augment import (
+    Attempt,
+    AugmentConfig,
+    AugmentSummary,
+    CaseAugmentation,
+    RejectedCandidate,
+)
 from tokdrift_cli.core.diversity import diversity_report
-from tokdrift_cli.core.stats import wilson
+from tokdrift_cli.core.equivalence import Outcome
+from tokdrift_cli.core.stats import RateEstimate, wilson
 from tokdrift_cli.core.suite import SuiteCase
 from tokdrift_cli.stages.augment_candidates import MEANING_CHECK_FAILED, naming_variant
 
@@ -57,6 +64,12 @@ def case_lines(case: SuiteCase, result: CaseAugmentation, original_line: bytes |
 # --------------------------------------------------------------------------- summary
 
 
+def undecided_share(tried: Sequence[Attempt]) -> RateEstimate:
+    """Candidates whose comparison the checker left undecided / candidates with an IR to compare."""
+    outcomes = [attempt.comparison.outcome for attempt in tried if attempt.comparison is not None]
+    return wilson(sum(1 for outcome in outcomes if outcome is Outcome.UNDECIDED), len(outcomes))
+
+
 def summarize_augmentation(
     config: AugmentConfig,
     results: Sequence[CaseAugmentation],
@@ -93,6 +106,7 @@ def summarize_augmentation(
             case_id=result.case_id, text=attempt.text, rule_ids=attempt.rule_ids, source=attempt.source,
             reason=attempt.reason or "rejected",
             differing_fields=[str(f) for f in attempt.comparison.differing_fields] if attempt.comparison else [],
+            undecided_fields=[str(f) for f in attempt.comparison.undecided_fields] if attempt.comparison else [],
             detail=attempt.detail,
         )
         for result, attempt in attempts
@@ -107,6 +121,7 @@ def summarize_augmentation(
         overall_factor=lines / len(results) if results else 0.0,
         cases_reaching_target=sum(result.target_reached for result in results),
         validation=wilson(len(kept), len(tried)),
+        undecided_share=undecided_share(tried),
         tried=len(tried),
         kept=len(kept),
         meaning_rejected=sum(1 for _, attempt in attempts if attempt.reason == MEANING_CHECK_FAILED),

@@ -2,30 +2,45 @@
 
 Definitions (also in docs/concepts/statistics.md):
 
-* A variant is *robust* when its IR is equivalent to the original prompt's IR
-  on the robustness fields. A variant whose generation failed while the
-  original's succeeded counts as a flip: the rewrite broke the generator.
-  If the original failed, the case's robustness is unmeasured (n = 0).
-* Robustness of a prompt = robust variants / variants, with a Wilson interval.
-  Overall robustness pools all variants of all measured prompts.
-* Sensitivity of a rule = flips / variants made by that rule (TokDrift).
-* Accuracy = the original prompt's IR matches the gold IR on name,
-  parameters (names across casing, canonical types) and return type.
+* A variant's *outcome* is the checker's comparison of its IR with the
+  original prompt's IR on the robustness fields: same, different or
+  undecided. A variant whose generation failed while the original's
+  succeeded is different (a flip: the rewrite broke the generator). If the
+  original failed, the variant is unmeasured (outcome None).
+* Robustness of a prompt = same / (same + different) over its decided
+  variants, with a Wilson interval; beside it the undecided share =
+  undecided / variants with both IRs, with its n (core/robustness.py). An
+  undecided variant is never robust and never a flip. A prompt whose
+  compared variants are all undecided is unmeasurable (n = 0), not fragile.
+  Pooled, per category, per rule, family and group: the same rule.
+* Sensitivity of a rule = flips / decided variants made by that rule
+  (TokDrift), with its undecided share.
+* Accuracy = the original prompt's IR matches the gold IR on the signature,
+  under the suite line's naming policy (core/gold.py).
 * Robust accuracy = accurate on the original and on every variant (ReCode).
+  Both are judged against the gold, never against the original, so an
+  undecided robustness outcome does not touch them. A gold verdict counts
+  only when it is a decided match: one the checker leaves undecided (only
+  possible where the gold and the output both describe a parameter) is not
+  a match, and such prompts are listed (``gold_undecided_cases``), so the
+  two figures are lower bounds whenever that list is not empty.
+* Repeats (the noise floor): a repeat agrees (same), disagrees (different,
+  or either run failed) or is undecided, which the noise floor counts apart.
 * Sensitivity of a prompt = controls (rewrites that change the meaning on
   purpose) whose IR the checker finds different from the original's IR /
-  controls judged. A control whose generation failed, or whose original
-  failed, is not judged: a failure is no evidence that the generator noticed
-  the change, nor that it ignored it. Nor is one the checker leaves
-  undecided: it is counted apart, never folded into either side. Not
-  measured (None) when the run made no controls. Controls enter no other
-  figure.
+  decided controls (same + different), with the undecided share beside it
+  (undecided / controls with both IRs): the same three-valued rule as
+  robustness, with *different* as the counted side. A control whose
+  generation failed, or whose original failed, is not judged: a failure is
+  no evidence that the generator noticed the change, nor that it ignored
+  it. Not measured (None) when the run made no controls. Controls enter no
+  other figure.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from tokdrift_cli.artifacts.baseline import (
@@ -35,14 +50,16 @@ from tokdrift_cli.artifacts.baseline import (
     ControlResult,
     GroupSensitivity,
     VariantResult,
+    counted_as_robust,
 )
 from tokdrift_cli.core.equivalence import Outcome, compare_irs
 from tokdrift_cli.core.failures import DEFAULT_MAX_FAILURE_SHARE, failure_limit_exceeded, failure_share
 from tokdrift_cli.core.gold import match_gold
 from tokdrift_cli.core.records import Generation
+from tokdrift_cli.core.robustness import Tally, family_keys, group_keys, rule_keys, tally, tally_by
 from tokdrift_cli.core.stats import DEFAULT_CONFIDENCE, RateEstimate, median, wilson
 from tokdrift_cli.core.suite import SuiteCase
-from tokdrift_cli.core.variants import ControlVariant, family_of, kind_of
+from tokdrift_cli.core.variants import ControlVariant
 
 
 @dataclass(frozen=True)
@@ -64,13 +81,13 @@ def score_case(
     results: list[VariantResult] = []
     for planned, generation in variants:
         versus_original = None
-        robust: bool | None = None
+        outcome: Outcome | None = None
         if original.ir is not None:
             if generation.ir is not None:
                 versus_original = compare_irs(generation.ir, original.ir)
-                robust = versus_original.equivalent
+                outcome = versus_original.outcome
             else:
-                robust = False
+                outcome = Outcome.DIFFERENT  # a flip without an IR
         results.append(
             VariantResult(
                 text=planned.text,
@@ -79,60 +96,86 @@ def score_case(
                 generation=generation,
                 versus_original=versus_original,
                 versus_gold=match_gold(generation.ir, case.gold, case.names) if generation.ir is not None else None,
-                robust=robust,
+                outcome=outcome,
             )
         )
-    measured = [result.robust for result in results if result.robust is not None]
     correct = original_vs_gold.equivalent if original_vs_gold is not None else False
     robust_correct = correct and all(
         result.versus_gold is not None and result.versus_gold.equivalent for result in results
     )
-    repeat_agrees = [
-        original.ir is not None and again.ir is not None and compare_irs(again.ir, original.ir).equivalent
-        for again in repeats
-    ]
+    counts = tally((result.outcome, result.failed) for result in results if result.outcome is not None)
     control_results = [_score_control(control, generation, original) for control, generation in controls or ()]
     return CaseResult(
         case_id=case.id,
         controls=control_results,
         sensitivity=None if controls is None else sensitivity_of(control_results),
+        sensitivity_undecided_share=None if controls is None else control_tally(control_results).undecided_share(),
         repeats=list(repeats),
-        repeat_agreements=repeat_agrees,
+        repeat_agreements=[repeat_agreement(original, again) for again in repeats],
         category=case.category,
         prompt=case.prompt,
         original=original,
         original_versus_gold=original_vs_gold,
         variants=results,
-        robustness=wilson(sum(measured), len(measured)),
+        robustness=counts.robustness(),
+        undecided_share=counts.undecided_share(),
         correct=correct,
         robust_correct=robust_correct,
     )
 
 
+def repeat_agreement(original: Generation, again: Generation) -> bool | None:
+    """True when a repeat's IR is the same as the first run's, None when undecided; a failed run disagrees."""
+    if original.ir is None or again.ir is None:
+        return False
+    return counted_as_robust(compare_irs(again.ir, original.ir).outcome)
+
+
 def _score_control(control: ControlVariant, generation: Generation, original: Generation) -> ControlResult:
     versus_original = None
-    changed = None
+    outcome = None
     if original.ir is not None and generation.ir is not None:
         versus_original = compare_irs(generation.ir, original.ir)
-        if versus_original.outcome is not Outcome.UNDECIDED:
-            changed = versus_original.outcome is Outcome.DIFFERENT
+        outcome = versus_original.outcome
     return ControlResult(
         text=control.text,
         rule_id=control.rule_id,
         generation=generation,
         versus_original=versus_original,
-        changed=changed,
+        outcome=outcome,
+        changed=None if outcome in (None, Outcome.UNDECIDED) else outcome is Outcome.DIFFERENT,
     )
 
 
+def control_tally(controls: Iterable[ControlResult]) -> Tally:
+    """Controls counted by the scoring rule; one whose generation (or the original's) failed is not judged."""
+    return tally((control.outcome, False) for control in controls if control.outcome is not None)
+
+
 def sensitivity_of(controls: Sequence[ControlResult], confidence: float = DEFAULT_CONFIDENCE) -> RateEstimate:
-    """Controls whose IR changed / controls judged (a failed generation or an undecided comparison is not)."""
-    judged = [control.changed for control in controls if control.changed is not None]
-    return wilson(sum(1 for changed in judged if changed), len(judged), confidence)
+    """Controls whose IR the checker finds different / decided controls (undecided ones are counted apart)."""
+    return control_tally(controls).flip_rate(confidence)
+
+
+def control_sensitivities(
+    controls: Iterable[ControlResult], confidence: float = DEFAULT_CONFIDENCE
+) -> list[GroupSensitivity]:
+    """Sensitivity per control rule ("flips" are controls whose IR changed) with its undecided share."""
+    tallies = tally_by((control.rule_id, control.outcome, False) for control in controls if control.outcome is not None)
+    return [
+        GroupSensitivity(
+            key=key,
+            flips=counts.flips,
+            n=counts.decided,
+            flip_rate=counts.flip_rate(confidence),
+            undecided_share=counts.undecided_share(confidence),
+        )
+        for key, counts in sorted(tallies.items())
+    ]
 
 
 def sensitivities(pairs: Iterable[tuple[str, bool]], confidence: float = DEFAULT_CONFIDENCE) -> list[GroupSensitivity]:
-    """Flip rate per key (rule, family or group) from (key, robust) outcomes."""
+    """Flip rate per key from (key, robust) outcomes that are all decided (the code stages)."""
     flips: dict[str, int] = defaultdict(int)
     totals: dict[str, int] = defaultdict(int)
     for key, robust in pairs:
@@ -142,6 +185,40 @@ def sensitivities(pairs: Iterable[tuple[str, bool]], confidence: float = DEFAULT
         GroupSensitivity(key=key, flips=flips[key], n=totals[key], flip_rate=wilson(flips[key], totals[key], confidence))
         for key in sorted(totals)
     ]
+
+
+def group_sensitivities(
+    variants: Iterable[VariantResult], keys: Callable[[Sequence[str]], list[str]], confidence: float = DEFAULT_CONFIDENCE
+) -> list[GroupSensitivity]:
+    """Flip rate over decided variants and undecided share, per key ``keys`` gives a variant's rule ids."""
+    tallies = tally_by(
+        (key, variant.outcome, variant.failed)
+        for variant in variants
+        if variant.outcome is not None
+        for key in keys(variant.rule_ids)
+    )
+    return [
+        GroupSensitivity(
+            key=key,
+            flips=counts.flips,
+            n=counts.decided,
+            flip_rate=counts.flip_rate(confidence),
+            undecided_share=counts.undecided_share(confidence),
+        )
+        for key, counts in sorted(tallies.items())
+    ]
+
+
+def category_tallies(cases: Sequence[CaseResult]) -> dict[str, Tally]:
+    """Each category's variants counted together."""
+    tallies: dict[str, Tally] = defaultdict(Tally)
+    for case in cases:
+        tallies[case.category] = tallies[case.category] + case.variant_tally()
+    return dict(tallies)
+
+
+def pooled_tally(cases: Sequence[CaseResult]) -> Tally:
+    return sum((case.variant_tally() for case in cases), Tally())
 
 
 def summarize(
@@ -159,67 +236,66 @@ def summarize(
     """
     generations = [generation for case in cases for generation in case.generations()]
     failed = sum(1 for g in generations if not g.ok)
-    outcomes = [(variant, case) for case in cases for variant in case.variants if variant.robust is not None]
-    by_rule = [(rule, bool(v.robust)) for v, _ in outcomes for rule in v.rule_ids]
-    by_family = [(family_of(rule), bool(v.robust)) for v, _ in outcomes for rule in _distinct_families(v)]
-    by_group = [(kind_of(v.rule_ids[0]).group, bool(v.robust)) for v, _ in outcomes if v.rule_ids]
+    variants = [variant for case in cases for variant in case.variants]
     measured = [case for case in cases if case.robustness.n > 0]
     fragile = [
         case.case_id
         for case in measured
         if case.robustness.rate is not None and case.robustness.rate < fragile_threshold
     ]
-    categories = sorted({case.category for case in cases})
+    by_category = category_tallies(cases)
     per_category = []
-    for category in categories:
+    for category in sorted(by_category):
         members = [case for case in cases if case.category == category]
-        robust_count = sum(1 for case in members for v in case.variants if v.robust)
-        measured_count = sum(1 for case in members for v in case.variants if v.robust is not None)
         per_category.append(
             CategorySummary(
                 category=category,
                 cases=len(members),
-                robustness=wilson(robust_count, measured_count),
+                robustness=by_category[category].robustness(),
+                undecided_share=by_category[category].undecided_share(),
                 accuracy=wilson(sum(1 for case in members if case.correct), len(members)),
             )
         )
     rates = [case.robustness.rate for case in measured if case.robustness.rate is not None]
+    pooled = pooled_tally(cases)
     controls = [control for case in cases for control in case.controls]
+    controlled = any(case.sensitivity is not None for case in cases)
     return BaselineSummary(
         cases=len(cases),
-        variants=sum(len(case.variants) for case in cases),
+        variants=len(variants),
         lm_calls=lm_calls,
         failed_generations=failed,
         failure_share=failure_share(failed, len(generations)),
         failure_limit_exceeded=failure_limit_exceeded(failed, len(generations), max_failure_share),
         schema_valid=wilson(sum(1 for g in generations if g.ok), len(generations)),
-        robustness=wilson(sum(1 for v, _ in outcomes if v.robust), len(outcomes)),
+        robustness=pooled.robustness(),
+        undecided_share=pooled.undecided_share(),
         mean_prompt_robustness=sum(rates) / len(rates) if rates else None,
         accuracy=wilson(sum(1 for case in cases if case.correct), len(cases)),
         robust_accuracy=wilson(sum(1 for case in cases if case.robust_correct), len(cases)),
+        gold_undecided_cases=[case.case_id for case in cases if gold_undecided(case)],
         fragile_threshold=fragile_threshold,
         fragile_cases=fragile,
         unmeasured_cases=[case.case_id for case in cases if case.robustness.n == 0],
-        per_rule=sensitivities(by_rule),
-        per_family=sensitivities(by_family),
-        per_group=sensitivities(by_group),
+        unmeasurable_cases=[case.case_id for case in cases if case.variant_tally().unmeasurable],
+        per_rule=group_sensitivities(variants, rule_keys),
+        per_family=group_sensitivities(variants, family_keys),
+        per_group=group_sensitivities(variants, group_keys),
         per_category=per_category,
         median_latency_s=median([g.latency_s for g in generations if g.lm_calls > 0]),
         wall_time_s=wall_time_s,
         resumed_generations=resumed_generations,
         controls=len(controls),
         failed_controls=sum(1 for control in controls if not control.generation.ok),
-        undecided_controls=sum(1 for c in controls if c.versus_original is not None and c.changed is None),
+        undecided_controls=sum(1 for control in controls if control.outcome is Outcome.UNDECIDED),
         # None when no case ran controls: not measured, never 0.
-        sensitivity=None if all(case.sensitivity is None for case in cases) else sensitivity_of(controls),
-        # `sensitivities` counts a flip where the outcome is False: here, where the control's IR changed.
-        per_control_rule=sensitivities((c.rule_id, not c.changed) for c in controls if c.changed is not None),
+        sensitivity=sensitivity_of(controls) if controlled else None,
+        sensitivity_undecided_share=control_tally(controls).undecided_share() if controlled else None,
+        per_control_rule=control_sensitivities(controls),
     )
 
 
-def _distinct_families(variant: VariantResult) -> list[str]:
-    seen: list[str] = []
-    for rule in variant.rule_ids:
-        if rule not in seen and family_of(rule) not in [family_of(s) for s in seen]:
-            seen.append(rule)
-    return seen
+def gold_undecided(case: CaseResult) -> bool:
+    """Some gold verdict of the case (original or variant) was left undecided: not counted as a match."""
+    comparisons = [case.original_versus_gold, *(variant.versus_gold for variant in case.variants)]
+    return any(comparison is not None and comparison.outcome is Outcome.UNDECIDED for comparison in comparisons)

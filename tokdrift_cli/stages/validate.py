@@ -8,11 +8,15 @@ gates and the verdict in :mod:`tokdrift_cli.core.gates`. Here each paired
 prompt and each side are summarised from the baselines' cases.
 
 Per prompt: the robustness difference d = after - before, computed exactly
-(fractions), over prompts measured on both sides; a prompt is fragile below
+(fractions), over prompts measured on both sides. Each side's per-prompt
+robustness is taken over its decided variants (same / (same + different)):
+an undecided variant counts on neither side of it, and its share is reported
+beside it; a prompt with no decided variant on a side is unmeasured there
+and enters no paired test. A prompt is fragile below
 the fragile threshold (compared exactly), and its change says whether it was
 fixed, newly broken, improved, regressed or unchanged.
 
-Per side: pooled robustness, accuracy, robust accuracy and accuracy over
+Per side: pooled robustness over decided variants with the undecided share, accuracy, robust accuracy and accuracy over
 every input (the request and its variants against gold) with Wilson
 intervals at the validation's confidence; median latency per generation
 over generations that made an LM call (lm_calls > 0). Every figure, both
@@ -29,6 +33,7 @@ from tokdrift_cli.artifacts.header import InputFile
 from tokdrift_cli.artifacts.validation import ProgramInfo, ValidationArtifact, ValidationConfig
 from tokdrift_cli.core.comparison import CaseChange, PairedCase, SideSummary, paired_statistics
 from tokdrift_cli.core.gates import GateSettings, evaluate_gates
+from tokdrift_cli.core.robustness import Tally
 from tokdrift_cli.core.stats import RateEstimate, exact_decimal, median, wilson
 from tokdrift_cli.errors import InputError
 from tokdrift_cli.stages.pairing import pair_baselines
@@ -99,6 +104,7 @@ def _paired_case(old: CaseResult | None, new: CaseResult, threshold: float) -> P
             case_id=new.case_id,
             category=new.category,
             after_robustness=new.robustness,
+            after_undecided_share=new.undecided_share,
             after_correct=new.correct,
             fragile_after=fragile_after,
             change="single",
@@ -115,6 +121,8 @@ def _paired_case(old: CaseResult | None, new: CaseResult, threshold: float) -> P
         category=new.category,
         before_robustness=old.robustness,
         after_robustness=new.robustness,
+        before_undecided_share=old.undecided_share,
+        after_undecided_share=new.undecided_share,
         difference=None if difference is None else float(difference),
         before_correct=old.correct,
         after_correct=new.correct,
@@ -151,12 +159,12 @@ def _side(cases: Sequence[CaseResult], artifact: BaselineArtifact, confidence: f
     ]
     timed = [generation.latency_s for generation in generations if generation.lm_calls > 0]
     rates = [Fraction(case.robustness.successes, case.robustness.n) for case in measured]
+    pooled = sum((case.variant_tally() for case in cases), Tally())
     return SideSummary(
         cases=len(cases),
         measured_cases=len(measured),
-        robustness=wilson(
-            sum(case.robustness.successes for case in measured), sum(case.robustness.n for case in measured), confidence
-        ),
+        robustness=pooled.robustness(confidence),
+        undecided_share=pooled.undecided_share(confidence),
         mean_prompt_robustness=float(sum(rates, Fraction(0)) / len(rates)) if rates else None,
         accuracy=wilson(sum(1 for case in cases if case.correct), len(cases), confidence),
         robust_accuracy=wilson(sum(1 for case in cases if case.robust_correct), len(cases), confidence),

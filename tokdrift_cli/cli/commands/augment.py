@@ -66,9 +66,11 @@ def augment_table(artifact: AugmentSummaryArtifact, output: Path) -> Table:
         reached += "  (short: " + ", ".join(short[:5]) + (" …" if len(short) > 5 else "") + ")"
     table.add_row("cases reaching the factor", reached)
     table.add_row("validation (kept / tried)", summary.validation.format())
+    table.add_row("undecided (not kept, not fragile)", summary.undecided_share.format())
     table.add_row(
         "rejected candidates (fragile)",
-        f"{len(summary.rejected)}  ({summary.meaning_rejected} failed the meaning check)",
+        f"{len(summary.rejected) - summary.undecided_share.successes}  "
+        f"({summary.meaning_rejected} failed the meaning check)",
     )
     if artifact.config.paraphrase_model:
         table.add_row("paraphrase-model failures", str(summary.paraphrase_failures))

@@ -109,7 +109,8 @@ def validate(
             envvar="TOKDRIFT_FAIL_UNDER",
             parser=_switchable(float, "fail_under"),
             metavar="FLOAT",
-            help="Fail when the after baseline's pooled robustness (or its lower bound) is below this.",
+            help="Fail when the after baseline's pooled robustness (or its lower bound) is below this; "
+            "inconclusive (exit 3) when its undecided variants could turn the result either way.",
             rich_help_panel=GATES_PANEL,
         ),
     ] = DEFAULTS.fail_under,

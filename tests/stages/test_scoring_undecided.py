@@ -1,0 +1,122 @@
+"""The scoring rule with undecided comparisons: counted apart, never robust and never a flip.
+
+Each row of the table is a prompt's original and its variants' generations (real IRs, compared
+by the real checker): what robustness (same / decided) and the undecided share (undecided /
+variants with both IRs) must come out, with their n.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tokdrift_cli.core.equivalence import Outcome
+from tokdrift_cli.core.ir import IR, FunctionSignature, Intent, Parameter
+from tokdrift_cli.core.records import Generation
+from tokdrift_cli.core.robustness import Tally
+from tokdrift_cli.core.suite import SuiteCase
+from tokdrift_cli.stages.scoring import PlannedVariant, score_case, summarize
+
+
+def spec(summary: str = "Add two integers.", name: str = "add_numbers") -> IR:
+    return IR(
+        intent=Intent(summary=summary),
+        signature=FunctionSignature(
+            name=name, parameters=[Parameter(name="a", type_hint="int"), Parameter(name="b", type_hint="int")],
+            returns="int",
+        ),
+    )
+
+
+SAME = Generation(ir=spec())
+SAME_REWORDED = Generation(ir=spec(summary="Adds two integers."))  # the text tier finds this the same
+DIFFERENT = Generation(ir=spec(name="multiply_numbers"))  # a decided difference
+DIFFERENT_INTENT = Generation(ir=spec(summary="Subtract two integers."))  # contrast lexicon: different
+UNDECIDED = Generation(ir=spec(summary="Combine two whole values into a total."))  # wording the tier cannot judge
+FAILED = Generation(error="not JSON", error_kind="parse")
+
+CASE = SuiteCase(id="c1", prompt="Write add_numbers.", category="simple", gold=spec())
+
+
+def scored(original: Generation, variants: list[Generation]):  # type: ignore[no-untyped-def]
+    planned = [(PlannedVariant(text=f"variant {i}", rule_ids=("token.casing.camel",)), g) for i, g in enumerate(variants)]
+    return score_case(CASE, original, planned)
+
+
+def test_the_fixtures_are_what_the_table_says() -> None:
+    result = scored(SAME, [SAME, SAME_REWORDED, DIFFERENT, DIFFERENT_INTENT, UNDECIDED, FAILED])
+    assert [v.outcome for v in result.variants] == [
+        Outcome.SAME, Outcome.SAME, Outcome.DIFFERENT, Outcome.DIFFERENT, Outcome.UNDECIDED, Outcome.DIFFERENT,
+    ]
+    assert [v.robust for v in result.variants] == [True, True, False, False, None, False]
+    assert [v.failed for v in result.variants] == [False, False, False, False, False, True]
+
+
+# original, variants -> (robust, decided), (undecided, variants with both IRs), unmeasurable
+TABLE = [
+    pytest.param(SAME, [SAME, SAME, DIFFERENT], (2, 3), (0, 3), False, id="all decided"),
+    pytest.param(SAME, [SAME, UNDECIDED, DIFFERENT, FAILED], (1, 3), (1, 3), False, id="one of each"),
+    pytest.param(SAME, [SAME, UNDECIDED, UNDECIDED, UNDECIDED], (1, 1), (3, 4), False, id="mostly undecided"),
+    pytest.param(SAME, [UNDECIDED, UNDECIDED], (0, 0), (2, 2), True, id="all undecided: unmeasurable"),
+    pytest.param(SAME, [UNDECIDED, FAILED], (0, 1), (1, 1), False, id="a failure is decided, not compared"),
+    pytest.param(SAME, [FAILED, FAILED], (0, 2), (0, 0), False, id="only failures"),
+    pytest.param(FAILED, [SAME, UNDECIDED, FAILED], (0, 0), (0, 0), False, id="original failed: unmeasured"),
+    pytest.param(SAME, [], (0, 0), (0, 0), False, id="no variants"),
+]
+
+
+@pytest.mark.parametrize(("original", "variants", "robust", "undecided", "unmeasurable"), TABLE)
+def test_scoring_rule(
+    original: Generation,
+    variants: list[Generation],
+    robust: tuple[int, int],
+    undecided: tuple[int, int],
+    unmeasurable: bool,
+) -> None:
+    result = scored(original, variants)
+    assert (result.robustness.successes, result.robustness.n) == robust
+    assert (result.undecided_share.successes, result.undecided_share.n) == undecided
+    assert result.robustness.rate == (robust[0] / robust[1] if robust[1] else None)
+    assert result.variant_tally().unmeasurable is unmeasurable
+    summary = summarize([result], fragile_threshold=0.9, wall_time_s=0.0, resumed_generations=0, lm_calls=0)
+    assert (summary.robustness.successes, summary.robustness.n) == robust
+    assert (summary.undecided_share.successes, summary.undecided_share.n) == undecided
+    assert summary.unmeasurable_cases == (["c1"] if unmeasurable else [])
+    assert (summary.unmeasured_cases == ["c1"]) is (robust[1] == 0)
+    # An unmeasurable prompt is never fragile; a measured one is judged on its decided variants only.
+    assert (summary.fragile_cases == ["c1"]) is (robust[1] > 0 and robust[0] / robust[1] < 0.9)
+
+
+def test_undecided_is_neither_robust_nor_a_flip_per_rule_family_group_and_category() -> None:
+    result = scored(SAME, [SAME, UNDECIDED, UNDECIDED, DIFFERENT])
+    summary = summarize([result], fragile_threshold=0.9, wall_time_s=0.0, resumed_generations=0, lm_calls=0)
+    for rows in (summary.per_rule, summary.per_family, summary.per_group):
+        (row,) = rows
+        assert (row.flips, row.n) == (1, 2)  # one flip among two decided variants
+        assert row.undecided_share is not None and (row.undecided_share.successes, row.undecided_share.n) == (2, 4)
+    (category,) = summary.per_category
+    assert (category.robustness.successes, category.robustness.n) == (1, 2)
+    assert (category.undecided_share.successes, category.undecided_share.n) == (2, 4)
+
+
+def test_repeats_agree_disagree_or_stay_undecided() -> None:
+    result = score_case(CASE, SAME, [], repeats=[SAME_REWORDED, DIFFERENT, UNDECIDED, FAILED])
+    assert result.repeat_agreements == [True, False, None, False]
+
+
+@pytest.mark.parametrize(
+    ("counts", "robust", "flips", "undecided"),
+    [
+        (Tally(), (0, 0), (0, 0), (0, 0)),
+        (Tally(same=3, different=1), (3, 4), (1, 4), (0, 4)),
+        (Tally(same=1, different=1, undecided=2, failed=1), (1, 3), (2, 3), (2, 4)),
+        (Tally(undecided=5), (0, 0), (0, 0), (5, 5)),
+        (Tally(failed=2), (0, 2), (2, 2), (0, 0)),
+    ],
+)
+def test_tally_figures(
+    counts: Tally, robust: tuple[int, int], flips: tuple[int, int], undecided: tuple[int, int]
+) -> None:
+    assert (counts.robustness().successes, counts.robustness().n) == robust
+    assert (counts.flip_rate().successes, counts.flip_rate().n) == flips
+    assert (counts.undecided_share().successes, counts.undecided_share().n) == undecided
+    assert counts + counts == Tally(counts.same * 2, counts.different * 2, counts.undecided * 2, counts.failed * 2)
