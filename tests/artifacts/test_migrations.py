@@ -67,5 +67,5 @@ def test_a_version_1_analysis_reads_and_reports_as_not_measured(tmp_path: Path) 
     assert read.schema_version == AnalysisArtifact.SCHEMA_VERSION == 2
     assert read.summary.sensitivity is None and read.insensitive_prompts == []
     text = render_fragile_prompts(read)
-    assert "| Sensitivity, pooled over all controls | not measured" in text
+    assert "| Sensitivity, pooled over decided controls | not measured" in text
     assert "Sensitivity not measured: the baseline ran no controls" in text

@@ -187,7 +187,7 @@ def test_awkward_case_ids_keep_tables_and_links_intact() -> None:
 
 def test_without_controls_sensitivity_reads_not_measured(text: str) -> None:
     rows = {split_cells(row)[0]: split_cells(row)[1] for row in MarkdownDoc.parse(text).tables()[0][2:]}
-    assert rows["Sensitivity, pooled over all controls"].startswith("not measured")
+    assert rows["Sensitivity, pooled over decided controls"].startswith("not measured")
     section = text.split("## Prompts that ignore meaning changes\n", maxsplit=1)[1].split("\n## ", maxsplit=1)[0]
     assert "Sensitivity not measured: the baseline ran no controls" in section
     assert "0.0%" not in section
@@ -199,11 +199,11 @@ def test_with_controls_robustness_and_sensitivity_sit_side_by_side() -> None:
     text = render_fragile_prompts(analysis)
     doc = MarkdownDoc.parse(text)
     rows = {split_cells(row)[0]: split_cells(row)[1] for row in doc.tables()[0][2:]}
-    assert rows["Sensitivity, pooled over all controls"] == analysis.summary.sensitivity.format()  # type: ignore[union-attr]
+    assert rows["Sensitivity, pooled over decided controls"] == analysis.summary.sensitivity.format()  # type: ignore[union-attr]
     assert rows["Ignore meaning changes (sensitivity below 50%)"] == "1"
     fragile_table = next(table for table in doc.tables() if "Dominant family" in table[0])
     for item, row in zip(analysis.fragile_prompts, fragile_table[2:], strict=True):
-        assert split_cells(row)[3] == item.sensitivity.format()  # type: ignore[union-attr]
+        assert split_cells(row)[4] == item.sensitivity.format()  # type: ignore[union-attr]
     blind = next(table for table in doc.tables() if split_cells(table[0])[:3] == ["Prompt", "Category", "Sensitivity [CI] (n)"])
     assert len(blind) == 3 and split_cells(blind[2])[4] == "P1"
     assert "```text\nWrite <b>it</b> | not `x`\n```" in text

@@ -10,6 +10,7 @@ from tests.fakes import ConstantEngine, CopyingEngine, FakeEngine
 from tests.reports.factories import estimate
 from tests.stages.test_baseline import make_inputs, runner_for
 from tokdrift_cli.artifacts.baseline import BaselineArtifact, CaseResult
+from tokdrift_cli.core.robustness import Tally
 from tokdrift_cli.core.suite import default_suite_path
 from tokdrift_cli.core.variants import CONTROL_RULES, generate_controls
 from tokdrift_cli.stages.analyze import analyze_baseline, insensitivity_priority
@@ -165,7 +166,7 @@ def _sensitivities(case: CaseResult) -> tuple[object, ...]:
     [(0, 8, "P0"), (0, 3, "P1"), (1, 8, "P1"), (1, 3, "P2")],
 )
 def test_insensitivity_priority(successes: int, n: int, expected: str) -> None:
-    priority, reason = insensitivity_priority(estimate(successes, n), 0.5)
+    priority, reason = insensitivity_priority(Tally(same=n - successes, different=successes), 0.5)
     assert priority == expected
     assert ("no control changed the IR" in reason) is (successes == 0)
 
@@ -195,5 +196,15 @@ def test_an_undecided_control_is_counted_apart(mini_suite_path: Path) -> None:
     assert artifact.summary.sensitivity is not None
     assert artifact.summary.sensitivity.n == len(controls) - len(undecided)
     assert artifact.summary.sensitivity.successes == 0  # the decided ones are all the same IR
+    compared = [control for control in controls if control.versus_original is not None]
+    share = artifact.summary.sensitivity_undecided_share
+    assert share is not None and (share.successes, share.n) == (len(undecided), len(compared))
+    assert all(control.outcome is Outcome.UNDECIDED for control in undecided)
     analysis = analyze_baseline(artifact)
     assert analysis.summary.undecided_controls == len(undecided)
+    assert analysis.summary.sensitivity_undecided_share == share
+    for prompt in analysis.insensitive_prompts:  # each beside its own undecided share
+        case = next(case for case in artifact.cases if case.case_id == prompt.case_id)
+        apart = [c for c in case.controls if c.outcome is Outcome.UNDECIDED]
+        assert prompt.sensitivity_undecided_share is not None
+        assert prompt.sensitivity_undecided_share.successes == len(apart)

@@ -14,6 +14,7 @@ from tokdrift_cli.core.ir import IR, FunctionSignature, Intent, Parameter
 from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.robustness import Tally
 from tokdrift_cli.core.suite import SuiteCase
+from tokdrift_cli.core.variants import ControlVariant
 from tokdrift_cli.stages.scoring import PlannedVariant, score_case, summarize
 
 
@@ -120,3 +121,30 @@ def test_tally_figures(
     assert (counts.flip_rate().successes, counts.flip_rate().n) == flips
     assert (counts.undecided_share().successes, counts.undecided_share().n) == undecided
     assert counts + counts == Tally(counts.same * 2, counts.different * 2, counts.undecided * 2, counts.failed * 2)
+
+
+# original, controls -> (changed, decided), (undecided, controls with both IRs)
+CONTROL_TABLE = [
+    pytest.param(SAME, [DIFFERENT, DIFFERENT_INTENT, SAME], (2, 3), (0, 3), id="all decided"),
+    pytest.param(SAME, [DIFFERENT, UNDECIDED, SAME, FAILED], (1, 2), (1, 3), id="one of each: a failure is not judged"),
+    pytest.param(SAME, [UNDECIDED, UNDECIDED], (0, 0), (2, 2), id="all undecided: not 0, not measured"),
+    pytest.param(FAILED, [DIFFERENT, UNDECIDED], (0, 0), (0, 0), id="original failed"),
+]
+
+
+@pytest.mark.parametrize(("original", "controls", "changed", "undecided"), CONTROL_TABLE)
+def test_sensitivity_follows_the_same_rule(
+    original: Generation, controls: list[Generation], changed: tuple[int, int], undecided: tuple[int, int]
+) -> None:
+    planned = [(ControlVariant(text=f"control {i}", rule_id="control.negation"), g) for i, g in enumerate(controls)]
+    result = score_case(CASE, original, [], controls=planned)
+    assert result.sensitivity is not None and result.sensitivity_undecided_share is not None
+    assert (result.sensitivity.successes, result.sensitivity.n) == changed
+    assert (result.sensitivity_undecided_share.successes, result.sensitivity_undecided_share.n) == undecided
+    assert all(c.changed is None for c in result.controls if c.outcome in (None, Outcome.UNDECIDED))
+    summary = summarize([result], fragile_threshold=0.9, wall_time_s=0.0, resumed_generations=0, lm_calls=0)
+    assert summary.sensitivity == result.sensitivity
+    assert summary.sensitivity_undecided_share == result.sensitivity_undecided_share
+    (rule,) = summary.per_control_rule or [None]
+    if rule is not None:
+        assert (rule.flips, rule.n) == changed and rule.undecided_share == result.sensitivity_undecided_share

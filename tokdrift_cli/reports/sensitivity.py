@@ -47,13 +47,14 @@ def summary_value(analysis: AnalysisArtifact) -> str:
     if sensitivity is None:
         return f"{NOT_MEASURED} (the baseline ran no controls; {HOW_TO_MEASURE})"
     summary = analysis.summary
-    undecided = f"; undecided share {share(summary.sensitivity_undecided_share)}"
+    apart = summary.sensitivity_undecided_share
+    undecided = "" if apart is None else f"; undecided share {share(apart)}"
     failed = f"; not counted: {summary.failed_controls} failed" if summary.failed_controls else ""
     return rate(sensitivity) + undecided + failed
 
 
 def summary_rows(analysis: AnalysisArtifact) -> list[tuple[str, str]]:
-    rows = [("Sensitivity, pooled over all controls", summary_value(analysis))]
+    rows = [("Sensitivity, pooled over decided controls", summary_value(analysis))]
     if measured(analysis):
         threshold = percent(analysis.config.sensitivity_threshold)
         rows.append((f"Ignore meaning changes (sensitivity below {threshold})", str(analysis.summary.insensitive_count)))
