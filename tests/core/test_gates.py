@@ -284,7 +284,8 @@ def test_the_robustness_gate_is_inconclusive_when_the_undecided_could_turn_it(
 ) -> None:
     counts = Tally(same=same, different=different, undecided=undecided)
     after = side(robustness=counts.robustness()).model_copy(update={"undecided_share": counts.undecided_share()})
-    result = robustness_gate(after, GateSettings(fail_under=fail_under, gate_on=gate_on, **OFF))  # type: ignore[arg-type]
+    settings = GateSettings(fail_under=fail_under, gate_on=gate_on, **OFF)  # type: ignore[arg-type]
+    result = robustness_gate(after, settings)
     assert result.status == expected
     if undecided and expected != "inconclusive":
         assert f"{undecided} undecided" in result.explanation

@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from tests.fakes import ConstantEngine, CopyingEngine, FakeEngine
-from tests.reports.factories import estimate
 from tests.stages.test_baseline import make_inputs, runner_for
 from tokdrift_cli.artifacts.baseline import BaselineArtifact, CaseResult
 from tokdrift_cli.core.robustness import Tally
