@@ -21,7 +21,7 @@ BASELINES = REPO / "baselines"
 SHIPPED_SUITE = "tokdrift_cli/data/suites/"
 
 COMMANDS = {
-    "baseline_core_local.json": ["baseline"],
+    "baseline_core_local.json": ["baseline", "--controls", "3"],
     "before_test_local.json": ["baseline", "--split-from", "baselines/program_bootstrap.json"],
     "after_test_bootstrap.json": ["baseline", "--program", "baselines/program_bootstrap.json"],
     "after_test_bootstrap_aug.json": ["baseline", "--program", "baselines/program_bootstrap_aug.json"],
