@@ -15,9 +15,12 @@ from tokdrift_cli.errors import ArtifactError
 from tokdrift_cli.stages.scoring import summarize
 
 COMMITTED = sorted(path for path in (REPO / "baselines").glob("*.json") if b'"kind": "baseline"' in path.read_bytes())
+# Written as schema 1 (before failure shares, controls and undecided verdicts): read through the migrations.
+SCHEMA_1 = [path for path in COMMITTED if orjson.loads(path.read_bytes())["schema_version"] == 1]
+OLD_BASELINE = REPO / "baselines" / "before_test_local.json"
 
 
-@pytest.mark.parametrize("path", COMMITTED, ids=[path.name for path in COMMITTED])
+@pytest.mark.parametrize("path", SCHEMA_1, ids=[path.name for path in SCHEMA_1])
 def test_committed_baselines_read_with_their_failure_share(path: Path) -> None:
     artifact = read_artifact(path, BaselineArtifact)
     generations = artifact.generations()
@@ -29,7 +32,7 @@ def test_committed_baselines_read_with_their_failure_share(path: Path) -> None:
 
 
 def test_a_schema_1_artifact_with_many_failures_reads_as_over_the_limit(tmp_path: Path) -> None:
-    raw = orjson.loads((REPO / "baselines" / "baseline_core_local.json").read_bytes())
+    raw = orjson.loads(OLD_BASELINE.read_bytes())
     assert raw["schema_version"] == 1
     total = raw["summary"]["schema_valid"]["n"]
     raw["summary"]["failed_generations"] = total  # as if every generation had failed
@@ -44,7 +47,7 @@ def test_a_schema_1_artifact_with_many_failures_reads_as_over_the_limit(tmp_path
         read_artifact(future, BaselineArtifact)
 
 
-@pytest.mark.parametrize("path", COMMITTED, ids=[path.name for path in COMMITTED])
+@pytest.mark.parametrize("path", SCHEMA_1, ids=[path.name for path in SCHEMA_1])
 def test_committed_baselines_read_exactly_as_before_with_an_undecided_share_of_0(path: Path) -> None:
     raw = orjson.loads(path.read_bytes())
     artifact = read_artifact(path, BaselineArtifact)
@@ -66,7 +69,7 @@ def test_committed_baselines_read_exactly_as_before_with_an_undecided_share_of_0
 
 
 def test_a_variant_recorded_as_a_flip_with_an_undecided_comparison_reads_as_undecided() -> None:
-    raw = orjson.loads((REPO / "baselines" / "baseline_core_local.json").read_bytes())
+    raw = orjson.loads(OLD_BASELINE.read_bytes())
     variant = next(v for case in raw["cases"] for v in case["variants"] if v["versus_original"])
     comparison = {**variant["versus_original"]}
     comparison.pop("equivalent")
@@ -75,3 +78,15 @@ def test_a_variant_recorded_as_a_flip_with_an_undecided_comparison_reads_as_unde
     assert read.outcome is Outcome.UNDECIDED and read.robust is None
     with pytest.raises(ValueError, match="contradicts"):
         VariantResult.model_validate({**variant, "outcome": "undecided", "robust": False})
+
+
+def test_schema_1_and_current_baselines_are_both_committed() -> None:
+    assert len(SCHEMA_1) >= 5 and OLD_BASELINE in SCHEMA_1
+    current = [path for path in COMMITTED if path not in SCHEMA_1]
+    assert current, "the core baseline is committed in the current schema"
+    for path in current:
+        artifact = read_artifact(path, BaselineArtifact)
+        assert orjson.loads(path.read_bytes())["schema_version"] == BaselineArtifact.SCHEMA_VERSION
+        # Made with controls: sensitivity measured, and read back exactly as written.
+        assert artifact.summary.sensitivity is not None and artifact.summary.sensitivity.n > 0
+        assert artifact.model_dump(mode="json")["summary"] == orjson.loads(path.read_bytes())["summary"]

@@ -16,6 +16,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from tokdrift_cli.artifacts.baseline import BaselineArtifact
 from tokdrift_cli.cli.app import run
 
 pytestmark = pytest.mark.integration
@@ -42,7 +43,7 @@ def test_baseline_runs_real_model_and_rerun_makes_no_call(
     stderr = capsys.readouterr().err
     artifact = orjson.loads(output.read_bytes())
     summary = artifact["summary"]
-    assert artifact["kind"] == "baseline" and artifact["schema_version"] == 1
+    assert artifact["kind"] == "baseline" and artifact["schema_version"] == BaselineArtifact.SCHEMA_VERSION
     assert artifact["provenance"]["model_id"].startswith("local/smollm2-135m-instruct-q4_1@")
     assert summary["cases"] == 2 and summary["variants"] == 4
     assert summary["lm_calls"] == 6
