@@ -39,10 +39,11 @@ def score_pairs(pairs: Sequence[LabeledPair], judge: TextJudge | None = None) ->
 
 
 def _judged_page(pairs: Sequence[LabeledPair], model: str, cache: Path) -> str:
+    from tokdrift_cli.artifacts.outputs import claim_outputs
     from tokdrift_cli.engines.resolve import ModelSettings, resolve_model
     from tokdrift_cli.programs.judge import DspyTextJudge, JudgeCache
 
-    with resolve_model(model, ModelSettings(max_tokens=96)) as resolved:
+    with claim_outputs([("--judge-cache", cache)]), resolve_model(model, ModelSettings(max_tokens=96)) as resolved:
         judge = DspyTextJudge(resolved.lm, model_id=resolved.model_id, cache=JudgeCache(cache))
         evaluations = score_pairs(pairs, judge)
         usage = judge.usage()

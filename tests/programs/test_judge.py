@@ -194,3 +194,20 @@ def test_the_evaluation_script_scores_with_a_judge() -> None:
     asked = sum(evaluation.overall.undecided for evaluation in alone)
     assert asked and engine.calls >= 1  # the fake is unsure of everything it is shown here
     assert sum(evaluation.overall.undecided for evaluation in judged) == asked
+
+
+def test_the_cache_leaves_no_lock_file_and_fails_in_one_line(tmp_path: Path) -> None:
+    from tokdrift_cli.errors import OutputError
+    from tokdrift_cli.programs.judge import CachedVerdict
+
+    path = tmp_path / "judge.jsonl"
+    path.write_text('{"key": "a", "outcome": "same", "reason": "r"}\n{"key": "b", "out', encoding="utf-8")  # torn
+    cache = JudgeCache(path)
+    assert cache.get("a") == CachedVerdict(Outcome.SAME, "r") and cache.get("b") is None
+    cache.put("b", CachedVerdict(Outcome.DIFFERENT, "s"))
+    assert JudgeCache(path).get("b") == CachedVerdict(Outcome.DIFFERENT, "s")  # on a line of its own
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["judge.jsonl"]
+    blocked = tmp_path / "a-file" / "judge.jsonl"
+    (tmp_path / "a-file").write_text("", encoding="utf-8")
+    with pytest.raises(OutputError, match="cannot write .*a-file/judge.jsonl"):
+        JudgeCache(blocked).put("c", CachedVerdict(Outcome.SAME, "t"))

@@ -14,6 +14,8 @@ Schema history:
       decided variants with the undecided share beside it (per prompt, rule, family, group, category
       and pooled; sensitivity likewise over decided controls); ``unmeasurable_cases``; repeat agreements may be None (undecided). Older artifacts
       read their outcomes from their recorded (decided) verdicts: undecided shares of 0.
+      Also ``config.judge_model`` and ``summary.judge`` (what the judge tier cost), both None for a
+      run without a judge, as every older artifact is.
 """
 
 from __future__ import annotations
@@ -180,6 +182,24 @@ class CategorySummary(_Frozen):
     accuracy: RateEstimate
 
 
+class JudgeSummary(_Frozen):
+    """What the judge tier cost a run: its questions, the ones the disk cache answered, and its calls and tokens."""
+
+    model_id: str
+    program_hash: str
+    questions: int
+    cache_hits: int
+    failures: int  # calls whose answer was no verdict: those fields stayed undecided
+    lm_calls: int
+    input_tokens: int
+    output_tokens: int
+
+    def plus(self, other: JudgeSummary) -> JudgeSummary:
+        """Two runs of the same judge counted together (the shards of one run)."""
+        counts = ("questions", "cache_hits", "failures", "lm_calls", "input_tokens", "output_tokens")
+        return self.model_copy(update={name: getattr(self, name) + getattr(other, name) for name in counts})
+
+
 class BaselineSummary(_Frozen):
     cases: int
     variants: int
@@ -221,6 +241,8 @@ class BaselineSummary(_Frozen):
     sensitivity_undecided_share: RateEstimate | None = None
     # Per control rule: "flips" are controls whose IR changed, i.e. the rule's sensitivity.
     per_control_rule: list[GroupSensitivity] = Field(default_factory=list)
+    # The judge tier (--judge-model), beside the generator's lm_calls; None when the run had no judge.
+    judge: JudgeSummary | None = None
 
 
 class BaselineConfig(_Frozen):
@@ -249,6 +271,9 @@ class BaselineConfig(_Frozen):
     shard: str | None = None
     # Meaning-changing rewrites per prompt (0: sensitivity not measured).
     controls: int = 0
+    # A model that judges free text the deterministic tier leaves undecided (None: no judge). It changes
+    # verdicts, never a generation, so a resume reuses the generations of a run made without it.
+    judge_model: str | None = None
 
 
 class BaselineArtifact(Artifact):

@@ -74,6 +74,17 @@ ModelOption = Annotated[
         rich_help_panel=MODEL_PANEL,
     ),
 ]
+JudgeModelOption = Annotated[
+    str | None,
+    typer.Option(
+        "--judge-model",
+        envvar="TOKDRIFT_JUDGE_MODEL",
+        help="A model (the same forms as --model) that judges the intents and effects the deterministic checker "
+        "leaves undecided. Its verdicts are cached beside the output (OUTPUT.judge-cache.jsonl), so a re-run "
+        "asks nothing twice. Default: no judge; undecided comparisons are counted apart.",
+        rich_help_panel=MODEL_PANEL,
+    ),
+]
 ApiBaseOption = Annotated[
     str | None,
     typer.Option(

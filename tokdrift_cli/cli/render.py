@@ -59,6 +59,13 @@ def baseline_table(artifact: BaselineArtifact) -> Table:
     )
     table.add_row("schema-valid answers", summary.schema_valid.format())
     table.add_row("LM calls (this run / reused)", f"{summary.lm_calls} / {summary.resumed_generations} generations reused")
+    if summary.judge is not None:
+        judge = summary.judge
+        table.add_row(
+            f"judge {judge.model_id}",
+            f"{judge.questions} questions, {judge.cache_hits} from the cache, {judge.failures} failed; "
+            f"{judge.lm_calls} LM calls, {judge.input_tokens} / {judge.output_tokens} tokens in / out",
+        )
     table.add_row("median latency per generation", "n/a" if summary.median_latency_s is None else f"{summary.median_latency_s:.2f} s")
     table.add_row("wall time", f"{summary.wall_time_s:.1f} s")
     return table

@@ -5,8 +5,12 @@ as ``compare_irs(a, b, judge=...)`` and it is asked only about intents,
 effects and parameter descriptions that no deterministic rule settles. Every
 verdict is cached on disk, keyed by (judge model, program hash, field, the two
 texts), so a re-run costs no call; what it spent is in :meth:`usage`, for an
-artifact to record beside the generator's calls. A failed call is an
-undecided verdict (and is not cached), never an exception.
+artifact to record beside the generator's calls (:meth:`summary`). A failed
+call is an undecided verdict (and is not cached), never an exception.
+
+The cache file is an output: whoever writes it claims it first
+(:func:`tokdrift_cli.artifacts.outputs.claim_outputs`), so one process at a
+time appends to it and its lock is gone once the run ends.
 """
 
 from __future__ import annotations
@@ -19,9 +23,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import dspy
-from filelock import FileLock
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from tokdrift_cli.artifacts.atomic import make_parents, writing
+from tokdrift_cli.artifacts.baseline import JudgeSummary
 from tokdrift_cli.core.equivalence import IRField, Outcome, TextVerdict
 from tokdrift_cli.core.records import CallRecord
 from tokdrift_cli.programs.loading import program_hash
@@ -117,19 +122,23 @@ class CachedVerdict:
 
 
 class JudgeCache:
-    """Verdicts on disk, one JSON line each; shared safely by threads and processes.
+    """Verdicts on disk, one JSON line each, appended as they come; shared safely by threads.
 
     A torn last line (a run killed mid-write) is skipped on read; its verdict is simply asked again.
+    An I/O failure is the one-line error of an output that cannot be written.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
-        self._file_lock = FileLock(str(path) + ".lock")
         self._verdicts: dict[str, CachedVerdict] = {}
-        if path.is_file():
-            for line in path.read_text(encoding="utf-8").splitlines():
-                self._remember(line)
+        self._torn = False  # the file ends inside a line: the next verdict starts a line of its own
+        with writing(path):
+            if path.is_file():
+                text = path.read_text(encoding="utf-8", errors="replace")
+                self._torn = bool(text) and not text.endswith("\n")
+                for line in text.splitlines():
+                    self._remember(line)
 
     def _remember(self, line: str) -> None:
         try:
@@ -150,11 +159,11 @@ class JudgeCache:
 
     def put(self, key: str, verdict: CachedVerdict) -> None:
         line = json.dumps({"key": key, "outcome": verdict.outcome.value, "reason": verdict.reason}, ensure_ascii=False)
-        with self._lock, self._file_lock:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self.path.open("a", encoding="utf-8") as handle:
-                handle.write(line + "\n")
-                handle.flush()
+        with self._lock:
+            make_parents(self.path)
+            with writing(self.path), self.path.open("a", encoding="utf-8") as handle:
+                handle.write(("\n" if self._torn else "") + line + "\n")
+            self._torn = False
             self._verdicts[key] = verdict
 
 
@@ -203,6 +212,20 @@ class DspyTextJudge:
     def usage(self) -> JudgeUsage:
         with self._lock:
             return self._usage
+
+    def summary(self) -> JudgeSummary:
+        """What judging cost so far, as an artifact records it."""
+        usage = self.usage()
+        return JudgeSummary(
+            model_id=self.model_id,
+            program_hash=self.program_hash,
+            questions=usage.questions,
+            cache_hits=usage.cache_hits,
+            failures=usage.failures,
+            lm_calls=usage.lm_calls,
+            input_tokens=usage.input_tokens,
+            output_tokens=usage.output_tokens,
+        )
 
     def _count(self, record: CallRecord | None, *, hit: bool = False) -> None:
         with self._lock:

@@ -19,6 +19,7 @@ from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.shards import parse_shard
 from tokdrift_cli.core.suite import Suite, SuiteCase
 from tokdrift_cli.core.variants import PARAPHRASE_ID, ControlVariant, generate_controls, generate_variants
+from tokdrift_cli.programs.judge import DspyTextJudge
 from tokdrift_cli.programs.runner import GeneratesIR
 from tokdrift_cli.stages.failure_policy import FailureBreaker, check_finished, worth_keeping
 from tokdrift_cli.stages.progress import ProgressSink
@@ -135,7 +136,10 @@ def run_baseline(
     workers: int = 1,
     progress: ProgressSink | None = None,
     clock: Callable[[], float] = time.perf_counter,
+    judge: DspyTextJudge | None = None,
 ) -> BaselineArtifact:
+    """Every generation the plan needs (reusing the finished ones), scored; ``judge`` decides the free text
+    the deterministic tier leaves undecided, in every comparison with an original."""
     started = clock()
     progress = progress or ProgressSink()
     plan = plan_cases(inputs.suite, inputs.config)
@@ -166,7 +170,7 @@ def run_baseline(
 
     _execute(pending, runner, finish, workers, FailureBreaker(program=f"--program {inputs.config.program}"))
     check_finished(done[key] for key in units)
-    results = [_score(planned, done) for planned in plan]
+    results = [_score(planned, done, judge) for planned in plan]
     summary = summarize(
         results,
         fragile_threshold=inputs.config.fragile_threshold,
@@ -174,6 +178,7 @@ def run_baseline(
         wall_time_s=clock() - started,
         resumed_generations=resumed,
         lm_calls=spent,
+        judge=judge.summary() if judge is not None else None,
     )
     return BaselineArtifact(
         inputs=inputs.inputs,
@@ -184,14 +189,14 @@ def run_baseline(
     )
 
 
-def _score(planned: PlannedCase, done: dict[str, Generation]) -> CaseResult:
+def _score(planned: PlannedCase, done: dict[str, Generation], judge: DspyTextJudge | None) -> CaseResult:
     original = done[unit_key(planned.case.id, planned.case.prompt)]
     variants = [(variant, done[unit_key(planned.case.id, variant.text)]) for variant in planned.variants]
     repeats = [done[repeat_key(planned.case.id, number)] for number in range(1, planned.repeats)]
     controls = None
     if planned.controls is not None:
         controls = [(control, done[unit_key(planned.case.id, control.text)]) for control in planned.controls]
-    return score_case(planned.case, original, variants, repeats, controls)
+    return score_case(planned.case, original, variants, repeats, controls, judge=judge)
 
 
 def _execute(

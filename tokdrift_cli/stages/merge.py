@@ -9,10 +9,11 @@ there: a partial merge would pass for a whole run.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from tokdrift_cli.artifacts.baseline import BaselineArtifact, CaseResult
+from tokdrift_cli.artifacts.baseline import BaselineArtifact, BaselineSummary, CaseResult, JudgeSummary
 from tokdrift_cli.core.shards import Shard, parse_shard
 from tokdrift_cli.core.suite import Suite
 from tokdrift_cli.errors import InputError
@@ -55,6 +56,7 @@ def merge_shards(shards: Sequence[ShardFile], suite: Suite) -> BaselineArtifact:
         wall_time_s=sum(s.wall_time_s for s in summaries),
         resumed_generations=sum(s.resumed_generations for s in summaries),
         lm_calls=sum(s.lm_calls for s in summaries),
+        judge=_judged_together(summaries),
     )
     return BaselineArtifact(
         tool_version=first.artifact.tool_version,
@@ -105,3 +107,9 @@ def _check_complete(shards: Sequence[ShardFile], parsed: Sequence[Shard]) -> Non
     missing = [f"{index}/{count}" for index in range(1, count + 1) if index not in seen]
     if missing:
         raise InputError(f"missing shard(s) {', '.join(missing)}: a merge needs all {count}")
+
+
+def _judged_together(summaries: Sequence[BaselineSummary]) -> JudgeSummary | None:
+    """What the judge cost over all shards (one config, so all had the same judge or none)."""
+    judged = [summary.judge for summary in summaries if summary.judge is not None]
+    return functools.reduce(JudgeSummary.plus, judged) if judged else None

@@ -49,10 +49,11 @@ from tokdrift_cli.artifacts.baseline import (
     CategorySummary,
     ControlResult,
     GroupSensitivity,
+    JudgeSummary,
     VariantResult,
     counted_as_robust,
 )
-from tokdrift_cli.core.equivalence import Outcome, compare_irs
+from tokdrift_cli.core.equivalence import Outcome, TextJudge, compare_irs
 from tokdrift_cli.core.failures import DEFAULT_MAX_FAILURE_SHARE, failure_limit_exceeded, failure_share
 from tokdrift_cli.core.gold import match_gold
 from tokdrift_cli.core.records import Generation
@@ -75,8 +76,12 @@ def score_case(
     variants: Sequence[tuple[PlannedVariant, Generation]],
     repeats: Sequence[Generation] = (),
     controls: Sequence[tuple[ControlVariant, Generation]] | None = None,
+    judge: TextJudge | None = None,
 ) -> CaseResult:
-    """Every verdict of one case; ``controls`` None means the run made none (sensitivity not measured)."""
+    """Every verdict of one case; ``controls`` None means the run made none (sensitivity not measured).
+
+    ``judge`` is asked about the free text each comparison with the original leaves undecided.
+    """
     original_vs_gold = match_gold(original.ir, case.gold, case.names) if original.ir is not None else None
     results: list[VariantResult] = []
     for planned, generation in variants:
@@ -84,7 +89,7 @@ def score_case(
         outcome: Outcome | None = None
         if original.ir is not None:
             if generation.ir is not None:
-                versus_original = compare_irs(generation.ir, original.ir)
+                versus_original = compare_irs(generation.ir, original.ir, judge=judge)
                 outcome = versus_original.outcome
             else:
                 outcome = Outcome.DIFFERENT  # a flip without an IR
@@ -104,14 +109,16 @@ def score_case(
         result.versus_gold is not None and result.versus_gold.equivalent for result in results
     )
     counts = tally((result.outcome, result.failed) for result in results if result.outcome is not None)
-    control_results = [_score_control(control, generation, original) for control, generation in controls or ()]
+    control_results = [
+        _score_control(control, generation, original, judge) for control, generation in controls or ()
+    ]
     return CaseResult(
         case_id=case.id,
         controls=control_results,
         sensitivity=None if controls is None else sensitivity_of(control_results),
         sensitivity_undecided_share=None if controls is None else control_tally(control_results).undecided_share(),
         repeats=list(repeats),
-        repeat_agreements=[repeat_agreement(original, again) for again in repeats],
+        repeat_agreements=[repeat_agreement(original, again, judge) for again in repeats],
         category=case.category,
         prompt=case.prompt,
         original=original,
@@ -124,18 +131,20 @@ def score_case(
     )
 
 
-def repeat_agreement(original: Generation, again: Generation) -> bool | None:
+def repeat_agreement(original: Generation, again: Generation, judge: TextJudge | None = None) -> bool | None:
     """True when a repeat's IR is the same as the first run's, None when undecided; a failed run disagrees."""
     if original.ir is None or again.ir is None:
         return False
-    return counted_as_robust(compare_irs(again.ir, original.ir).outcome)
+    return counted_as_robust(compare_irs(again.ir, original.ir, judge=judge).outcome)
 
 
-def _score_control(control: ControlVariant, generation: Generation, original: Generation) -> ControlResult:
+def _score_control(
+    control: ControlVariant, generation: Generation, original: Generation, judge: TextJudge | None
+) -> ControlResult:
     versus_original = None
     outcome = None
     if original.ir is not None and generation.ir is not None:
-        versus_original = compare_irs(generation.ir, original.ir)
+        versus_original = compare_irs(generation.ir, original.ir, judge=judge)
         outcome = versus_original.outcome
     return ControlResult(
         text=control.text,
@@ -229,10 +238,12 @@ def summarize(
     resumed_generations: int,
     lm_calls: int,
     max_failure_share: float = DEFAULT_MAX_FAILURE_SHARE,
+    judge: JudgeSummary | None = None,
 ) -> BaselineSummary:
     """Every overall figure, computed only from the per-case verdicts.
 
-    ``lm_calls`` is what this run spent; reused generations cost nothing now.
+    ``lm_calls`` is what this run spent; reused generations cost nothing now. ``judge`` is what the
+    judge tier spent on those verdicts (None: no judge).
     """
     generations = [generation for case in cases for generation in case.generations()]
     failed = sum(1 for g in generations if not g.ok)
@@ -292,6 +303,7 @@ def summarize(
         sensitivity=sensitivity_of(controls) if controlled else None,
         sensitivity_undecided_share=control_tally(controls).undecided_share() if controlled else None,
         per_control_rule=control_sensitivities(controls),
+        judge=judge,
     )
 
 

@@ -13,8 +13,10 @@ from tokdrift_cli.artifacts.outputs import NamedPath
 from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.shards import parse_shard
 from tokdrift_cli.core.suite import load_suite
+from tokdrift_cli.engines.resolve import ModelSettings
 from tokdrift_cli.errors import InputError
 from tokdrift_cli.programs.cost import CostEstimate, estimate_generations
+from tokdrift_cli.programs.judge import DspyTextJudge, JudgeCache
 from tokdrift_cli.programs.loading import LoadedProgram, load_program, program_file
 from tokdrift_cli.programs.runner import DspyIRRunner
 from tokdrift_cli.stages.baseline import BaselineInputs, plan_cases, planned_units, reusable_generations, run_baseline
@@ -30,6 +32,13 @@ from tokdrift_cli.workflows.run import (
 )
 
 EXPECTED_RESULTS_PATH = Path("baselines/expected_results.json")
+# A verdict and one short reason: the judge never needs more.
+JUDGE_MAX_TOKENS = 96
+
+
+def judge_cache_path(output: Path) -> Path:
+    """Where the judge's verdicts are kept: beside the output, so a re-run asks no question twice."""
+    return output.with_name(output.name + ".judge-cache.jsonl")
 
 
 @dataclass(frozen=True)
@@ -81,6 +90,13 @@ class BaselineStage(ResumableStage[BaselineArtifact, Generation]):
             paths.append(("the --program file", program))
         return paths
 
+    def output_paths(self, run: RunOptions) -> list[NamedPath]:
+        """The judge cache is written under the lock of --output, like the checkpoint."""
+        paths = super().output_paths(run)
+        if self.config.judge_model is not None:
+            paths.append(("the judge cache", judge_cache_path(run.output)))
+        return paths
+
     def reusable(self, previous: BaselineArtifact | None) -> dict[str, Generation]:
         return reusable_generations(previous)
 
@@ -91,6 +107,10 @@ class BaselineStage(ResumableStage[BaselineArtifact, Generation]):
             provenance=call.provenance,
             inputs=[self.suite_input()],
         )
+        judge = None
+        if self.config.judge_model is not None:
+            cache = JudgeCache(judge_cache_path(call.run.output))
+            judge = DspyTextJudge(call.models[1].lm, model_id=call.identities[1].model_id, cache=cache)
         return run_baseline(
             inputs,
             DspyIRRunner(self.program.module, call.models[0].lm),
@@ -98,6 +118,7 @@ class BaselineStage(ResumableStage[BaselineArtifact, Generation]):
             reusable=call.reusable,
             workers=call.run.workers,
             progress=call.progress,
+            judge=judge,
         )
 
 
@@ -113,11 +134,15 @@ def prepare_baseline(
     split_name, case_ids = _selected_cases(config, split_from, suite.sha256)
     shard = str(parse_shard(config.shard)) if config.shard else None
     config = config.model_copy(update={"split": split_name, "case_ids": case_ids, "shard": shard})
+    models = [ModelUse(config.model, model_settings(config))]
+    if config.judge_model is not None:
+        judging = ModelSettings(max_tokens=JUDGE_MAX_TOKENS, seed=config.seed)
+        models.append(ModelUse(config.judge_model, judging, option="--judge-model"))
     return BaselineStage(
         config=config,
         suite=suite,
         program=loaded,
-        models=(ModelUse(config.model, model_settings(config)),),
+        models=tuple(models),
         program_hash=loaded.program_hash,
         split_from=split_from,
     )

@@ -23,8 +23,9 @@ RunArtifactT = TypeVar("RunArtifactT", bound=Artifact)
 
 # Settings that select, add or judge units without changing them: earlier units stay reusable.
 # controls only adds generations, each keyed by its own text, so adding controls to a finished
-# run reuses all of its generations.
-SELECTING_SETTINGS = frozenset({"limit", "fragile_threshold", "max_failure_share", "controls"})
+# run reuses all of its generations; judge_model judges them again (the config still records it, so
+# a finished output made without it or with another is not up to date).
+SELECTING_SETTINGS = frozenset({"limit", "fragile_threshold", "max_failure_share", "controls", "judge_model"})
 
 
 def resume_fingerprint(

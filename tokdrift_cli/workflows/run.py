@@ -35,6 +35,7 @@ from tokdrift_cli.engines.resolve import (
     identify_model,
     resolve_model,
 )
+from tokdrift_cli.errors import InputError
 from tokdrift_cli.stages.progress import ProgressSink
 from tokdrift_cli.workflows.resume import SELECTING_SETTINGS, previous_output, resume_fingerprint, stored_alike
 
@@ -85,6 +86,7 @@ class ModelUse:
 
     requested: str
     settings: ModelSettings
+    option: str = "--model"  # where the user named it, for the error a bad name gets
 
 
 @dataclass(frozen=True)
@@ -203,7 +205,10 @@ def _resume(stage: ResumableStage[ArtifactT, UnitT], run: RunOptions, identify: 
     known: dict[str, ModelIdentity] = {}
     for use in stage.models:
         if use.requested not in known:
-            known[use.requested] = identify(use.requested, use.settings)
+            try:
+                known[use.requested] = identify(use.requested, use.settings)
+            except InputError as error:
+                raise InputError(f"{use.option}: {error}") from None
     identities = tuple(known[use.requested] for use in stage.models)
     provenance = stage.provenance(identities)
     stage.check_inputs(provenance)

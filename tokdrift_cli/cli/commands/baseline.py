@@ -36,6 +36,7 @@ def baseline(
     suite: options.SuiteOption = None,
     model: options.ModelOption = "local",
     api_base: options.ApiBaseOption = None,
+    judge_model: options.JudgeModelOption = None,
     program: options.ProgramOption = "default",
     variants_per_prompt: options.VariantsOption = 5,
     controls: options.ControlsOption = 0,
