@@ -121,3 +121,29 @@ def test_shards_from_another_checkout_merge_but_not_from_another_version(sharded
     older = shards[1].artifact.model_copy(update={"tool_version": "0.0.1"})
     with pytest.raises(InputError, match="made by tokdrift 0.0.1"):
         merge_shards([shards[0], ShardFile("old.json", older), shards[2]], suite)
+
+
+def test_merged_shards_count_what_the_judge_cost_in_every_shard() -> None:
+    from tests.fakes import fake_lm
+    from tests.workflows.test_judge_run import SameJudgeEngine
+    from tokdrift_cli.programs.judge import DspyTextJudge
+
+    suite = default_suite_path()
+    settings = {"limit": 6, "variants_per_prompt": 2, "judge_model": "judge"}
+
+    def shard(k: int) -> ShardFile:
+        judge = DspyTextJudge(fake_lm(SameJudgeEngine()), model_id="local/judge")
+        artifact = run_baseline(
+            make_inputs(suite, shard=f"{k}/2", **settings), runner_for(WordingEngine()), judge=judge
+        )
+        return ShardFile(f"s{k}.json", artifact)
+
+    shards = [shard(1), shard(2)]
+    judged = [s.artifact.summary.judge for s in shards]
+    assert all(j is not None and j.questions > 0 for j in judged)
+    merged = merge_shards(shards, make_inputs(suite).suite).summary.judge
+    assert merged is not None and merged.model_id == "local/judge"
+    assert merged.questions == sum(j.questions for j in judged if j is not None)
+    assert merged.lm_calls == sum(j.lm_calls for j in judged if j is not None) > 0
+    plain = [ShardFile(f"p{k}.json", _run(suite, limit=4, shard=f"{k}/2")) for k in (1, 2)]
+    assert merge_shards(plain, make_inputs(suite).suite).summary.judge is None
