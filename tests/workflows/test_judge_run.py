@@ -83,6 +83,8 @@ def test_a_judge_that_answers_same_turns_undecided_variants_into_robust_ones(
     assert judge.lm_calls == models.judge.calls and judge.input_tokens > 0 and judge.output_tokens > 0
     assert summary.lm_calls == models.generator.calls  # the generator's calls, the judge's counted apart
     assert read_artifact(tmp_path / "judged.json", BaselineArtifact).summary.judge == judge
+    written = json.loads((tmp_path / "judged.json").read_text(encoding="utf-8"))
+    assert written["config"]["judge_model"] == "judge" and written["summary"]["judge"]["questions"] == judge.questions
     console = Console(record=True, width=200)
     console.print(baseline_table(judged))
     row = next(line for line in console.export_text().splitlines() if "judge local/judge" in line)
@@ -138,12 +140,10 @@ def test_without_a_judge_the_config_fingerprint_and_artifact_are_as_before(
     artifact = baseline(mini_suite_path, tmp_path / "b.json", Models())
     assert artifact.config.judge_model is None and artifact.summary.judge is None
     assert not judge_cache_path(tmp_path / "b.json").exists()
-    # A file written before the judge fields existed reads with no judge.
+    # Written as before the judge existed (no judge field at all), and read back with no judge.
     data = json.loads((tmp_path / "b.json").read_text(encoding="utf-8"))
-    del data["config"]["judge_model"], data["summary"]["judge"]
-    older = tmp_path / "older.json"
-    older.write_text(json.dumps(data), encoding="utf-8")
-    assert read_artifact(older, BaselineArtifact) == artifact
+    assert "judge_model" not in data["config"] and "judge" not in data["summary"]
+    assert read_artifact(tmp_path / "b.json", BaselineArtifact) == artifact
 
 
 @pytest.mark.parametrize("extra", [[], ["--dry-run"]])

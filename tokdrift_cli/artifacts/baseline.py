@@ -14,15 +14,15 @@ Schema history:
       decided variants with the undecided share beside it (per prompt, rule, family, group, category
       and pooled; sensitivity likewise over decided controls); ``unmeasurable_cases``; repeat agreements may be None (undecided). Older artifacts
       read their outcomes from their recorded (decided) verdicts: undecided shares of 0.
-      Also ``config.judge_model`` and ``summary.judge`` (what the judge tier cost), both None for a
-      run without a judge, as every older artifact is.
+      Also ``config.judge_model`` and ``summary.judge`` (what the judge tier cost): not written for a
+      run without a judge, and None when read from it or from any older artifact.
 """
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 from tokdrift_cli.artifacts.header import Artifact, EndpointUrl
 from tokdrift_cli.artifacts.io import MIGRATIONS
@@ -35,6 +35,19 @@ from tokdrift_cli.core.stats import RateEstimate
 
 class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class _JudgeOptional(_Frozen):
+    """Written without its judge field when there was no judge: a run without one writes what it always did."""
+
+    _JUDGE_FIELD: ClassVar[str]
+
+    @model_serializer(mode="wrap")
+    def _without_absent_judge(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if getattr(self, self._JUDGE_FIELD) is None:
+            data.pop(self._JUDGE_FIELD, None)
+        return data
 
 
 class VariantResult(_Frozen):
@@ -200,7 +213,9 @@ class JudgeSummary(_Frozen):
         return self.model_copy(update={name: getattr(self, name) + getattr(other, name) for name in counts})
 
 
-class BaselineSummary(_Frozen):
+class BaselineSummary(_JudgeOptional):
+    _JUDGE_FIELD = "judge"
+
     cases: int
     variants: int
     lm_calls: int  # spent by this run; reused generations are not counted again
@@ -245,7 +260,9 @@ class BaselineSummary(_Frozen):
     judge: JudgeSummary | None = None
 
 
-class BaselineConfig(_Frozen):
+class BaselineConfig(_JudgeOptional):
+    _JUDGE_FIELD = "judge_model"
+
     suite: str
     model: str
     program: str
