@@ -40,7 +40,7 @@ Definitions (also in docs/concepts/statistics.md):
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from tokdrift_cli.artifacts.baseline import (
@@ -171,16 +171,7 @@ def control_sensitivities(
 ) -> list[GroupSensitivity]:
     """Sensitivity per control rule ("flips" are controls whose IR changed) with its undecided share."""
     tallies = tally_by((control.rule_id, control.outcome, False) for control in controls if control.outcome is not None)
-    return [
-        GroupSensitivity(
-            key=key,
-            flips=counts.flips,
-            n=counts.decided,
-            flip_rate=counts.flip_rate(confidence),
-            undecided_share=counts.undecided_share(confidence),
-        )
-        for key, counts in sorted(tallies.items())
-    ]
+    return _per_key(tallies, confidence)
 
 
 def sensitivities(pairs: Iterable[tuple[str, bool]], confidence: float = DEFAULT_CONFIDENCE) -> list[GroupSensitivity]:
@@ -206,6 +197,11 @@ def group_sensitivities(
         if variant.outcome is not None
         for key in keys(variant.rule_ids)
     )
+    return _per_key(tallies, confidence)
+
+
+def _per_key(tallies: Mapping[str, Tally], confidence: float) -> list[GroupSensitivity]:
+    """One row per key, in key order: flips over decided comparisons, and the undecided share beside."""
     return [
         GroupSensitivity(
             key=key,
