@@ -376,7 +376,6 @@ OPTIONS = [
     Case("baseline-shard-zero", B + " --shard 0/2 -o {out.json}", "shard"),
     Case("baseline-shard-beyond", B + " --shard 3/2 -o {out.json}", "shard"),
     Case("baseline-shard-not-a-spec", B + " --shard abc -o {out.json}", "shard"),
-    Case("baseline-split-without-program", B + " --split test -o {out.json}", "--split-from"),
     Case("baseline-split-bad-enum", B + " --split bogus", "--split", usage=True),
     Case("baseline-shard-with-update", B + " --shard 1/2 --update-baseline -o {out.json}", "--update-baseline"),
     Case("baseline-old-stage-option", B + " --stage ir-to-code", "command of its own"),

@@ -14,6 +14,7 @@ from tests.stages.test_optimize import run_fake_optimize
 from tokdrift_cli.artifacts.baseline import BaselineArtifact, BaselineConfig
 from tokdrift_cli.artifacts.header import Provenance
 from tokdrift_cli.artifacts.io import write_artifact
+from tokdrift_cli.core.splits import suite_split
 from tokdrift_cli.core.suite import default_suite_path, load_suite
 from tokdrift_cli.errors import CheckpointMismatchError, InputError
 from tokdrift_cli.stages.baseline import reusable_generations, run_baseline, unit_key
@@ -21,6 +22,7 @@ from tokdrift_cli.workflows.baseline_run import (
     _selected_cases,
     expected_results,
 )
+from tokdrift_cli.workflows.optimize_run import suite_split as optimize_suite_split
 from tokdrift_cli.workflows.resume import previous_output, resume_fingerprint
 from tokdrift_cli.workflows.run import RunOptions
 
@@ -92,22 +94,29 @@ def test_program_file_selects_its_test_split(tmp_path: Path) -> None:
     )
     path = tmp_path / "program.json"
     write_artifact(path, program)
-    suite_hash = load_suite(default_suite_path()).sha256
-    assert _selected_cases(request(program=str(path)), None, suite_hash) == ("test", sorted(program.split.test))
-    assert _selected_cases(request(split="dev"), path, suite_hash) == ("dev", sorted(program.split.dev))
-    assert _selected_cases(request(split="all"), path, suite_hash) == (None, None)
-    assert _selected_cases(request(), None, suite_hash) == (None, None)
+    suite = load_suite(default_suite_path())
+    assert _selected_cases(request(program=str(path)), None, suite) == ("test", sorted(program.split.test))
+    assert _selected_cases(request(split="dev"), path, suite) == ("dev", sorted(program.split.dev))
+    assert _selected_cases(request(split="all"), path, suite) == (None, None)
+    assert _selected_cases(request(), None, suite) == (None, None)
+    other = replace(suite, sha256="0" * 64)
     with pytest.raises(InputError, match="another suite"):
-        _selected_cases(request(), path, "0" * 64)
-    with pytest.raises(InputError, match="needs --split-from"):
-        _selected_cases(request(split="test"), None, suite_hash)
+        _selected_cases(request(), path, other)
+    with pytest.raises(InputError, match="another suite"):
+        _selected_cases(request(split="test"), path, other)
+    # Without a program of this suite, --split is the suite's own seeded split (the one optimize would make).
+    own = suite_split(suite.cases, 0)
+    assert _selected_cases(request(split="test"), None, suite) == ("test", sorted(own.test))
+    assert _selected_cases(request(split="test", program=str(path)), None, other) == ("test", sorted(own.test))
+    assert _selected_cases(request(split="test", seed=3), None, suite)[1] == sorted(suite_split(suite.cases, 3).test)
 
 
 def test_dev_share_keeps_the_test_split() -> None:
-    from tokdrift_cli.workflows.optimize_run import suite_split
-
     cases = load_suite(default_suite_path()).cases
     default, larger_dev = suite_split(cases, 0), suite_split(cases, 0, 0.3)
+    assert default == optimize_suite_split(cases, 0, 0.2)
+    with pytest.raises(InputError, match="--dev-share 0.9"):
+        optimize_suite_split(cases, 0, 0.9)
     assert larger_dev.test == default.test and len(larger_dev.test) >= 15
     assert len(larger_dev.dev) > len(default.dev)
     assert set(larger_dev.train) | set(larger_dev.dev) == set(default.train) | set(default.dev)

@@ -12,6 +12,7 @@ import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, model_validator
 
@@ -69,3 +70,18 @@ def split_by_base_prompt(
         dev += ordered[n_test : n_test + n_dev]
         train += ordered[n_test + n_dev :]
     return Split(seed=seed, fractions=fractions, train=sorted(train), dev=sorted(dev), test=sorted(test))
+
+
+DEFAULT_DEV_SHARE = 0.2
+
+
+def split_fractions(dev_share: float = DEFAULT_DEV_SHARE) -> tuple[float, float, float]:
+    """40% test always; the rest is train and dev, dev taking ``dev_share`` of the suite."""
+    return (round(0.6 - dev_share, 6), dev_share, 0.4)
+
+
+def suite_split(cases: Iterable[Any], seed: int, dev_share: float = DEFAULT_DEV_SHARE) -> Split:
+    """The seeded split ``optimize --seed SEED --dev-share DEV_SHARE`` makes of a suite's cases."""
+    return split_by_base_prompt(
+        [(case.base_case_id, case.category) for case in cases], seed=seed, fractions=split_fractions(dev_share)
+    )

@@ -12,7 +12,7 @@ from tokdrift_cli.artifacts.io import read_artifact, write_bytes_atomic
 from tokdrift_cli.artifacts.outputs import NamedPath
 from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.shards import parse_shard
-from tokdrift_cli.core.suite import load_suite
+from tokdrift_cli.core.suite import Suite, load_suite
 from tokdrift_cli.engines.resolve import ModelSettings
 from tokdrift_cli.errors import InputError
 from tokdrift_cli.programs.cost import CostEstimate, estimate_generations
@@ -49,26 +49,30 @@ class BaselineOutcome:
 
 
 def _selected_cases(
-    config: BaselineConfig, split_from: Path | None, suite_hash: str
+    config: BaselineConfig, split_from: Path | None, suite: Suite
 ) -> tuple[str | None, list[str] | None]:
-    """Which split to run: explicit --split/--split-from, or the test split of a --program file."""
-    from tokdrift_cli.artifacts.program import ProgramArtifact
-    from tokdrift_cli.core.splits import SplitName
+    """Which split to run: a program's (--split-from, or the test split of a --program file), or the suite's own.
 
-    source = split_from
-    if source is None:
-        source = program_file(config.program)
-    if source is None:
-        if config.split not in (None, "all"):
-            raise InputError("--split needs --split-from PROGRAM.json (or --program PROGRAM.json)")
+    The suite's own split is the seeded one ``optimize --seed`` would make of it
+    (default dev share): it lets a program optimized on one suite be measured
+    on another suite's test split, which no optimizer ever saw.
+    """
+    from tokdrift_cli.artifacts.program import ProgramArtifact
+    from tokdrift_cli.core.splits import SplitName, suite_split
+
+    source = split_from if split_from is not None else program_file(config.program)
+    program = read_artifact(source, ProgramArtifact) if source is not None else None
+    foreign = program is not None and program.provenance.suite_hash not in (None, suite.sha256)
+    if foreign and (split_from is not None or config.split is None):
+        raise InputError(
+            f"{source} was optimized on another suite than the one given; its split does not apply "
+            "(--split test runs this suite's own seeded split)"
+        )
+    name = config.split or (SplitName.TEST.value if program is not None else None)
+    if name in (None, "all"):
         return None, None
-    name = config.split or SplitName.TEST.value
-    if name == "all":
-        return None, None
-    program = read_artifact(source, ProgramArtifact)
-    if program.provenance.suite_hash not in (None, suite_hash):
-        raise InputError(f"{source} was optimized on another suite than the one given; its split does not apply")
-    return name, sorted(program.split.ids(SplitName(name)))
+    split = program.split if program is not None and not foreign else suite_split(suite.cases, config.seed)
+    return name, sorted(split.ids(SplitName(name)))
 
 
 @dataclass
@@ -131,7 +135,7 @@ def prepare_baseline(
     suite_path = Path(config.suite)
     suite = load_suite(suite_path)
     loaded = load_program(config.program)
-    split_name, case_ids = _selected_cases(config, split_from, suite.sha256)
+    split_name, case_ids = _selected_cases(config, split_from, suite)
     shard = str(parse_shard(config.shard)) if config.shard else None
     config = config.model_copy(update={"split": split_name, "case_ids": case_ids, "shard": shard})
     models = [ModelUse(config.model, model_settings(config))]
@@ -176,8 +180,9 @@ def run_baseline_command(
     split_from: Path | None = None,
     update_expected: bool = False,
 ) -> BaselineOutcome:
-    outcome = run_with_resume(prepare_baseline(config, split_from=split_from, update_expected=update_expected), run,
-                              progress)
+    outcome = run_with_resume(
+        prepare_baseline(config, split_from=split_from, update_expected=update_expected), run, progress
+    )
     expected_path = None
     if update_expected:
         write_bytes_atomic(EXPECTED_RESULTS_PATH, expected_results(outcome.artifact))

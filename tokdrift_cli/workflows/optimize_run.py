@@ -24,7 +24,8 @@ from tokdrift_cli.artifacts.header import Provenance, input_file
 from tokdrift_cli.artifacts.io import read_artifact
 from tokdrift_cli.artifacts.outputs import NamedPath
 from tokdrift_cli.artifacts.program import OptimizeConfig, ProgramArtifact
-from tokdrift_cli.core.splits import Split, split_by_base_prompt
+from tokdrift_cli.core import splits
+from tokdrift_cli.core.splits import Split
 from tokdrift_cli.core.suite import load_suite
 from tokdrift_cli.engines.resolve import ModelSettings
 from tokdrift_cli.errors import InputError, OutputError
@@ -73,15 +74,9 @@ class _InvocationCounter:
         return _Callback()
 
 
-def split_fractions(dev_share: float) -> tuple[float, float, float]:
-    """40% test always; the rest is train and dev, dev taking ``dev_share`` of the suite."""
-    return (round(0.6 - dev_share, 6), dev_share, 0.4)
-
-
-def suite_split(cases: Any, seed: int, dev_share: float = 0.2) -> Split:
-    fractions = split_fractions(dev_share)
+def suite_split(cases: Any, seed: int, dev_share: float) -> Split:
     try:
-        return split_by_base_prompt([(case.base_case_id, case.category) for case in cases], seed=seed, fractions=fractions)
+        return splits.suite_split(cases, seed, dev_share)
     except ValueError as error:
         raise InputError(f"--dev-share {dev_share}: {error}") from None
 
@@ -123,8 +118,9 @@ class OptimizeStage(ResumableStage[ProgramArtifact, BaseModel]):
         with dspy.context(callbacks=[counter.callback()]):
             artifact = optimize_program(
                 replace(self.inputs, provenance=call.provenance),
-                OptimizeModels(task_lm=task.lm, prompt_lm=prompt.lm if prompt else None,
-                               call_counter=lambda: counter.count),
+                OptimizeModels(
+                    task_lm=task.lm, prompt_lm=prompt.lm if prompt else None, call_counter=lambda: counter.count
+                ),
                 self.on_selection_prompt,
             )
         engines = {id(model.engine): model.engine for model in call.models if model.engine is not None}

@@ -63,7 +63,9 @@ def baseline(
         SplitChoice | None,
         typer.Option(
             "--split",
-            help="train, dev, test or all: run only that split of --split-from (default with a program file: test).",
+            help="train, dev, test or all: run only that split of --split-from or of a --program file (default: test); "
+            "without one, or with a program optimized on another suite, the suite's own split for --seed (the one "
+            "`optimize` would make).",
             rich_help_panel=options.RUN_PANEL,
         ),
     ] = None,

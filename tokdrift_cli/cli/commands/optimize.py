@@ -117,7 +117,8 @@ def optimize(
     """
     from tokdrift_cli.artifacts.program import OptimizeConfig
     from tokdrift_cli.errors import InputError
-    from tokdrift_cli.workflows.optimize_run import prepare_optimize, split_fractions
+    from tokdrift_cli.core.splits import split_fractions
+    from tokdrift_cli.workflows.optimize_run import prepare_optimize
     from tokdrift_cli.workflows.run import run_with_resume
 
     if base_demos_first and not keep_base_demos:
