@@ -58,25 +58,30 @@ def read_raw_artifact(path: Path) -> dict[str, Any]:
 
 def read_artifact(path: Path, model: type[ArtifactT]) -> ArtifactT:
     """Read ``path`` as ``model``, migrating older schemas and refusing newer ones."""
-    data = read_raw_artifact(path)
+    return artifact_from_data(read_raw_artifact(path), model, str(path))
+
+
+def artifact_from_data(data: dict[str, Any], model: type[ArtifactT], where: str) -> ArtifactT:
+    """``data`` (one artifact's JSON object, from a file or a line of a JSONL store) as ``model``; ``where``
+    names it in messages. Older schemas are migrated, newer ones refused."""
     kind, version = data["kind"], data["schema_version"]
     if kind != model.KIND:
-        raise ArtifactError(f"{path} is a {kind!r} artifact, but a {model.KIND!r} artifact is needed here")
+        raise ArtifactError(f"{where} is a {kind!r} artifact, but a {model.KIND!r} artifact is needed here")
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:  # JSON true is not 1
-        raise ArtifactError(f"{path} has an invalid schema_version {version!r}")
+        raise ArtifactError(f"{where} has an invalid schema_version {version!r}")
     if version > model.SCHEMA_VERSION:
         raise ArtifactError(
-            f"{path} uses {kind} schema {version}, newer than this tokdrift understands "
+            f"{where} uses {kind} schema {version}, newer than this tokdrift understands "
             f"({model.SCHEMA_VERSION}); upgrade tokdrift to read it"
         )
     steps = MIGRATIONS.get(kind, {})
     while version < model.SCHEMA_VERSION:
         if version not in steps:
-            raise ArtifactError(f"{path}: no migration from {kind} schema {version}; re-run the stage that made it")
+            raise ArtifactError(f"{where}: no migration from {kind} schema {version}; re-run the stage that made it")
         data = steps[version](data)
         version += 1
         data["schema_version"] = version
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise ArtifactError(f"{path} is a corrupt {kind} artifact: {describe_validation_error(error)}") from None
+        raise ArtifactError(f"{where} is a corrupt {kind} artifact: {describe_validation_error(error)}") from None

@@ -20,6 +20,7 @@ from tokdrift_cli.cli.commands.analyze import analyze, report
 from tokdrift_cli.cli.commands.augment import augment
 from tokdrift_cli.cli.commands.baseline import BaselineCommand, baseline
 from tokdrift_cli.cli.commands.code_stages import end_to_end, ir_to_code
+from tokdrift_cli.cli.commands.history import history_app
 from tokdrift_cli.cli.commands.inspect import compare_ir, suite_app, variants
 from tokdrift_cli.cli.commands.merge import merge
 from tokdrift_cli.cli.commands.optimize import optimize
@@ -50,6 +51,7 @@ app.command("augment")(augment)
 app.command("variants")(variants)
 app.command("compare-ir")(compare_ir)
 app.add_typer(suite_app, name="suite")
+app.add_typer(history_app, name="history")
 
 
 def _show_version(value: bool) -> None:
