@@ -17,8 +17,8 @@ Schema history:
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Literal
@@ -32,6 +32,7 @@ from tokdrift_cli.artifacts.io import artifact_from_data
 from tokdrift_cli.artifacts.outputs import lock_path_for
 from tokdrift_cli.core.files import read_input
 from tokdrift_cli.core.stats import RateEstimate
+from tokdrift_cli.core.trend import TrendCheck
 from tokdrift_cli.errors import ArtifactError, OutputBusyError, OutputError
 
 # How long an appender waits for another one to finish before it gives up (exit 4).
@@ -141,6 +142,26 @@ class HistoryRun(Artifact):
     @property
     def run_time(self) -> datetime:
         return self.source.created_at or self.created_at
+
+
+# The figures a check compares, and how to read each from a recorded run.
+METRICS: dict[str, Callable[[Headline], RateEstimate | None]] = {
+    "robustness": lambda headline: headline.robustness,
+    "accuracy": lambda headline: headline.accuracy,
+    "input accuracy": lambda headline: headline.input_accuracy,
+    "sensitivity": lambda headline: headline.sensitivity,
+}
+
+
+
+@dataclass(frozen=True)
+class HistoryCheck:
+    """`history check`'s result: the newest run, what it was compared with, and each comparison."""
+
+    newest: HistoryRun
+    previous: HistoryRun | None
+    window: list[HistoryRun] = field(default_factory=list)
+    checks: list[TrendCheck] = field(default_factory=list)
 
 
 def dump_line(run: HistoryRun) -> bytes:

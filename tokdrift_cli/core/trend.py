@@ -22,6 +22,7 @@ while noise around a level leaves the window's rate at that level.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from fractions import Fraction
 from typing import Literal
@@ -33,7 +34,7 @@ from tokdrift_cli.errors import ExitCode
 
 CheckStatus = Literal["passed", "failed", "inconclusive", "skipped"]
 Against = Literal["previous", "window", "history"]
-TestMethod = Literal["paired wilcoxon", "fisher exact"]
+TestMethod = Literal["paired wilcoxon", "fisher exact", "kendall trend"]
 
 
 class _Frozen(BaseModel):
@@ -43,7 +44,7 @@ class _Frozen(BaseModel):
 class TrendSettings(_Frozen):
     alpha: float = Field(default=0.05, gt=0.0, lt=1.0)
     max_drop: float | None = Field(default=None, ge=0.0, le=1.0)
-    window: int = Field(default=5, ge=2)
+    window: int = Field(default=10, ge=2)
 
 
 class TrendCheck(_Frozen):
@@ -81,6 +82,17 @@ def fisher_drop_p(reference: RateEstimate, newest: RateEstimate) -> float:
     return float(fisher_exact(table, alternative="less").pvalue)
 
 
+def downward_trend_p(rates: Sequence[float]) -> float | None:
+    """One-sided p of "the rates fall over the runs" (Mann-Kendall: Kendall's tau of rate against run order,
+    ``scipy.stats.kendalltau``); None with fewer than 3 runs or no variation to rank."""
+    if len(rates) < 3 or len(set(rates)) < 2:
+        return None
+    from scipy.stats import kendalltau
+
+    p_value = float(kendalltau(range(len(rates)), rates, alternative="less").pvalue)
+    return None if math.isnan(p_value) else p_value  # NaN: nothing to rank
+
+
 def _points(value: Fraction) -> str:
     return f"{float(value) * 100:.1f} points"
 
@@ -93,9 +105,10 @@ def compare(
     settings: TrendSettings,
     *,
     reference_runs: int = 1,
-    paired_p: float | None = None,
+    given_p: tuple[TestMethod, float] | None = None,
 ) -> TrendCheck:
-    """Decide one figure against one reference (see the module docstring for the rule)."""
+    """Decide one figure against one reference (see the module docstring for the rule); ``given_p`` is a
+    test the caller ran instead of Fisher's (the paired test, the trend test) and its p-value."""
     common = {"metric": metric, "against": against, "newest": newest, "reference": reference}
     common["reference_runs"] = reference_runs
     if newest is None or reference is None:
@@ -104,8 +117,7 @@ def compare(
     if newest.n == 0 or reference.n == 0:
         return TrendCheck(**common, status="inconclusive", explanation=f"{metric} has n = 0: nothing to compare")
     drop = Fraction(reference.successes, reference.n) - Fraction(newest.successes, newest.n)
-    method: TestMethod = "paired wilcoxon" if paired_p is not None else "fisher exact"
-    p_value = paired_p if paired_p is not None else fisher_drop_p(reference, newest)
+    method, p_value = given_p if given_p is not None else ("fisher exact", fisher_drop_p(reference, newest))
     where = "the previous run" if against == "previous" else f"the last {reference_runs} runs pooled"
     figures = (
         f"{metric} {newest.format()} against {where} {reference.format()}: "

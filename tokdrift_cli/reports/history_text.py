@@ -12,14 +12,13 @@ import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from itertools import groupby
 
-from tokdrift_cli.artifacts.history import HistoryRun
+from tokdrift_cli.artifacts.history import METRICS, HistoryCheck, HistoryRun
 from tokdrift_cli.core.stats import RateEstimate
 from tokdrift_cli.core.trend import TrendCheck, trend_exit_code
 from tokdrift_cli.reports.ci_formats import annotation
 from tokdrift_cli.reports.improvement_markdown import join_blocks
 from tokdrift_cli.reports.markdown import code, escape_text, prose, table
 from tokdrift_cli.reports.text import compact_rate
-from tokdrift_cli.stages.history import METRICS, HistoryCheck
 
 SPARKS = "\u2581\u2582\u2583\u2584\u2585\u2586\u2587\u2588"
 VERDICTS = {0: "passed", 1: "failed", 3: "inconclusive"}

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from tokdrift_cli.artifacts.baseline import BaselineArtifact
 from tokdrift_cli.artifacts.history import (
+    METRICS,
     FamilyFlipRate,
     GitIdentity,
     Headline,
+    HistoryCheck,
     HistoryRun,
     SourceArtifact,
     SuiteIdentity,
@@ -27,17 +28,17 @@ from tokdrift_cli.artifacts.validation import ValidationArtifact
 from tokdrift_cli.core.comparison import SideSummary
 from tokdrift_cli.core.gates import GateSettings
 from tokdrift_cli.core.stats import RateEstimate
-from tokdrift_cli.core.trend import TrendCheck, TrendSettings, compare, no_reference, pooled
+from tokdrift_cli.core.trend import (
+    TestMethod,
+    TrendCheck,
+    TrendSettings,
+    compare,
+    downward_trend_p,
+    no_reference,
+    pooled,
+)
 from tokdrift_cli.errors import ArtifactError
 from tokdrift_cli.stages.validate import validate_baselines
-
-# The figures a check compares, and how to read each from a recorded run.
-METRICS: dict[str, Callable[[Headline], RateEstimate | None]] = {
-    "robustness": lambda headline: headline.robustness,
-    "accuracy": lambda headline: headline.accuracy,
-    "input accuracy": lambda headline: headline.input_accuracy,
-    "sensitivity": lambda headline: headline.sensitivity,
-}
 
 # p of a drop in robustness from the paired test on two runs' baselines; None when they are not at hand.
 PairedTest = Callable[[HistoryRun, HistoryRun], float | None]
@@ -157,14 +158,6 @@ def record_validation(
 # --- the check ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class HistoryCheck:
-    newest: HistoryRun
-    previous: HistoryRun | None
-    window: list[HistoryRun] = field(default_factory=list)
-    checks: list[TrendCheck] = field(default_factory=list)
-
-
 def comparable_before(runs: Sequence[HistoryRun], newest_index: int) -> list[HistoryRun]:
     """The earlier runs of the newest run's line, newest first, back to the last break (a change of the
     suite's content, of the prompts run or of tokdrift's version): values across a break do not compare."""
@@ -195,21 +188,22 @@ def check_history(
     paired_p = paired_test(newest, previous) if paired_test is not None else None
     checks = []
     for metric, read in METRICS.items():
-        checks.append(
-            compare(
-                metric,
-                "previous",
-                read(newest.headline),
-                read(previous.headline),
-                settings,
-                paired_p=paired_p if metric == "robustness" else None,
-            )
-        )
+        newest_figure = read(newest.headline)
+        paired = ("paired wilcoxon", paired_p) if metric == "robustness" and paired_p is not None else None
+        checks.append(compare(metric, "previous", newest_figure, read(previous.headline), settings, given_p=paired))
         if len(window) >= 2:
-            figures = [read(run.headline) for run in window]
-            known = [figure for figure in figures if figure is not None]
-            reference = pooled(known) if len(known) == len(figures) else None
-            checks.append(
-                compare(metric, "window", read(newest.headline), reference, settings, reference_runs=len(window))
-            )
+            checks.append(_window_check(metric, newest_figure, [read(run.headline) for run in window], settings))
     return HistoryCheck(newest, previous, window, checks)
+
+
+def _window_check(
+    metric: str, newest: RateEstimate | None, window: list[RateEstimate | None], settings: TrendSettings
+) -> TrendCheck:
+    """The newest figure against the window's pooled counts; its significance is that of a downward trend
+    over the window and the newest run (oldest first)."""
+    known = [figure for figure in window if figure is not None]
+    reference = pooled(known) if len(known) == len(window) else None
+    rates = [figure.rate for figure in [*reversed(known), newest] if figure is not None and figure.rate is not None]
+    trend_p = downward_trend_p(rates) if len(rates) == len(window) + 1 else None
+    given: tuple[TestMethod, float] | None = ("kendall trend", trend_p) if trend_p is not None else None
+    return compare(metric, "window", newest, reference, settings, reference_runs=len(window), given_p=given)

@@ -69,9 +69,16 @@ ISSUE_DRAFT = "the issue draft"
 
 
 def run_report(
-    artifact_paths: Sequence[Path], output: Path, *, html: Path | None = None, issues_dir: Path | None = None
+    artifact_paths: Sequence[Path],
+    output: Path,
+    *,
+    html: Path | None = None,
+    issues_dir: Path | None = None,
+    history: Path | None = None,
 ) -> WrittenReport:
     """Render the artifacts into their report: pick the renderer from the artifacts' kinds."""
+    if history is not None:
+        return _report_history(history, artifact_paths, output, html=html, issues_dir=issues_dir)
     if not artifact_paths:
         raise InputError(f"no artifact given; {ACCEPTED}")
     inputs = [("an input artifact", path) for path in artifact_paths]
@@ -135,3 +142,18 @@ def _report_stages(
         artifacts.append((str(path), read_artifact(path, model)))
     output = _default_output(output, "STAGES.md")
     return _Rendered([("--output", output, render_stage_report(artifacts).encode())], [])
+
+
+def _report_history(
+    history: Path, artifact_paths: Sequence[Path], output: Path, *, html: Path | None, issues_dir: Path | None
+) -> WrittenReport:
+    from tokdrift_cli.artifacts.history import read_history
+    from tokdrift_cli.reports.history_html import render_history_html
+
+    if artifact_paths or html is not None or issues_dir is not None:
+        raise InputError("--history makes the trend page alone; give no artifact, --html or --issues-dir with it")
+    runs = read_history(history)
+    if not runs:
+        raise InputError(f"{history} records no run yet; add runs with `tokdrift history add`")
+    output = _default_output(output, "TRENDS.html")
+    return _Rendered([("--output", output, render_history_html(runs).encode())], []).write([("the history", history)])

@@ -69,19 +69,27 @@ def analyze(
 
 def report(
     artifacts: Annotated[
-        list[Path],
+        list[Path] | None,
         typer.Argument(
             help="One analysis artifact (`tokdrift analyze`), one validation artifact (`tokdrift validate`), "
             "or one or more baseline artifacts of any stage (`tokdrift baseline`, `ir-to-code`, `end-to-end`).",
             show_default=False,
         ),
-    ],
+    ] = None,
     output: Annotated[Path, typer.Option("--output", "-o", help="The markdown report to write.")] = Path(
         "FRAGILE_PROMPTS.md"
     ),
     html: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML report with charts.")] = None,
     issues_dir: Annotated[
         Path | None, typer.Option("--issues-dir", help="Also write one markdown issue draft per fragile area here.")
+    ] = None,
+    history: Annotated[
+        Path | None,
+        typer.Option(
+            "--history",
+            help="Instead of artifacts, a run history (`tokdrift history add`): write an HTML page of its trends "
+            "to --output (TRENDS.html when --output is left at its default).",
+        ),
     ] = None,
 ) -> None:
     """Regenerate a markdown report (and optionally an HTML report and issue drafts) from artifacts.
@@ -90,9 +98,10 @@ def report(
     baselines of any stage (ir, ir-to-code, end-to-end) give STAGES.md, per-stage robustness side by
     side. The last two are written there when --output is left at its default, and take neither
     --html nor --issues-dir. The output depends only on the artifacts: the same inputs give the same bytes.
+    A run history (--history) gives TRENDS.html: each figure over time, one line per suite and model.
     """
     from tokdrift_cli.workflows.analyze_run import run_report
 
-    written = run_report(artifacts, output, html=html, issues_dir=issues_dir)
+    written = run_report(artifacts or [], output, html=html, issues_dir=issues_dir, history=history)
     for path in written.paths:
         err_console().print(f"wrote {path}")

@@ -136,7 +136,7 @@ def show(
 
 
 def _runs_table(title: str, runs: list[HistoryRun]) -> Table:
-    from tokdrift_cli.stages.history import METRICS
+    from tokdrift_cli.artifacts.history import METRICS
 
     table = Table(title=title)
     for header in ("run", "time (UTC)", "commit", "program", *METRICS, "tokdrift"):
