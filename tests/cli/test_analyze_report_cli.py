@@ -125,3 +125,31 @@ def test_report_refuses_html_and_issues_for_stage_reports(
     lines = _error_lines(capsys.readouterr().err)
     assert len(lines) == 1 and lines[0].startswith("error:") and option in lines[0]
     assert not (tmp_path / "s.md").exists()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "variable", "expected", "note"),
+    [
+        pytest.param(["--fragile-threshold", "0.5"], None, 0.5, False, id="fragile-threshold"),
+        pytest.param([], ("TOKDRIFT_FRAGILE_THRESHOLD", "0.6"), 0.6, False, id="its-variable"),
+        pytest.param(["--threshold", "0.4"], None, 0.4, True, id="old-option"),
+        pytest.param([], ("TOKDRIFT_THRESHOLD", "0.3"), 0.3, True, id="old-variable"),
+        pytest.param([], None, 0.9, False, id="default"),
+    ],
+)
+def test_fragile_threshold_is_the_one_name_and_the_old_one_still_works(
+    baseline_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch,
+    arguments: list[str], variable: tuple[str, str] | None, expected: float, note: bool,
+) -> None:
+    if variable is not None:
+        monkeypatch.setenv(*variable)
+    output = tmp_path / "analysis.json"
+    assert run(["analyze", str(baseline_file), "--output", str(output), *arguments]) == 0
+    assert json.loads(output.read_text())["config"]["fragile_threshold"] == expected
+    assert ("old name of --fragile-threshold" in capsys.readouterr().err) is note
+
+
+def test_the_old_threshold_name_is_not_advertised(capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(["analyze", "--help"]) == 0
+    shown = capsys.readouterr().out
+    assert "--fragile-threshold" in shown and "--threshold " not in shown

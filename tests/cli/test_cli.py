@@ -136,7 +136,7 @@ def test_variants_unknown_rule(capsys: pytest.CaptureFixture[str]) -> None:
 def test_project_settings_fill_defaults_below_the_command_line(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    (tmp_path / "pyproject.toml").write_text("[tool.tokdrift.variants]\ncount = 1\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.tokdrift.commands.variants]\ncount = 1\n")
     monkeypatch.chdir(tmp_path)
     assert run(["variants", PROMPT, "--json"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 1

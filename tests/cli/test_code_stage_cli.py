@@ -66,7 +66,7 @@ def test_settings_from_pyproject_do_not_trip_the_stage_checks(
     tmp_path: Path, mini_suite_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     # A project default for the IR stage must not make every code-stage run fail.
-    (tmp_path / "pyproject.toml").write_text("[tool.tokdrift.baseline]\nrepeats = 3\nworkers = 2\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.tokdrift.commands.baseline]\nrepeats = 3\nworkers = 2\n")
     monkeypatch.chdir(tmp_path)
     args = ["ir-to-code", "--code-generator", "templated", "--suite", str(mini_suite_path)]
     assert run([*args, "--output", str(tmp_path / "c.json")]) == 0

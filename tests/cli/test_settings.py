@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tokdrift_cli.cli.settings import default_map, read_project_settings
+from tokdrift_cli.cli.settings import CommandTree, project_settings, read_project_settings
 from tokdrift_cli.errors import InputError
 
 
@@ -81,86 +81,84 @@ def test_bad_pyproject_is_an_input_error(tmp_path: Path, content: bytes, expecte
     assert str(path) in str(caught.value)
 
 
+TREE = CommandTree(
+    commands={
+        "baseline": CommandTree({"model": "model", "seed": "seed", "workers": "workers", "variants": "variants_per_prompt",
+                                 "max-tokens": "max_tokens"}),
+        "score": CommandTree({"model": "model", "seed": "seed", "workers": "workers", "max-tokens": "max_tokens"}),
+        "suite": CommandTree(commands={"import": CommandTree(commands={"humaneval": CommandTree({"limit": "limit"})})}),
+    }
+)
+
+
 @pytest.mark.parametrize(
-    ("settings", "commands", "expected"),
+    ("text", "expected"),
     [
-        pytest.param({}, ["baseline"], {"baseline": {}}, id="nothing-set"),
-        pytest.param({}, [], {}, id="no-commands"),
+        pytest.param("", {"baseline": {}, "score": {}, "suite": {"import": {"humaneval": {}}}}, id="nothing-set"),
         pytest.param(
-            {"model": "m", "seed": 1},
-            ["baseline", "score"],
+            '[tool.tokdrift]\nmodel = "m"\nseed = 1\n',
             {"baseline": {"model": "m", "seed": 1}, "score": {"model": "m", "seed": 1}},
-            id="shared-keys-reach-every-command",
+            id="shared-keys-reach-every-command-that-has-the-option",
         ),
         pytest.param(
-            {"seed": 1, "workers": 2, "baseline": {"workers": 8}},
-            ["baseline", "score"],
+            "[tool.tokdrift]\nseed = 1\nworkers = 2\n[tool.tokdrift.commands.baseline]\nworkers = 8\n",
             {"baseline": {"seed": 1, "workers": 8}, "score": {"seed": 1, "workers": 2}},
             id="command-table-wins",
         ),
         pytest.param(
-            {"max-variants": 5, "baseline": {"max-variants": 9, "min-rate": 0.5}},
-            ["baseline", "score"],
-            {"baseline": {"max_variants": 9, "min_rate": 0.5}, "score": {"max_variants": 5}},
-            id="dashes-become-underscores",
+            "[tool.tokdrift]\nvariants = 3\nmax_tokens = 64\n",
+            {"baseline": {"variants_per_prompt": 3, "max_tokens": 64}, "score": {"max_tokens": 64}},
+            id="keys-are-option-names-and-underscores-are-dashes",
         ),
         pytest.param(
-            {"max_variants": 5, "baseline": {"max-variants": 9}},
-            ["baseline"],
-            {"baseline": {"max_variants": 9}},
-            id="dashed-command-key-overrides-underscored-shared-key",
-        ),
-        pytest.param(
-            {"seed": 1, "optimize": {"trials": 3}},
-            ["baseline"],
-            {"baseline": {"seed": 1}},
-            id="other-commands-tables-are-not-shared",
-        ),
-        pytest.param(
-            {"rules": ["a", "b"]},
-            ["baseline"],
-            {"baseline": {"rules": ["a", "b"]}},
-            id="list-values-are-shared",
+            "[tool.tokdrift.commands.suite.import.humaneval]\nlimit = 4\n",
+            {"suite": {"import": {"humaneval": {"limit": 4}}}},
+            id="sub-commands-nest",
         ),
     ],
 )
-def test_default_map(settings: dict[str, Any], commands: list[str], expected: dict[str, Any]) -> None:
-    assert default_map(settings, commands) == expected
+def test_project_settings_become_the_default_map(tmp_path: Path, text: str, expected: dict[str, Any]) -> None:
+    settings = project_settings(write_pyproject(tmp_path, text), TREE)
+    for command, values in expected.items():
+        assert settings.default_map[command] == values
 
 
-@pytest.mark.parametrize("entry", [3, "fast", ["a"], True])
-def test_non_table_command_entry_is_an_input_error(entry: Any) -> None:
-    with pytest.raises(InputError, match=r"\[tool.tokdrift.baseline\] must be a table"):
-        default_map({"baseline": entry}, ["baseline", "score"])
+def test_each_value_knows_where_it_was_written(tmp_path: Path) -> None:
+    path = write_pyproject(tmp_path, "[tool.tokdrift]\nseed = 1\n[tool.tokdrift.commands.baseline]\nseed = 2\n")
+    sources = project_settings(path, TREE).sources
+    assert sources[("baseline", "seed")] == f"{path} [tool.tokdrift.commands.baseline] seed"
+    assert sources[("score", "seed")] == f"{path} [tool.tokdrift] seed"
 
 
-def test_default_map_does_not_change_the_settings() -> None:
-    settings = {"max-variants": 5, "baseline": {"max-variants": 9}}
-
-    first = default_map(settings, ["baseline"])
-    first["baseline"]["extra"] = True
-
-    assert settings == {"max-variants": 5, "baseline": {"max-variants": 9}}
-    assert default_map(settings, ["baseline"]) == {"baseline": {"max_variants": 9}}
-
-
-def test_pyproject_to_default_map(tmp_path: Path) -> None:
-    path = write_pyproject(
-        tmp_path,
-        """
-[tool.tokdrift]
-model = "smollm2"
-max-variants = 5
-
-[tool.tokdrift.score]
-max-variants = 10
-""",
-    )
-
-    assert default_map(read_project_settings(path), ["baseline", "score"]) == {
-        "baseline": {"model": "smollm2", "max_variants": 5},
-        "score": {"model": "smollm2", "max_variants": 10},
-    }
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param("[tool.tokdrift]\nsead = 1\n", r"\[tool.tokdrift\] has no setting 'sead'; did you mean 'seed'\?",
+                     id="typo-at-the-top"),
+        pytest.param("[tool.tokdrift.commands.score]\nvariants = 1\n",
+                     r"\[tool.tokdrift.commands.score\] has no setting 'variants': it is an option of baseline$", id="option-of-another"),
+        pytest.param("[tool.tokdrift.commands.basline]\nseed = 1\n",
+                     r"\[tool.tokdrift.commands\] has no setting 'basline'; did you mean 'baseline'\?", id="typo-command"),
+        pytest.param("[tool.tokdrift.commands.suite.import.humaneval]\nlimt = 1\n",
+                     r"\[tool.tokdrift.commands.suite.import.humaneval\] has no setting 'limt'; did you mean 'limit'",
+                     id="typo-nested"),
+        pytest.param("[tool.tokdrift]\nzzz = 1\n", r"has no setting 'zzz' \(valid: commands, limit, max-tokens", id="no-near-key"),
+        pytest.param("[tool.tokdrift.baseline]\nseed = 1\n",
+                     r"has no setting 'baseline': the options of one command go in \[tool.tokdrift.commands.baseline\]",
+                     id="old-command-table"),
+        pytest.param("[tool.tokdrift.variants]\nseed = 1\n",
+                     r"\[tool.tokdrift.variants\] is not a table of settings: 'variants' is an option", id="table-for-option"),
+        pytest.param("[tool.tokdrift]\ncommands = 3\n", r"\[tool.tokdrift.commands\] must be a table", id="commands-value"),
+        pytest.param("[tool.tokdrift.commands]\nbaseline = 3\n", r"\[tool.tokdrift.commands.baseline\] must be a table",
+                     id="command-value"),
+        pytest.param("[tool.tokdrift]\nmax-tokens = 1\nmax_tokens = 2\n", r"sets 'max-tokens' twice", id="both-spellings"),
+    ],
+)
+def test_a_wrong_key_or_shape_is_one_line_naming_it(tmp_path: Path, text: str, expected: str) -> None:
+    path = write_pyproject(tmp_path, text)
+    with pytest.raises(InputError, match=expected) as caught:
+        project_settings(path, TREE)
+    assert str(path) in str(caught.value) and "\n" not in str(caught.value)
 
 
 def test_pyproject_keys_are_option_names_even_where_the_parameter_is_named_after_a_config_field(
@@ -172,7 +170,7 @@ def test_pyproject_keys_are_option_names_even_where_the_parameter_is_named_after
     from tokdrift_cli.core.suite import load_suite
     from tokdrift_cli.stages.baseline import plan_cases
 
-    (tmp_path / "pyproject.toml").write_text("[tool.tokdrift.baseline]\nvariants = 1\nparaphrases = false\n")
+    (tmp_path / "pyproject.toml").write_text("[tool.tokdrift.commands.baseline]\nvariants = 1\nparaphrases = false\n")
     monkeypatch.chdir(tmp_path)
     assert run(["baseline", "--suite", str(MINI_SUITE), "--dry-run"]) == 0
     lines = dict(line.split(": ", 1) for line in capsys.readouterr().out.strip().splitlines())
@@ -181,16 +179,6 @@ def test_pyproject_keys_are_option_names_even_where_the_parameter_is_named_after
     expected = sum(len(planned.units()) for planned in plan_cases(load_suite(MINI_SUITE), config))
     assert lines["lm calls"] == str(expected)
     assert expected == 2 * len(load_suite(MINI_SUITE).cases)  # the original and one variant: no paraphrase
-
-
-def test_a_key_naming_both_a_command_and_an_option_is_the_option_when_not_a_table() -> None:
-    """`variants = 8` sets --variants everywhere; it is not a malformed [tool.tokdrift.variants] table."""
-    defaults = default_map({"variants": 8}, ["baseline", "variants"], frozenset({"variants", "count"}))
-    assert defaults == {"baseline": {"variants": 8}, "variants": {"variants": 8}}
-    table = default_map({"variants": {"count": 3}}, ["baseline", "variants"], frozenset({"variants", "count"}))
-    assert table == {"baseline": {}, "variants": {"count": 3}}
-    with pytest.raises(InputError, match=r"\[tool.tokdrift.baseline\] must be a table"):
-        default_map({"baseline": 8}, ["baseline"], frozenset({"variants"}))
 
 
 def test_variants_at_the_top_of_the_project_settings_reaches_baseline(

@@ -152,12 +152,29 @@ def test_fail_under_from_the_environment(tmp_path: Path, monkeypatch: pytest.Mon
     assert validation is not None and validation.config.gates.fail_under == 0.95
 
 
+def test_every_gate_reads_its_variable(
+    tmp_path: Path, improvement: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before, after = improvement
+    monkeypatch.setenv("TOKDRIFT_ALPHA", "0.2")
+    monkeypatch.setenv("TOKDRIFT_MAX_ACCURACY_DROP", "off")
+    monkeypatch.setenv("TOKDRIFT_MAX_LATENCY_INCREASE", "0.75")
+    monkeypatch.setenv("TOKDRIFT_MIN_FIXED", "2")
+    monkeypatch.setenv("TOKDRIFT_GATE_ON", "lower-bound")
+    monkeypatch.setenv("TOKDRIFT_FRAGILE_THRESHOLD", "0.8")
+    _, validation = validate(tmp_path, "--before", before, "--after", after, "--min-fixed", "1")
+    assert validation is not None
+    gates = validation.config.gates
+    assert (gates.alpha, gates.max_accuracy_drop, gates.max_latency_increase) == (0.2, None, 0.75)
+    assert (gates.min_fixed, gates.gate_on, gates.fragile_threshold) == (1, "lower-bound", 0.8)  # the command line wins
+
+
 def test_settings_from_pyproject_and_switching_gates_off(
     tmp_path: Path, improvement: tuple[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     before, after = improvement
     (tmp_path / "pyproject.toml").write_text(
-        '[tool.tokdrift]\nseed = 7\n\n[tool.tokdrift.validate]\nfail-under = 0.99\nalpha = "off"\n'
+        '[tool.tokdrift]\nseed = 7\n\n[tool.tokdrift.commands.validate]\nfail-under = 0.99\nalpha = "off"\n'
         "max-latency-increase = 0.5\nmin-fixed = 9\n",
         encoding="utf-8",
     )

@@ -60,7 +60,7 @@ def test_intro_says_how_it_was_made_and_how_to_regenerate(text: str) -> None:
 
 def test_regenerate_command_keeps_a_non_default_threshold() -> None:
     text = render_fragile_prompts(make_analysis(threshold=0.8))
-    assert "tokdrift analyze BASELINE --output analysis.json --threshold 0.8" in text
+    assert "tokdrift analyze BASELINE --output analysis.json --fragile-threshold 0.8" in text
 
 
 def test_summary_numbers_match_the_analysis(analysis: AnalysisArtifact, text: str) -> None:

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from tokdrift_cli import __version__
+from tokdrift_cli.cli.command import SOURCES_KEY, TokdriftTyper
 from tokdrift_cli.cli.commands.analyze import analyze, report
 from tokdrift_cli.cli.commands.augment import augment
 from tokdrift_cli.cli.commands.baseline import BaselineCommand, baseline
@@ -26,12 +28,10 @@ from tokdrift_cli.cli.commands.merge import merge
 from tokdrift_cli.cli.commands.optimize import optimize
 from tokdrift_cli.cli.commands.validate import validate
 from tokdrift_cli.cli.console import err_console
-from tokdrift_cli.cli.settings import by_parameter_name, default_map, read_project_settings
+from tokdrift_cli.cli.settings import command_tree, project_settings
 from tokdrift_cli.errors import ExitCode, InputError, TokdriftError
 
-COMMANDS = ["baseline", "ir-to-code", "end-to-end", "merge", "analyze", "report", "validate", "optimize", "augment", "variants", "compare-ir", "suite"]
-
-app = typer.Typer(
+app = TokdriftTyper(
     name="tokdrift",
     help="Measure, improve and guard how robust an NL -> IR -> code generator is to meaning-preserving input changes.",
     no_args_is_help=True,
@@ -68,16 +68,9 @@ def main_callback(
     ] = False,
 ) -> None:
     """tokdrift: robustness of LLM spec generators to meaning-preserving rewrites."""
-    commands = getattr(ctx.command, "commands", {})
-    option_names = frozenset(
-        option[2:] for command in commands.values() for param in command.params for option in param.opts
-        if option.startswith("--")
-    )
-    defaults = default_map(read_project_settings(Path("pyproject.toml")), COMMANDS, option_names)
-    ctx.default_map = {
-        name: by_parameter_name(values, commands[name]) if name in commands else values
-        for name, values in defaults.items()
-    }
+    settings = project_settings(Path("pyproject.toml"), command_tree(ctx.command))
+    ctx.default_map = settings.default_map
+    ctx.meta[SOURCES_KEY] = settings.sources
 
 
 def refuse_undecodable(arguments: list[str], environment: dict[str, str]) -> None:
@@ -105,8 +98,6 @@ def run(argv: list[str] | None = None) -> int:
         refuse_undecodable(sys.argv[1:] if argv is None else argv, dict(os.environ))
         code = app(args=argv, prog_name="tokdrift", standalone_mode=False)
     except TokdriftError as error:
-        from rich.text import Text
-
         from tokdrift_cli.core.redaction import redact_text
 
         # Assembled, not markup: a message may hold brackets ("List[int]", "tokdrift[humaneval]").
@@ -118,11 +109,17 @@ def run(argv: list[str] | None = None) -> int:
     except typer.Exit as done:
         return int(done.exit_code)
     except TyperException as error:  # click's usage errors (unknown option, bad value, no command)
-        show = getattr(error, "show", None)
-        if callable(show):
-            show()
+        err_console().print(Text.assemble(("error:", "red"), f" {_usage_line(error)}"), highlight=False)
         return int(getattr(error, "exit_code", ExitCode.USAGE))
     return int(code or 0)
+
+
+def _usage_line(error: Exception) -> str:
+    """Click's usage error as one line, with the command whose --help explains it."""
+    message = error.format_message() if hasattr(error, "format_message") else str(error)
+    ctx = getattr(error, "ctx", None)
+    where = f" (see {ctx.command_path} --help)" if ctx is not None and ctx.command_path else ""
+    return " ".join(message.split()) + where
 
 
 def main() -> None:

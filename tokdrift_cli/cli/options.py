@@ -90,6 +90,7 @@ ApiBaseOption = Annotated[
     typer.Option(
         "--api-base",
         envvar="TOKDRIFT_API_BASE",
+        metavar="URL",
         help="Base URL of an OpenAI-compatible server (vLLM, Ollama, LM Studio...).",
         rich_help_panel=MODEL_PANEL,
     ),
@@ -99,13 +100,22 @@ ProgramOption = Annotated[
     typer.Option(
         "--program",
         envvar="TOKDRIFT_PROGRAM",
+        metavar="PROGRAM",
         help="'default', 'module:attr' (a dspy.Module or a factory returning one), or a program file.",
         rich_help_panel=MODEL_PANEL,
     ),
 ]
 TemperatureOption = Annotated[
     float,
-    typer.Option("--temperature", envvar="TOKDRIFT_TEMPERATURE", min=0.0, max=2.0, rich_help_panel=MODEL_PANEL),
+    typer.Option(
+        "--temperature",
+        envvar="TOKDRIFT_TEMPERATURE",
+        min=0.0,
+        max=2.0,
+        help="Sampling temperature of the model; 0 decodes greedily (the same answer each time). Above 0 answers "
+        "vary between runs, and `tokdrift baseline` can repeat each prompt to measure that noise.",
+        rich_help_panel=MODEL_PANEL,
+    ),
 ]
 MaxTokensOption = Annotated[
     int,

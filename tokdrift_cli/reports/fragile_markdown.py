@@ -87,7 +87,7 @@ def regenerate_commands(analysis: AnalysisArtifact, output: str = "FRAGILE_PROMP
     """The commands that rebuild this report, with the options that differ from the defaults."""
     options = ""
     if analysis.config.fragile_threshold != DEFAULT_THRESHOLD:
-        options += f" --threshold {analysis.config.fragile_threshold:g}"
+        options += f" --fragile-threshold {analysis.config.fragile_threshold:g}"
     if analysis.config.confidence != DEFAULT_CONFIDENCE:
         options += f" --confidence {analysis.config.confidence:g}"
     if analysis.config.sensitivity_threshold != DEFAULT_SENSITIVITY_THRESHOLD:

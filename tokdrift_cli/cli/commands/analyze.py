@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from tokdrift_cli.cli import options
 from tokdrift_cli.cli.console import err_console, out_console
 
 
@@ -22,9 +23,11 @@ def analyze(
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Where to write the analysis artifact.")] = Path(
         "analysis.json"
     ),
-    threshold: Annotated[
-        float, typer.Option("--threshold", envvar="TOKDRIFT_THRESHOLD", min=0.0, max=1.0, help="Fragile below this robustness.")
-    ] = 0.9,
+    fragile_threshold: options.FragileThresholdOption = 0.9,
+    old_threshold: Annotated[
+        float | None,
+        typer.Option("--threshold", min=0.0, max=1.0, hidden=True, help="Old name of --fragile-threshold."),
+    ] = None,
     confidence: Annotated[float, typer.Option("--confidence", min=0.5, max=0.999, help="Level of every interval.")] = 0.95,
     sensitivity_threshold: Annotated[
         float,
@@ -51,8 +54,12 @@ def analyze(
     from tokdrift_cli.cli.render import analysis_table, sensitivity_table
     from tokdrift_cli.workflows.analyze_run import run_analyze
 
+    if old_threshold is not None:
+        err_console().print("--threshold (TOKDRIFT_THRESHOLD, `threshold` in pyproject.toml) is the old name of "
+                            "--fragile-threshold, and will go", markup=False)
+        fragile_threshold = old_threshold
     analysis = run_analyze(
-        baseline, output, threshold=threshold, confidence=confidence, sensitivity_threshold=sensitivity_threshold
+        baseline, output, threshold=fragile_threshold, confidence=confidence, sensitivity_threshold=sensitivity_threshold
     )
     console = err_console()
     console.print(analysis_table(analysis))

@@ -7,9 +7,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Protocol
 
 import typer
-from typer.core import TyperCommand
 
 from tokdrift_cli.cli import options
+from tokdrift_cli.cli.command import TokdriftCommand
 from tokdrift_cli.cli.console import err_console, print_fields
 from tokdrift_cli.cli.progress import GenerationProgress
 from tokdrift_cli.core.failures import DEFAULT_MAX_FAILURE_SHARE
@@ -115,7 +115,7 @@ def baseline(
     check_failure_share(artifact.summary, artifact.config.max_failure_share, len(artifact.generations()))
 
 
-class BaselineCommand(TyperCommand):
+class BaselineCommand(TokdriftCommand):
     """`baseline`, which points the `--stage` of older versions at the command that replaced it.
 
     Checked before parsing: the options of a code stage would otherwise be refused as unknown first.

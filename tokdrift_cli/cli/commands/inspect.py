@@ -9,12 +9,13 @@ from typing import Annotated
 import orjson
 import typer
 
+from tokdrift_cli.cli.command import TokdriftTyper
 from tokdrift_cli.cli.console import err_console, out_console
 from tokdrift_cli.cli.render import comparison_table
 from tokdrift_cli.core.files import read_input
 from tokdrift_cli.errors import ExitCode, InputError
 
-suite_app = typer.Typer(help="Work with suite files.", no_args_is_help=True)
+suite_app = TokdriftTyper(help="Work with suite files.", no_args_is_help=True)
 
 
 @suite_app.command("validate")
@@ -67,7 +68,7 @@ class HeaderChoice(StrEnum):
     VERBATIM = "verbatim"
 
 
-import_app = typer.Typer(help="Convert a public benchmark into a suite file.", no_args_is_help=True)
+import_app = TokdriftTyper(help="Convert a public benchmark into a suite file.", no_args_is_help=True)
 suite_app.add_typer(import_app, name="import")
 
 
@@ -121,7 +122,7 @@ def _import_humaneval(output: Path, limit: int | None, ids: str | None, header: 
 def variants(
     prompt: Annotated[str, typer.Argument(help="The prompt to rewrite.")],
     count: Annotated[int, typer.Option("--count", "-n", min=1, max=100, help="How many variants.")] = 10,
-    seed: Annotated[int, typer.Option("--seed")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for the rules' choices: the same seed gives the same variants.")] = 0,
     rules: Annotated[
         list[str] | None,
         typer.Option("--rule", help="Only this rule id (repeatable); a control.* id previews controls."),

@@ -57,8 +57,20 @@ def optimize(
     metric_variants: Annotated[
         int, typer.Option("--metric-variants", min=0, max=10, help="Variants per example the metric checks for drift.")
     ] = 2,
-    max_bootstrapped_demos: Annotated[int, typer.Option("--max-bootstrapped-demos", min=0, max=16)] = 3,
-    max_labeled_demos: Annotated[int, typer.Option("--max-labeled-demos", min=0, max=16)] = 4,
+    max_bootstrapped_demos: Annotated[
+        int,
+        typer.Option(
+            "--max-bootstrapped-demos", min=0, max=16,
+            help="Demos a candidate may hold that the program itself answered right on train prompts (bootstrap, mipro).",
+        ),
+    ] = 3,
+    max_labeled_demos: Annotated[
+        int,
+        typer.Option(
+            "--max-labeled-demos", min=0, max=16,
+            help="Demos a candidate may hold taken as they are from train prompts and their gold IRs.",
+        ),
+    ] = 4,
     candidates: Annotated[
         int, typer.Option("--candidates", min=1, max=64,
                           help="Random-search candidate programs (bootstrap, gold-demos).")

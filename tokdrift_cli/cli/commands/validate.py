@@ -108,7 +108,7 @@ def validate(
             "--fail-under",
             envvar="TOKDRIFT_FAIL_UNDER",
             parser=_switchable(float, "fail_under"),
-            metavar="FLOAT",
+            metavar="FLOAT|off",
             help="Fail when the after baseline's pooled robustness (or its lower bound) is below this; "
             "inconclusive (exit 3) when its undecided variants could turn the result either way.",
             rich_help_panel=GATES_PANEL,
@@ -168,7 +168,7 @@ def validate(
         typer.Option(
             "--min-fixed",
             parser=_switchable(int, "min_fixed"),
-            metavar="INT|off",
+            metavar="N|off",
             help="Fragile prompts an improvement must fix (capped at how many were fragile before).",
             rich_help_panel=GATES_PANEL,
         ),
