@@ -6,6 +6,7 @@ one-line messages. Anything else is a bug and keeps its traceback.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from enum import IntEnum
 
 
@@ -41,7 +42,26 @@ class ArtifactError(InputError):
 
 
 class CheckpointMismatchError(InputError):
-    """A checkpoint was made under a different config and must not be mixed in."""
+    """A checkpoint was made under a different config and must not be mixed in.
+
+    ``differences`` are (setting, value there, value now); the message lists them, under the
+    names ``names`` gives (the CLI passes its option names: ``variants_per_prompt`` -> ``--variants``).
+    """
+
+    def __init__(self, what: str, advice: str, differences: Sequence[tuple[str, object, object]] = ()):
+        self.what, self.advice, self.differences = what, advice, tuple(differences)
+        super().__init__(self.render())
+
+    def render(self, names: Mapping[str, str] | None = None) -> str:
+        names = names or {}
+        listed = "; ".join(
+            f"{names.get(name, name)} {then!r} there, {now!r} now" for name, then, now in self.differences
+        )
+        return f"{self.what} with a different config{f' ({listed})' if listed else ''}; {self.advice}"
+
+    def rename(self, names: Mapping[str, str]) -> None:
+        """Say the settings as the user knows them."""
+        self.args = (self.render(names),)
 
 
 class ModelError(TokdriftError):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_path_for, fingerprint
+from tokdrift_cli.artifacts.checkpoint import DEFAULT, Checkpoint, checkpoint_path_for, fingerprint, setting_differences
 from tokdrift_cli.core.ir import parse_ir
 from tokdrift_cli.core.records import Generation
 from tokdrift_cli.errors import CheckpointMismatchError, InputError
@@ -299,3 +299,45 @@ def test_checkpoint_beside_keeps_units_when_the_run_fails_and_goes_once_it_finis
         assert set(resumed.units) == {"a"}
         output.write_text("{}")
     assert not path.exists() and output.exists()
+
+
+def test_a_refusal_names_each_setting_that_differs_with_both_values(path: Path) -> None:
+    settings = {"config": {"temperature": 0.0, "suite": "core"}, "model_id": "local/a"}
+    first = Checkpoint(path, kind=KIND, config_fingerprint=fingerprint(settings), unit_model=Generation,
+                       settings=settings)
+    first.open()
+    first.record("a", generation("alpha"))
+    first.close()
+    assert json.loads(path.read_bytes().splitlines()[0])["settings"] == settings
+
+    other = {"config": {"temperature": 0.7}, "model_id": "local/b"}
+    with pytest.raises(CheckpointMismatchError) as caught:
+        Checkpoint(path, kind=KIND, config_fingerprint=fingerprint(other), unit_model=Generation,
+                   settings=other).open()
+    message = str(caught.value)
+    assert "model_id 'local/a' there, 'local/b' now" in message
+    assert "suite 'core' there, default now" in message
+    assert "temperature 0.0 there, 0.7 now" in message
+    assert message.endswith("or pass --restart to discard it")
+
+
+def test_a_checkpoint_without_recorded_settings_is_still_refused_plainly(path: Path, opened: Checkpoint[Generation]) -> None:
+    opened.record("a", generation("alpha"))
+    opened.close()
+    other = {"config": {"temperature": 0.7}}
+    with pytest.raises(CheckpointMismatchError, match=r"made with a different config; re-run"):
+        Checkpoint(path, kind=KIND, config_fingerprint=fingerprint(other), unit_model=Generation,
+                   settings=other).open()
+
+
+@pytest.mark.parametrize(
+    ("recorded", "current", "expected"),
+    [
+        ({"config": {"seed": 1}}, {"config": {"seed": 1}}, []),
+        ({"config": {"seed": 1}}, {"config": {}}, [("seed", 1, DEFAULT)]),
+        ({"config": {}, "model_id": "a"}, {"config": {"variants": 3}, "model_id": "b"},
+         [("model_id", "a", "b"), ("variants", DEFAULT, 3)]),
+    ],
+)
+def test_setting_differences(recorded: dict[str, object], current: dict[str, object], expected: list[object]) -> None:
+    assert setting_differences(recorded, current) == expected

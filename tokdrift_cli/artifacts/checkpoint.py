@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Generic, TypeVar
@@ -31,6 +31,39 @@ def fingerprint(payload: Any) -> str:
     return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()[:24]
 
 
+class _Default:
+    """A setting left at its default (fingerprints leave defaults out), as a difference shows it."""
+
+    def __repr__(self) -> str:
+        return "default"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Default)
+
+    def __hash__(self) -> int:
+        return 0
+
+
+DEFAULT = _Default()
+
+
+def setting_differences(recorded: Mapping[str, Any], current: Mapping[str, Any]) -> list[tuple[str, object, object]]:
+    """(setting, recorded value, current value) for each setting of two fingerprinted payloads that differs;
+    a nested ``config`` table is compared field by field, under the field's own name."""
+
+    def flat(payload: Mapping[str, Any]) -> dict[str, Any]:
+        found = {key: value for key, value in payload.items() if key != "config"}
+        found.update(payload.get("config") or {})
+        return found
+
+    before, now = flat(recorded), flat(current)
+    return [
+        (name, before.get(name, DEFAULT), now.get(name, DEFAULT))
+        for name in sorted(before.keys() | now.keys())
+        if before.get(name, DEFAULT) != now.get(name, DEFAULT)
+    ]
+
+
 def checkpoint_path_for(output: Path) -> Path:
     return output.with_name(output.name + ".checkpoint.jsonl")
 
@@ -43,10 +76,14 @@ def run_outputs(output: Path) -> list[NamedPath]:
 class Checkpoint(Generic[UnitT]):
     """Finished units by key, persisted beside the stage's output."""
 
-    def __init__(self, path: Path, *, kind: str, config_fingerprint: str, unit_model: type[UnitT]):
+    def __init__(
+        self, path: Path, *, kind: str, config_fingerprint: str, unit_model: type[UnitT],
+        settings: Mapping[str, Any] | None = None,
+    ):
         self.path = path
         self.kind = kind
         self.config_fingerprint = config_fingerprint
+        self.settings = settings  # what the fingerprint was made of, kept in the header to say what differs
         self.unit_model = unit_model
         self.units: dict[str, UnitT] = {}
         self._lock = threading.Lock()
@@ -65,7 +102,9 @@ class Checkpoint(Generic[UnitT]):
             torn = self._load()
         else:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            header = {"checkpoint_of": self.kind, "fingerprint": self.config_fingerprint}
+            header: dict[str, Any] = {"checkpoint_of": self.kind, "fingerprint": self.config_fingerprint}
+            if self.settings is not None:
+                header["settings"] = self.settings
             with self.path.open("wb") as handle:
                 handle.write(orjson.dumps(header) + b"\n")
                 handle.flush()
@@ -84,9 +123,16 @@ class Checkpoint(Generic[UnitT]):
         if not isinstance(header, dict) or header.get("checkpoint_of") != self.kind:
             raise InputError(f"{self.path} is not a {self.kind} checkpoint; move it away or pass --restart")
         if header.get("fingerprint") != self.config_fingerprint:
+            recorded = header.get("settings")
+            differences = (
+                setting_differences(recorded, self.settings)
+                if isinstance(recorded, dict) and self.settings is not None
+                else []
+            )
             raise CheckpointMismatchError(
-                f"{self.path} was made with a different config; re-run with the same options to resume, "
-                "or pass --restart to discard it"
+                f"{self.path} was made",
+                "re-run with the same options to resume, or pass --restart to discard it",
+                differences,
             )
         for line in lines[1:]:
             record = _parse_line(line)
@@ -155,7 +201,8 @@ def _parse_line(line: bytes) -> Any:
 
 @contextmanager
 def checkpoint_beside(
-    output: Path, *, kind: str, fingerprint: str, unit_model: type[UnitT], restart: bool = False
+    output: Path, *, kind: str, fingerprint: str, unit_model: type[UnitT], restart: bool = False,
+    settings: Mapping[str, Any] | None = None,
 ) -> Iterator[Checkpoint[UnitT]]:
     """The checkpoint of a run writing ``output``: opened (resumed, or afresh with ``restart``), closed
     however the run ends, and removed only when the block finishes, i.e. after the output is written.
@@ -164,7 +211,8 @@ def checkpoint_beside(
     no other run can read, or with ``restart`` delete, the checkpoint meanwhile.
     """
     checkpoint = Checkpoint(
-        checkpoint_path_for(output), kind=kind, config_fingerprint=fingerprint, unit_model=unit_model
+        checkpoint_path_for(output), kind=kind, config_fingerprint=fingerprint, unit_model=unit_model,
+        settings=settings,
     )
     checkpoint.open(restart=restart)
     try:

@@ -15,7 +15,7 @@ from typer._click.core import ParameterSource
 from typer._click.exceptions import BadParameter, MissingParameter
 from typer.core import TyperArgument, TyperCommand, TyperGroup, TyperOption
 
-from tokdrift_cli.errors import InputError
+from tokdrift_cli.errors import CheckpointMismatchError, InputError
 
 ENV_PREFIX = "TOKDRIFT_"
 SOURCES_KEY = "tokdrift.setting_sources"
@@ -124,7 +124,14 @@ class _Tidy:
 
 
 class TokdriftCommand(_Tidy, TyperCommand):
-    """A leaf command."""
+    """A leaf command. A refused resume names its settings as this command's options."""
+
+    def invoke(self, ctx: _click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except CheckpointMismatchError as error:
+            error.rename({param.name: option for param in self.params if param.name and (option := long_name(param))})
+            raise
 
 
 class TokdriftGroup(_Tidy, TyperGroup):

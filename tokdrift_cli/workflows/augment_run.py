@@ -13,13 +13,13 @@ import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import orjson
 
 from tokdrift_cli.artifacts.atomic import write_files_atomic
 from tokdrift_cli.artifacts.augment import AugmentConfig, AugmentSummaryArtifact, AugmentUnit
-from tokdrift_cli.artifacts.checkpoint import checkpoint_path_for, run_outputs
+from tokdrift_cli.artifacts.checkpoint import checkpoint_path_for, run_outputs, setting_differences
 from tokdrift_cli.artifacts.header import Provenance
 from tokdrift_cli.artifacts.io import dump_artifact, read_artifact
 from tokdrift_cli.artifacts.outputs import NamedPath, check_outputs
@@ -34,7 +34,7 @@ from tokdrift_cli.programs.runner import DspyIRRunner
 from tokdrift_cli.stages.augment import AugmentInputs, augment_suite, reusable_units
 from tokdrift_cli.stages.augment_candidates import augment_budget
 from tokdrift_cli.stages.progress import AugmentProgress, ProgressSink
-from tokdrift_cli.workflows.resume import resume_fingerprint
+from tokdrift_cli.workflows.resume import resume_settings
 from tokdrift_cli.workflows.run import (
     Identify,
     ModelUse,
@@ -148,9 +148,9 @@ class AugmentStage(ResumableStage[AugmentSummaryArtifact, AugmentUnit]):
     def output_paths(self, run: RunOptions) -> list[NamedPath]:
         return augment_outputs(run.output, self.summary_path)
 
-    def fingerprint(self, identities: Sequence[ModelIdentity], provenance: Provenance) -> str:
+    def resume_settings(self, identities: Sequence[ModelIdentity], provenance: Provenance) -> dict[str, Any]:
         paraphrase_id = identities[1].model_id if len(identities) > 1 else None
-        return resume_fingerprint(
+        return resume_settings(
             self.config,
             provenance.model_id,
             self.program.program_hash,
@@ -160,7 +160,7 @@ class AugmentStage(ResumableStage[AugmentSummaryArtifact, AugmentUnit]):
             paraphrase_program=paraphrase_program_hash() if paraphrase_id else None,
         )
 
-    def previous(self, run: RunOptions, fingerprint: str) -> AugmentSummaryArtifact | None:
+    def previous(self, run: RunOptions, fingerprint: str, settings: dict[str, Any]) -> AugmentSummaryArtifact | None:
         if run.restart or not self.summary_path.exists():
             return None
         try:
@@ -168,9 +168,14 @@ class AugmentStage(ResumableStage[AugmentSummaryArtifact, AugmentUnit]):
         except ArtifactError as error:
             raise InputError(f"{error}; choose another --summary or pass --restart to overwrite it") from None
         if previous.fingerprint != fingerprint:
+            recorded = resume_settings(
+                previous.config, previous.provenance.model_id, previous.provenance.program_hash or "",
+                ignore=self.ignored_settings,
+            )
             raise CheckpointMismatchError(
-                f"{self.summary_path} holds an augment summary made with a different config; re-run with the same "
-                "options to reuse it, choose another --output, or pass --restart to overwrite it"
+                f"{self.summary_path} holds an augment summary made",
+                "re-run with the same options to reuse it, choose another --output, or pass --restart to overwrite it",
+                setting_differences(recorded, {key: settings[key] for key in recorded if key in settings}),
             )
         return previous
 

@@ -8,7 +8,7 @@ from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel
 
-from tokdrift_cli.artifacts.checkpoint import fingerprint
+from tokdrift_cli.artifacts.checkpoint import fingerprint, setting_differences
 from tokdrift_cli.artifacts.header import Artifact, Provenance
 from tokdrift_cli.artifacts.io import read_artifact
 from tokdrift_cli.errors import ArtifactError, CheckpointMismatchError, InputError
@@ -28,14 +28,14 @@ RunArtifactT = TypeVar("RunArtifactT", bound=Artifact)
 SELECTING_SETTINGS = frozenset({"limit", "fragile_threshold", "max_failure_share", "controls", "judge_model"})
 
 
-def resume_fingerprint(
+def resume_settings(
     config: BaseModel,
     model_id: str | None,
     program_hash: str,
     *,
     ignore: Collection[str] = SELECTING_SETTINGS,
     **also: Any,
-) -> str:
+) -> dict[str, Any]:
     """What must match for earlier units to be reused: the config but ``ignore``, the model, the program,
     and whatever else ``also`` names.
 
@@ -44,7 +44,19 @@ def resume_fingerprint(
     # exclude_defaults: a setting added in a later version, left at its default,
     # must not make older checkpoints and outputs look foreign.
     settings = config.model_dump(mode="json", exclude=set(ignore), exclude_defaults=True)
-    return fingerprint({"config": settings, "model_id": model_id, "program_hash": program_hash, **also})
+    return {"config": settings, "model_id": model_id, "program_hash": program_hash, **also}
+
+
+def resume_fingerprint(
+    config: BaseModel,
+    model_id: str | None,
+    program_hash: str,
+    *,
+    ignore: Collection[str] = SELECTING_SETTINGS,
+    **also: Any,
+) -> str:
+    """The hash of :func:`resume_settings`: equal fingerprints, reusable units."""
+    return fingerprint(resume_settings(config, model_id, program_hash, ignore=ignore, **also))
 
 
 def stored_alike(previous: BaseModel, current: BaseModel) -> bool:
@@ -52,7 +64,9 @@ def stored_alike(previous: BaseModel, current: BaseModel) -> bool:
     return previous.model_dump(mode="json") == current.model_dump(mode="json")
 
 
-def previous_output(output: Path, kind: type[RunArtifactT], expected: str, restart: bool) -> RunArtifactT | None:
+def previous_output(
+    output: Path, kind: type[RunArtifactT], expected: str, restart: bool, settings: dict[str, Any] | None = None
+) -> RunArtifactT | None:
     """A finished artifact at ``output`` made with the same config (refuses one made otherwise)."""
     if restart or not output.exists():
         return None
@@ -61,10 +75,11 @@ def previous_output(output: Path, kind: type[RunArtifactT], expected: str, resta
     except ArtifactError as error:
         raise InputError(f"{error}; choose another --output or pass --restart to overwrite it") from None
     run: _RunArtifact = previous  # type: ignore[assignment]
-    found = resume_fingerprint(run.config, run.provenance.model_id, run.provenance.program_hash or "")
-    if found != expected:
+    recorded = resume_settings(run.config, run.provenance.model_id, run.provenance.program_hash or "")
+    if fingerprint(recorded) != expected:
         raise CheckpointMismatchError(
-            f"{output} holds a {kind.KIND.replace('_', ' ')} made with a different config; choose another --output "
-            "or pass --restart to overwrite it"
+            f"{output} holds a {kind.KIND.replace('_', ' ')} made",
+            "choose another --output or pass --restart to overwrite it",
+            setting_differences(recorded, settings) if settings is not None else [],
         )
     return previous

@@ -21,6 +21,7 @@ from typing import Any, ClassVar, Generic, Protocol, TypeVar
 from pydantic import BaseModel
 
 from tokdrift_cli.artifacts.checkpoint import Checkpoint, checkpoint_beside, checkpoint_path_for, run_outputs
+from tokdrift_cli.artifacts.checkpoint import fingerprint as hash_settings
 from tokdrift_cli.artifacts.header import Artifact, InputFile, Provenance, input_file
 from tokdrift_cli.artifacts.io import write_artifact
 from tokdrift_cli.artifacts.outputs import NamedPath, check_outputs, claim_outputs
@@ -37,7 +38,7 @@ from tokdrift_cli.engines.resolve import (
 )
 from tokdrift_cli.errors import InputError
 from tokdrift_cli.stages.progress import ProgressSink
-from tokdrift_cli.workflows.resume import SELECTING_SETTINGS, previous_output, resume_fingerprint, stored_alike
+from tokdrift_cli.workflows.resume import SELECTING_SETTINGS, previous_output, resume_settings, stored_alike
 
 ArtifactT = TypeVar("ArtifactT", bound=Artifact)
 UnitT = TypeVar("UnitT", bound=BaseModel)
@@ -162,14 +163,16 @@ class ResumableStage(ABC, Generic[ArtifactT, UnitT]):
     def check_ready(self, run: RunOptions) -> None:
         """Refuse to go on, once the stage is known to run, before any model is loaded or called."""
 
-    def fingerprint(self, identities: Sequence[ModelIdentity], provenance: Provenance) -> str:
-        return resume_fingerprint(
+    def resume_settings(self, identities: Sequence[ModelIdentity], provenance: Provenance) -> dict[str, Any]:
+        """What must match for earlier units to be reused (its hash is the run's fingerprint)."""
+        return resume_settings(
             self.config, provenance.model_id, provenance.program_hash or "", ignore=self.ignored_settings
         )
 
-    def previous(self, run: RunOptions, fingerprint: str) -> ArtifactT | None:
-        """The finished output of the same config (refusing one made with another), if any."""
-        return previous_output(run.output, self.artifact_kind, fingerprint, run.restart)  # type: ignore[return-value]
+    def previous(self, run: RunOptions, fingerprint: str, settings: dict[str, Any]) -> ArtifactT | None:
+        """The finished output of the same config (refusing one made with another, saying what differs), if any."""
+        found = previous_output(run.output, self.artifact_kind, fingerprint, run.restart, settings)
+        return found  # type: ignore[return-value]
 
     def is_up_to_date(self, previous: ArtifactT, provenance: Provenance) -> bool:
         """Made with exactly this config, and holding no failure a run must retry (an output written
@@ -198,6 +201,7 @@ class _Resume(Generic[ArtifactT]):
     provenance: Provenance
     fingerprint: str
     previous: ArtifactT | None
+    settings: dict[str, Any] | None = None
 
 
 def _resume(stage: ResumableStage[ArtifactT, UnitT], run: RunOptions, identify: Identify) -> _Resume[ArtifactT]:
@@ -214,8 +218,9 @@ def _resume(stage: ResumableStage[ArtifactT, UnitT], run: RunOptions, identify: 
     stage.check_inputs(provenance)
     if stage.checkpoint_kind is None:
         return _Resume(identities, provenance, "", None)
-    fingerprint = stage.fingerprint(identities, provenance)
-    return _Resume(identities, provenance, fingerprint, stage.previous(run, fingerprint))
+    settings = stage.resume_settings(identities, provenance)
+    fingerprint = hash_settings(settings)
+    return _Resume(identities, provenance, fingerprint, stage.previous(run, fingerprint, settings), settings)
 
 
 def run_with_resume(
@@ -250,7 +255,7 @@ def run_with_resume(
             checkpoint = held.enter_context(
                 checkpoint_beside(
                     run.output, kind=stage.checkpoint_kind, fingerprint=known.fingerprint,
-                    unit_model=stage.unit_model, restart=run.restart,
+                    unit_model=stage.unit_model, restart=run.restart, settings=known.settings,
                 )
             )
         call = StageCall(
@@ -278,7 +283,7 @@ def finished_units(
     if not run.restart and stage.checkpoint_kind is not None:
         checkpoint = Checkpoint(
             checkpoint_path_for(run.output), kind=stage.checkpoint_kind, config_fingerprint=known.fingerprint,
-            unit_model=stage.unit_model,
+            unit_model=stage.unit_model, settings=known.settings,
         )
         done.update(checkpoint.peek())  # type: ignore[arg-type]
     return done
