@@ -55,3 +55,57 @@ def test_candidate_lines_say_how_many_prompts_were_lost_and_gained_and_the_input
                               **values)
     assert _inputs(counted) == ", inputs 48/75 (base 45)"
     assert _inputs(CandidateRecord(label="seed 2", dev_score=0.6, **values)) == ""
+
+
+def _plan(arguments: list[str], capsys: pytest.CaptureFixture[str]) -> dict[str, str]:
+    assert run(["optimize", *arguments, "--dry-run"]) == 0
+    return dict(line.split(": ", 1) for line in capsys.readouterr().out.strip().splitlines())
+
+
+def _first_number(text: str) -> int:
+    return int(next(word for word in text.split() if word.isdigit()))
+
+
+def test_dry_run_counts_calls_before_any_and_bounds_a_real_run(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-local-test")
+    output = tmp_path / "program.json"
+    with _stub_server().serving(delay=0.0) as (url, handler):
+        arguments = ["--model", "openai/stub", "--api-base", url, "--limit", "8", "--candidates", "1",
+                     "--metric-variants", "1", "--output", str(output)]
+        plan = _plan(arguments, capsys)
+        assert handler.requests == 0 and not output.exists()
+        assert not (tmp_path / "program.json.cache").exists()
+        assert plan["prompts"].startswith("8 (")
+        assert run(["optimize", *arguments]) == 0
+        made = handler.requests
+    capsys.readouterr()
+    assert 0 < made <= _first_number(plan["lm calls"])
+    artifact = read_artifact(output, ProgramArtifact)
+    assert artifact.config.limit == 8
+    assert len(artifact.split.train) + len(artifact.split.dev) + len(artifact.split.test) == 8
+
+
+def test_dry_run_scales_with_what_each_evaluation_sends(capsys: pytest.CaptureFixture[str]) -> None:
+    one = _plan(["--metric-variants", "0", "--optimizer", "gold-demos"], capsys)
+    three = _plan(["--metric-variants", "2", "--optimizer", "gold-demos"], capsys)
+    assert one["evaluations"] == three["evaluations"]
+    assert 3 * _first_number(one["lm calls"]) == _first_number(three["lm calls"])
+    bootstrap = _plan(["--metric-variants", "2"], capsys)
+    assert _first_number(bootstrap["lm calls"]) > _first_number(three["lm calls"])  # it bootstraps on train too
+    limited = _plan(["--metric-variants", "2", "--limit", "10"], capsys)
+    assert limited["prompts"].startswith("10 (")
+    assert _first_number(limited["lm calls"]) < _first_number(bootstrap["lm calls"])
+    mipro = _plan(["--optimizer", "mipro"], capsys)
+    assert mipro["lm calls"].startswith("at least") and "mipro searches itself" in mipro["evaluations"]
+
+
+def test_a_run_on_the_whole_suite_writes_no_limit() -> None:
+    from tokdrift_cli.artifacts.program import OptimizeConfig
+
+    values = {"suite": "s", "trainset": None, "optimizer": "bootstrap", "model": "m", "prompt_model": None, "seed": 0,
+              "metric_variants": 1, "max_bootstrapped_demos": 1, "max_labeled_demos": 1, "candidates": 1,
+              "max_errors": 1, "split_fractions": (0.4, 0.2, 0.4)}
+    assert "limit" not in OptimizeConfig(**values).model_dump()
+    assert OptimizeConfig(**values, limit=5).model_dump()["limit"] == 5

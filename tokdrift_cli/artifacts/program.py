@@ -8,14 +8,15 @@ Schema history:
   1 - first version; ``config.keep_base_demos``, ``config.base_demos_first``,
       ``config.demo_pool``, ``scores.selection``, ``scores.selection_prompts``
       and the selection records' ``lost``/``gained``/``inputs*`` were added
-      later with defaults, so older files still read.
+      later with defaults, so older files still read; so was ``config.limit`` (the first N
+      prompts of the suite), written only when set, so a run on the whole suite writes what it did.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer
 
 from tokdrift_cli.artifacts.header import Artifact
 from tokdrift_cli.core.splits import Split
@@ -44,6 +45,14 @@ class OptimizeConfig(BaseModel):
     # program gets wrong on the signature; "all": from every train prompt.
     demo_pool: Literal["all", "missed"] = "all"
     split_fractions: tuple[float, float, float]
+    limit: int | None = None  # only the first N prompts of the suite
+
+    @model_serializer(mode="wrap")
+    def _without_absent_limit(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        data: dict[str, Any] = handler(self)
+        if self.limit is None:
+            data.pop("limit", None)
+        return data
 
 
 class CandidateRecord(BaseModel):

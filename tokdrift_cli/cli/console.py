@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import shlex
 from collections.abc import Sequence
 from functools import lru_cache
+from pathlib import Path
 
 from rich.console import Console
 
@@ -23,3 +25,9 @@ def print_fields(fields: Sequence[tuple[str, object]]) -> None:
     """``name: value`` lines on stdout (the --dry-run format, easy for a script to read)."""
     for name, value in fields:
         out_console().print(f"{name}: {value}", highlight=False, markup=False)
+
+
+def print_next(*argv: str | Path, why: str = "") -> None:
+    """The command that usually follows, as a line to copy (``next: tokdrift analyze baseline.json``)."""
+    line = "next: " + shlex.join(["tokdrift", *(str(arg) for arg in argv)])
+    err_console().print(f"{line}  ({why})" if why else line, highlight=False, markup=False)

@@ -160,7 +160,15 @@ MaxFailureShareOption = Annotated[
     ),
 ]
 LimitOption = Annotated[
-    int | None, typer.Option("--limit", min=1, help="Only the first N cases of the suite.", rich_help_panel=RUN_PANEL)
+    int | None,
+    typer.Option(
+        "--limit",
+        min=1,
+        help="Only the first N prompts of the suite. Each prompt runs as several generations (the original, "
+        "its variants, paraphrases, controls and repeats: about 7 each with the defaults); --dry-run prints "
+        "the exact count.",
+        rich_help_panel=RUN_PANEL,
+    ),
 ]
 RestartOption = Annotated[
     bool,

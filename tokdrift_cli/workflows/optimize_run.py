@@ -139,6 +139,8 @@ def prepare_optimize(
     """Everything an optimize run is made of, read and checked."""
     suite_path = Path(config.suite)
     suite = load_suite(suite_path)
+    if config.limit is not None:
+        suite = replace(suite, cases=suite.cases[: config.limit])
     trainset_path = Path(config.trainset) if config.trainset else None
     train_suite = load_suite(trainset_path) if trainset_path else suite
     loaded = load_program(program)

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 
 from tokdrift_cli.cli import options
-from tokdrift_cli.cli.console import err_console, out_console
+from tokdrift_cli.cli.console import err_console, out_console, print_next
 
 
 class AnalyzeFormat(StrEnum):
@@ -66,6 +66,7 @@ def analyze(
     console.print(sensitivity_table("sensitivity per family (flip rate)", analysis.per_family))
     if output is not None:
         console.print(f"wrote {output}")
+        print_next("report", output, "--html", "report.html", why="FRAGILE_PROMPTS.md and an HTML report")
     if output_format is AnalyzeFormat.JSON:
         out_console().print_json(analysis.model_dump_json())
     elif output_format is AnalyzeFormat.MARKDOWN:

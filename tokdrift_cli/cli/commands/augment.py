@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from tokdrift_cli.cli import options
-from tokdrift_cli.cli.console import err_console, print_fields
+from tokdrift_cli.cli.console import err_console, print_fields, print_next
 from tokdrift_cli.cli.progress import GenerationProgress
 from tokdrift_cli.engines.resolve import DEFAULT_REQUEST_TIMEOUT
 from tokdrift_cli.stages.progress import AugmentProgress
@@ -30,12 +30,7 @@ class AugmentProgressBar(GenerationProgress, AugmentProgress):
 
     def __init__(self, description: str):
         super().__init__(description)
-        self.total = 0
         self._total_lock = threading.Lock()
-
-    def start(self, total: int, reused: int, cases: int = 0, cases_done: int = 0) -> None:
-        self.total = total
-        super().start(total, reused, cases, cases_done)
 
     def shrink(self, count: int) -> None:
         if count <= 0 or self._task is None:
@@ -202,3 +197,4 @@ def augment(
     if artifact.summary.diversity.rule_mix.per_family:
         console.print(rule_mix_table(artifact))
     console.print(f"wrote {outcome.output} and {outcome.summary_path}")
+    print_next("optimize", "--trainset", outcome.output, "--output", "program.json", why="train on the verified lines")

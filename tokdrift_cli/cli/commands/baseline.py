@@ -10,7 +10,7 @@ import typer
 
 from tokdrift_cli.cli import options
 from tokdrift_cli.cli.command import TokdriftCommand
-from tokdrift_cli.cli.console import err_console, print_fields
+from tokdrift_cli.cli.console import err_console, print_fields, print_next
 from tokdrift_cli.cli.progress import GenerationProgress
 from tokdrift_cli.core.failures import DEFAULT_MAX_FAILURE_SHARE
 from tokdrift_cli.engines.resolve import DEFAULT_REQUEST_TIMEOUT
@@ -113,6 +113,12 @@ def baseline(
     )
     artifact = result.artifact
     check_failure_share(artifact.summary, artifact.config.max_failure_share, len(artifact.generations()))
+    print_next("analyze", output, "--output", "analysis.json", why="find the fragile prompts")
+    from tokdrift_cli.programs.loading import program_file
+
+    if program_file(program) is not None:
+        print_next("validate", "--before", "before.json", "--after", output,
+                   why="against the base program's baseline of the same split")
 
 
 class BaselineCommand(TokdriftCommand):

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from tokdrift_cli.cli import options
+from tokdrift_cli.cli.console import print_next
 from tokdrift_cli.cli.progress import GenerationProgress
 from tokdrift_cli.core.failures import DEFAULT_MAX_FAILURE_SHARE
 from tokdrift_cli.engines.resolve import DEFAULT_REQUEST_TIMEOUT
@@ -94,3 +95,4 @@ def _run(ctx: typer.Context, stage: str, suite: Path | None, *, from_baseline: P
     print_summary(table, result.artifact.summary.per_family, run.output, result.up_to_date, f"wrote {run.output}")
     artifact = result.artifact
     check_failure_share(artifact.summary, artifact.config.max_failure_share, len(artifact.generations()))
+    print_next("report", run.output, why="robustness per stage side by side, with other stages' baselines")

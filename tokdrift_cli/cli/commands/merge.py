@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tokdrift_cli.cli.console import err_console
+from tokdrift_cli.cli.console import err_console, print_next
 
 
 def merge(
@@ -35,3 +35,4 @@ def merge(
     console.print(baseline_table(merged))
     console.print(f"merged {len(shards)} shard(s), {len(merged.cases)} cases: wrote {output}")
     check_failure_share(merged.summary, merged.config.max_failure_share, len(merged.generations()))
+    print_next("analyze", output, "--output", "analysis.json", why="find the fragile prompts")

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tokdrift_cli.artifacts.program import CandidateRecord
 from tokdrift_cli.cli import options
-from tokdrift_cli.cli.console import err_console
+from tokdrift_cli.cli.console import err_console, print_fields, print_next
 from tokdrift_cli.engines.resolve import DEFAULT_REQUEST_TIMEOUT
+
+if TYPE_CHECKING:
+    from tokdrift_cli.workflows.optimize_run import OptimizeStage
 
 
 class DemoPool(StrEnum):
@@ -119,7 +122,17 @@ def optimize(
         ),
     ] = 0.2,
     max_tokens: options.MaxTokensOption = 512,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit", min=1,
+            help="Only the first N prompts of the suite, split as usual (40% test, --dev-share dev, the rest "
+            "train); a quick trial of the settings before the whole suite.",
+            rich_help_panel=options.RUN_PANEL,
+        ),
+    ] = None,
     restart: options.RestartOption = False,
+    dry_run: options.DryRunOption = False,
 ) -> None:
     """Improve the IR generator's demos (and instructions) on train prompts, scored on dev prompts.
 
@@ -143,6 +156,9 @@ def optimize(
         split_fractions=split_fractions(dev_share),
     )
     run = options.run_options(ctx)
+    if dry_run:
+        print_plan(prepare_optimize(config, program=program, api_base=api_base, max_tokens=max_tokens), max_tokens)
+        return
     console = err_console()
     with console.status("optimizing (DSPy prints its own progress below)…") as status:
 
@@ -174,7 +190,29 @@ def optimize(
 
     if any(record.chosen and record.label == BASE_LABEL for record in scores.selection):
         console.print("no candidate beat the base program without losing accuracy: the file holds the base program")
-    console.print(f"wrote {output}; measure it with: tokdrift baseline --program {output} --output after.json")
+    console.print(f"wrote {output}")
+    print_next("baseline", "--split-from", output, "--output", "before.json",
+               why="the base program on the held-out test prompts")
+    print_next("baseline", "--program", output, "--output", "after.json", why="the optimized program on the same prompts")
+
+
+def print_plan(stage: OptimizeStage, max_tokens: int) -> None:
+    """The --dry-run figures, one per line on stdout."""
+    from tokdrift_cli.workflows.optimize_plan import plan_optimize
+
+    plan = plan_optimize(stage, max_tokens=max_tokens)
+    cost = plan.cost
+    bound = "at most" if plan.search_bounded else "at least"
+    search = "" if plan.search_bounded else f", plus what --optimizer {stage.config.optimizer} searches itself"
+    print_fields(
+        [
+            ("prompts", f"{plan.prompts} (train {plan.train} examples, dev {plan.dev}, test {plan.test} held out)"),
+            ("evaluations", f"{bound} {plan.evaluations} (a request and its metric variants each){search}"),
+            ("lm calls", f"{bound} {cost.lm_calls} (repeated requests are answered from the cache)"),
+            ("input tokens (estimated)", f"{bound} {cost.input_tokens}, with the base program's demos"),
+            ("output tokens (estimated)", f"{cost.output_tokens_typical} typical, at most {cost.output_tokens_max}"),
+        ]
+    )
 
 
 def _flips(record: CandidateRecord) -> str:

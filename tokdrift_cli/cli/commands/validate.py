@@ -14,7 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tokdrift_cli.cli import options
-from tokdrift_cli.cli.console import err_console
+from tokdrift_cli.cli.console import err_console, print_next
 from tokdrift_cli.core.gates import VERDICTS, GateResult, GateSettings, gates_exit_code
 
 if TYPE_CHECKING:
@@ -217,6 +217,8 @@ def validate(
     validation = run_validate(before, after, output, settings, allow_mismatch=allow_mismatch, seed=seed)
     code = gates_exit_code(validation.gates)
     _print_gates(validation, code, output)
+    if before is not None:
+        print_next("report", output, why="IMPROVEMENT_REPORT.md")
     _emit(validation, format)
     raise typer.Exit(code)
 
