@@ -121,7 +121,7 @@ def test_baseline_refuses_foreign_output(
 
 
 def test_variants_json(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(["variants", PROMPT, "--json", "-n", "4", "--seed", "3"]) == 0
+    assert run(["variants", PROMPT, "--format", "json", "-n", "4", "--seed", "3"]) == 0
     variants = json.loads(capsys.readouterr().out)
     assert 1 <= len(variants) <= 4
     for variant in variants:
@@ -138,9 +138,9 @@ def test_project_settings_fill_defaults_below_the_command_line(
 ) -> None:
     (tmp_path / "pyproject.toml").write_text("[tool.tokdrift.commands.variants]\ncount = 1\n")
     monkeypatch.chdir(tmp_path)
-    assert run(["variants", PROMPT, "--json"]) == 0
+    assert run(["variants", PROMPT, "--format", "json"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 1
-    assert run(["variants", PROMPT, "--json", "-n", "3"]) == 0
+    assert run(["variants", PROMPT, "--format", "json", "-n", "3"]) == 0
     assert len(json.loads(capsys.readouterr().out)) == 3
 
 
@@ -162,7 +162,7 @@ def test_compare_ir(
     first_path, second_path = tmp_path / "a.json", tmp_path / "b.json"
     first_path.write_bytes(orjson.dumps(gold_ir()))
     second_path.write_bytes(orjson.dumps(second))
-    assert run(["compare-ir", str(first_path), str(second_path), "--json"]) == code
+    assert run(["compare-ir", str(first_path), str(second_path), "--format", "json"]) == code
     verdicts = json.loads(capsys.readouterr().out)
     assert verdicts["equivalent"] is (code == 0)
     assert verdicts["outcome"] == outcome
@@ -203,3 +203,21 @@ def test_error_messages_keep_their_brackets(tmp_path: Path, capsys: pytest.Captu
     # A message holding "[...]" must reach the user verbatim, not be eaten as a style tag.
     assert run(["variants", "x", "--rule", "no[such]rule"]) == 2
     assert "no[such]rule" in one_line_error(capsys.readouterr().err)
+
+
+@pytest.mark.parametrize("command", [["variants", PROMPT], ["compare-ir"]])
+def test_json_output_is_format_json_and_the_old_flag_still_works(
+    command: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    if command == ["compare-ir"]:
+        path = tmp_path / "ir.json"
+        path.write_text(json.dumps(gold_ir()))
+        command = ["compare-ir", str(path), str(path)]
+    assert run([*command, "--format", "json"]) == 0
+    new = capsys.readouterr()
+    assert run([*command, "--json"]) == 0
+    old = capsys.readouterr()
+    assert json.loads(old.out) == json.loads(new.out)
+    assert "old spelling of --format json" in old.err and "old spelling" not in new.err
+    assert run([*command[:1], "--help"]) == 0
+    assert "--json" not in capsys.readouterr().out

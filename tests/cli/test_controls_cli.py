@@ -20,7 +20,7 @@ PROMPT = "Return the sum of the first 3 even numbers greater than n, not countin
 
 
 def test_variants_previews_one_control_rule(capsys: pytest.CaptureFixture[str]) -> None:
-    assert run(["variants", PROMPT, "--rule", "control.number", "--json"]) == 0
+    assert run(["variants", PROMPT, "--rule", "control.number", "--format", "json"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert [row["rule_ids"] for row in rows] == [["control.number"]]
     assert rows[0]["text"] == PROMPT.replace("3", "4") and rows[0]["changes_meaning"] is True
@@ -37,7 +37,7 @@ def test_variants_previews_every_control_beside_no_variant(capsys: pytest.Captur
 def test_variants_without_controls_previews_only_meaning_preserving_rewrites(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    assert run(["variants", PROMPT, "--json", "-n", "6"]) == 0
+    assert run(["variants", PROMPT, "--format", "json", "-n", "6"]) == 0
     rows = json.loads(capsys.readouterr().out)
     assert rows and all(row["changes_meaning"] is False and row["rule_ids"][0] in RULES for row in rows)
 

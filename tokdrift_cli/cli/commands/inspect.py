@@ -119,6 +119,18 @@ def _import_humaneval(output: Path, limit: int | None, ids: str | None, header: 
     return f"{message}; {skipped}" if skipped else message
 
 
+class TextOrJson(StrEnum):
+    TEXT = "text"
+    JSON = "json"
+
+
+def _wants_json(output_format: TextOrJson, old_json: bool) -> bool:
+    """--format json, or --json, its old spelling (still taken, with a note on stderr)."""
+    if old_json:
+        err_console().print("--json is the old spelling of --format json, which every command uses", markup=False)
+    return old_json or output_format is TextOrJson.JSON
+
+
 def variants(
     prompt: Annotated[str, typer.Argument(help="The prompt to rewrite.")],
     count: Annotated[int, typer.Option("--count", "-n", min=1, max=100, help="How many variants.")] = 10,
@@ -130,7 +142,11 @@ def variants(
     controls: Annotated[
         bool, typer.Option("--controls", help="Preview the controls (every control rule) instead of the variants.")
     ] = False,
-    as_json: Annotated[bool, typer.Option("--json", help="Print JSON on stdout.")] = False,
+    output_format: Annotated[
+        TextOrJson, typer.Option("--format", help="text for people, or json: text, rule_ids, source and "
+                                 "changes_meaning per rewrite.")
+    ] = TextOrJson.TEXT,
+    old_json: Annotated[bool, typer.Option("--json", hidden=True, help="Old spelling of --format json.")] = False,
 ) -> None:
     """Preview the meaning-preserving variants tokdrift would make of PROMPT, with their rule ids.
 
@@ -158,7 +174,7 @@ def variants(
             {"text": c.text, "rule_ids": [c.rule_id], "source": "control", "changes_meaning": True}
             for c in generate_controls(prompt, count=count, seed=seed, rule_ids=control_ids or None)
         ]
-    if as_json:
+    if _wants_json(output_format, old_json):
         out_console().print_json(orjson.dumps(made).decode())
         return
     console = out_console()
@@ -173,7 +189,10 @@ def variants(
 def compare_ir(
     first: Annotated[Path, typer.Argument(help="IR JSON file.")],
     second: Annotated[Path, typer.Argument(help="IR JSON file.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the verdicts as JSON on stdout.")] = False,
+    output_format: Annotated[
+        TextOrJson, typer.Option("--format", help="text: a table for people; json: the verdicts as JSON.")
+    ] = TextOrJson.TEXT,
+    old_json: Annotated[bool, typer.Option("--json", hidden=True, help="Old spelling of --format json.")] = False,
 ) -> None:
     """Compare two IRs field by field; exit 0 if equivalent, 1 if not, 3 if free text leaves it undecided.
 
@@ -192,7 +211,7 @@ def compare_ir(
             raise InputError(f"{path} is not valid JSON ({error})") from None
         irs.append(parse_ir(data, source=str(path)))
     comparison = compare_irs(irs[0], irs[1])
-    if as_json:
+    if _wants_json(output_format, old_json):
         out_console().print_json(comparison.model_dump_json())
     else:
         out_console().print(comparison_table(comparison))
