@@ -165,8 +165,8 @@ LimitOption = Annotated[
         "--limit",
         min=1,
         help="Only the first N prompts of the suite. Each prompt runs as several generations (the original, "
-        "its variants, paraphrases, controls and repeats: about 7 each with the defaults); --dry-run prints "
-        "the exact count.",
+        "its variants, paraphrases, controls and repeats: about 7 per prompt with baseline's defaults on the "
+        "core suite).",
         rich_help_panel=RUN_PANEL,
     ),
 ]

@@ -11,13 +11,14 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from tokdrift_cli.cli.command import TokdriftTyper
 from tokdrift_cli.cli.console import err_console, out_console
 from tokdrift_cli.core.trend import TrendSettings, trend_exit_code
 
 if TYPE_CHECKING:
     from tokdrift_cli.artifacts.history import HistoryRun
 
-history_app = typer.Typer(
+history_app = TokdriftTyper(
     help="Keep a history of runs in a JSONL file, show its trend and check the newest run for a regression.",
     no_args_is_help=True,
 )
