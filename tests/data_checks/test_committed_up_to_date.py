@@ -29,6 +29,11 @@ COMMANDS = {
     "after_test_base_first.json": ["baseline", "--program", "baselines/program_bootstrap_base_first.json"],
     "after_test_keep_base.json": ["baseline", "--program", "baselines/program_bootstrap_keep_base.json"],
     "after_test_gold_demos.json": ["baseline", "--program", "baselines/program_gold_demos.json"],
+    "before_humaneval_test.json": ["baseline", "--suite", "examples/suites/humaneval.jsonl", "--split", "test"],
+    "after_humaneval_test.json": [
+        "baseline", "--suite", "examples/suites/humaneval.jsonl", "--split", "test",
+        "--program", "baselines/program_gold_demos.json",
+    ],
     "code_ir_to_code_templated.json": ["ir-to-code", "--code-generator", "templated"],
     "code_ir_to_code_local.json": ["ir-to-code"],
     "code_end_to_end_local.json": ["end-to-end"],
