@@ -231,6 +231,41 @@ def test_format_junit_is_valid_xml_with_one_testcase_per_gate(
     assert root.find("testsuite").get("failures") == "2"  # type: ignore[union-attr]
 
 
+@pytest.mark.parametrize(
+    ("arguments", "environment", "failures", "skipped"),
+    [
+        ((), None, "1", "4"),  # the other 4 gates need --before: skipped
+        (("--inconclusive-as", "skip"), None, "0", "5"),
+        ((), "skip", "0", "5"),
+        (("--inconclusive-as", "failure"), "skip", "1", "4"),
+    ],
+)
+def test_format_junit_inconclusive_is_a_failure_unless_asked(
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    arguments: tuple[str, ...],
+    environment: str | None,
+    failures: str,
+    skipped: str,
+) -> None:
+    if environment is not None:
+        monkeypatch.setenv("TOKDRIFT_INCONCLUSIVE_AS", environment)
+    after = saved(tmp_path, "a.json", robust_run())
+    gate = ("--fail-under", "0.9", "--gate-on", "lower-bound", "--format", "junit")
+    code, _ = validate(tmp_path, "--after", after, *gate, *arguments)
+    assert code == 3  # the exit code does not depend on how JUnit shows it
+    suite = ET.fromstring(capsys.readouterr().out).find("testsuite")
+    assert suite is not None and (suite.get("failures"), suite.get("skipped")) == (failures, skipped)
+
+
+def test_inconclusive_as_refuses_an_unknown_word(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    after = saved(tmp_path, "a.json", robust_run())
+    code, _ = validate(tmp_path, "--after", after, "--inconclusive-as", "pass")
+    assert code == 2
+    assert "pass" in capsys.readouterr().err
+
+
 def test_format_github_annotates_and_appends_the_step_summary(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -241,7 +276,7 @@ def test_format_github_annotates_and_appends_the_step_summary(
     code, _ = validate(tmp_path, "--before", before, "--after", after, "--fail-under", "0.9", "--format", "github")
     assert code == 1
     out = capsys.readouterr().out.splitlines()
-    assert "::error title=tokdrift gate failed%3A robustness::robustness 0.6666666666666666 < fail-under 0.9" in out[0]
+    assert "::error title=tokdrift gate failed%3A robustness::robustness 0.6667 < fail-under 0.9" in out[0]
     assert out[-1].startswith("::error title=tokdrift validate::verdict failed (exit 1)")
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("earlier step\n## tokdrift validate")

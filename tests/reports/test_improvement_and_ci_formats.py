@@ -125,11 +125,26 @@ def test_junit_has_a_testcase_per_gate_with_failures_and_skips() -> None:
     assert properties["verdict"] == "failed" and properties["exit_code"] == "1"
 
 
-def test_junit_marks_inconclusive_gates_as_skipped_with_the_reason() -> None:
+def test_junit_marks_inconclusive_gates_as_failures_by_default() -> None:
     root = ET.fromstring(render_junit(single(fail_under=0.9, gate_on="lower-bound")))
+    suite = root.find("testsuite")
+    assert suite is not None and suite.get("failures") == "1"
+    case = next(c for c in root.iter("testcase") if c.get("name") == "robustness")
+    failure = case.find("failure")
+    assert failure is not None and failure.get("type") == "Inconclusive"
+    assert failure.get("message", "").startswith("inconclusive: ") and case.find("skipped") is None
+    properties = {p.get("name"): p.get("value") for p in suite.iter("property")}
+    assert properties["exit_code"] == "3" and properties["inconclusive_as"] == "failure"
+
+
+def test_junit_marks_inconclusive_gates_as_skipped_when_asked() -> None:
+    root = ET.fromstring(render_junit(single(fail_under=0.9, gate_on="lower-bound"), inconclusive_as="skip"))
+    suite = root.find("testsuite")
+    assert suite is not None and suite.get("failures") == "0"
     case = next(c for c in root.iter("testcase") if c.get("name") == "robustness")
     skipped = case.find("skipped")
     assert skipped is not None and skipped.get("message", "").startswith("inconclusive: ")
+    assert case.find("failure") is None
 
 
 # --- GitHub -------------------------------------------------------------------------------------------
@@ -138,7 +153,7 @@ def test_junit_marks_inconclusive_gates_as_skipped_with_the_reason() -> None:
 def test_github_annotations_and_step_summary() -> None:
     annotations, summary = render_github(regression())
     lines = annotations.splitlines()
-    assert lines[0].startswith("::error title=tokdrift gate failed%3A robustness::robustness 0.6666666666666666")
+    assert lines[0].startswith("::error title=tokdrift gate failed%3A robustness::robustness 0.6667 < fail-under 0.9")
     assert any(line.startswith("::error title=tokdrift gate failed%3A significance::") for line in lines)
     assert any(line.startswith("::notice title=tokdrift gate passed%3A accuracy::") for line in lines)
     assert lines[-1] == "::error title=tokdrift validate::verdict failed (exit 1) over 8 prompts"
@@ -149,6 +164,42 @@ def test_github_annotations_and_step_summary() -> None:
     assert passed.splitlines()[-1].startswith("::notice title=tokdrift validate::verdict passed (exit 0)")
     inconclusive, _ = render_github(single(fail_under=0.9, gate_on="lower-bound"))
     assert inconclusive.splitlines()[0].startswith("::warning title=tokdrift gate inconclusive%3A robustness::")
+
+
+def test_step_summary_rounds_figures_that_the_artifact_keeps_exact() -> None:
+    for validation in (regression(), improvement()):
+        for gate in validation.gates:
+            if gate.value is None or len(repr(gate.value)) <= 8:
+                continue
+            annotations, summary = render_github(validation)
+            assert repr(gate.value) not in summary and repr(gate.value) not in annotations
+            assert f"`{gate.value:.4g}`" in summary and f"{gate.value:.4g}" in annotations
+            assert repr(gate.value) in render_junit(validation)  # a machine reads the JUnit: exact
+    assert "0.6667" in render_github(regression())[1] and "0.003906" in render_github(improvement())[1]
+
+
+def test_step_summary_names_the_prompts_that_changed_verdict() -> None:
+    validation = regression()
+    first, second, *rest = sorted(validation.cases, key=lambda case: case.case_id)
+    cases = [
+        first.model_copy(update={"before_correct": True, "after_correct": False}),
+        second.model_copy(update={"before_correct": False, "after_correct": True}),
+        *rest,
+    ]
+    _, summary = render_github(validation.model_copy(update={"cases": cases}))
+    section = summary.split("### Prompts that changed verdict", 1)[1].split("###", 1)[0]
+    lines = {line.split(" (", 1)[0]: line for line in section.splitlines() if line.startswith("- ")}
+    assert f"`{first.case_id}`" in lines["- Lost accuracy"] and f"`{second.case_id}`" not in lines["- Lost accuracy"]
+    assert f"`{second.case_id}`" in lines["- Gained accuracy"]
+    broken = [case.case_id for case in validation.cases if case.change == "newly_broken"]
+    assert broken and all(f"`{case_id}`" in lines["- Newly fragile"] for case_id in broken)
+    assert "robustness 100.0% ->" in lines["- Newly fragile"]
+    assert "- Fixed" not in lines
+
+    _, improved = render_github(improvement())
+    assert "- Fixed (fragile before, robust after): " in improved and "- Lost accuracy" not in improved
+    _, alone = render_github(single(fail_under=0.9))
+    assert "### Prompts that changed verdict" not in alone
 
 
 def test_annotation_text_cannot_end_the_command_early() -> None:

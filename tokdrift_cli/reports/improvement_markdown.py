@@ -15,7 +15,7 @@ from tokdrift_cli.core.comparison import PairedCase, SideSummary
 from tokdrift_cli.core.gates import GateResult, summarise_gates
 from tokdrift_cli.core.stats import BootstrapInterval, RateEstimate
 from tokdrift_cli.reports import markdown as md
-from tokdrift_cli.reports.text import percent, share, undecided_note
+from tokdrift_cli.reports.text import percent, round_figures, share, undecided_note
 
 Lines = list[str]
 
@@ -161,15 +161,21 @@ def before_after_table(validation: ValidationArtifact) -> Lines:
     )
 
 
-def gates_table(validation: ValidationArtifact) -> Lines:
+def gates_table(validation: ValidationArtifact, *, rounded: bool = False) -> Lines:
+    """One row per gate with its figure exact (the report) or ``rounded`` for a glance (the CI step summary)."""
+
+    def figure(value: float | None, gate: str) -> str:
+        text = exact(value, gate)
+        return round_figures(text) if rounded else text
+
     rows = [
         [
             md.prose(gate.name),
             _status(gate),
-            md.code(exact(gate.value, gate.name), in_table=True) if gate.value is not None else "n/a",
-            md.code(exact(gate.threshold, gate.name), in_table=True) if gate.threshold is not None else "n/a",
+            md.code(figure(gate.value, gate.name), in_table=True) if gate.value is not None else "n/a",
+            md.code(figure(gate.threshold, gate.name), in_table=True) if gate.threshold is not None else "n/a",
             "n/a" if gate.n is None else str(gate.n),
-            md.prose(gate.explanation),
+            md.prose(round_figures(gate.explanation) if rounded else gate.explanation),
         ]
         for gate in validation.gates
     ]

@@ -35,6 +35,17 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _TRAILING_BLANKS = re.compile(r"[ \t]+$")
 
 
+_LONG_FIGURE = re.compile(r"(?<![\w.])-?\d+\.\d{5,}(?:e[-+]?\d+)?(?![\w.])|(?<![\w.])-?\d+(?:\.\d+)?e[-+]?\d+(?![\w.])")
+
+
+def round_figures(text: str, digits: int = 4) -> str:
+    """``p 0.0068459480826911666`` -> ``p 0.006846``: long figures in prose cut to ``digits`` significant digits.
+
+    For what people read (annotations, step summaries); the artifacts keep every digit.
+    """
+    return _LONG_FIGURE.sub(lambda match: f"{float(match.group()):.{digits}g}", text)
+
+
 def printable(text: str) -> str:
     """Replace control characters (other than tab and line breaks) by a visible escape.
 

@@ -35,6 +35,11 @@ class ValidateFormat(StrEnum):
     MARKDOWN = "markdown"
 
 
+class InconclusiveAs(StrEnum):
+    FAILURE = "failure"
+    SKIP = "skip"
+
+
 class AccuracyOn(StrEnum):
     REQUESTS = "requests"
     INPUTS = "inputs"
@@ -201,6 +206,15 @@ def validate(
             "(also appended to $GITHUB_STEP_SUMMARY) or the improvement report (markdown).",
         ),
     ] = ValidateFormat.NONE,
+    inconclusive_as: Annotated[
+        InconclusiveAs,
+        typer.Option(
+            "--inconclusive-as",
+            envvar="TOKDRIFT_INCONCLUSIVE_AS",
+            help="How --format junit reports an inconclusive gate: a failure (dashboards then show it) or "
+            "skipped. The exit code (3) is the same either way.",
+        ),
+    ] = InconclusiveAs.FAILURE,
     seed: options.SeedOption = 0,
 ) -> None:
     """Compare a before and an after baseline with paired statistics, and gate the result.
@@ -219,7 +233,7 @@ def validate(
     _print_gates(validation, code, output)
     if before is not None:
         print_next("report", output, why="IMPROVEMENT_REPORT.md")
-    _emit(validation, format)
+    _emit(validation, format, inconclusive_as)
     raise typer.Exit(code)
 
 
@@ -239,7 +253,7 @@ def _print_gates(validation: ValidationArtifact, code: ExitCode, output: Path) -
     )
 
 
-def _emit(validation: ValidationArtifact, output_format: ValidateFormat) -> None:
+def _emit(validation: ValidationArtifact, output_format: ValidateFormat, inconclusive_as: InconclusiveAs) -> None:
     if output_format is ValidateFormat.NONE:
         return
     if output_format is ValidateFormat.JSON:
@@ -249,7 +263,7 @@ def _emit(validation: ValidationArtifact, output_format: ValidateFormat) -> None
     elif output_format is ValidateFormat.JUNIT:
         from tokdrift_cli.reports.ci_formats import render_junit
 
-        typer.echo(render_junit(validation), nl=False)
+        typer.echo(render_junit(validation, inconclusive_as=inconclusive_as.value), nl=False)
     elif output_format is ValidateFormat.GITHUB:
         from tokdrift_cli.reports.ci_formats import render_github
 
