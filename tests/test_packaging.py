@@ -87,13 +87,14 @@ def test_installed_wheel_runs_the_cli(dist: Path, tmp_path: Path) -> None:
     assert Path(where.stdout.strip()).is_relative_to(target)
     script = target / "bin" / "tokdrift"
     helped = subprocess.run(
-        [sys.executable, str(script), "--help"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120
+        [sys.executable, str(script), "--help"], capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
+        check=False,
     )
     assert helped.returncode == 0, helped.stderr[-3000:]
     assert "baseline" in helped.stdout and "validate" in helped.stdout
     suite = target / PACKAGE / "data" / "suites" / "core.jsonl"
     checked = subprocess.run(
         [sys.executable, str(script), "suite", "validate", str(suite)],
-        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120,
+        capture_output=True, text=True, cwd=tmp_path, env=env, timeout=120, check=False,
     )
     assert checked.returncode == 0, checked.stdout[-2000:] + checked.stderr[-2000:]
