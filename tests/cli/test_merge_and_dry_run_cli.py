@@ -113,3 +113,26 @@ def test_augment_dry_run_gives_upper_bounds_and_writes_nothing(
     assert lines["lm calls"] == f"at most {planned}"
     assert lines["paraphrase calls"] == "at most 0"
     assert not list(tmp_path.iterdir())
+
+
+def test_case_selects_the_named_prompts_and_refuses_unknown_ids(
+    tmp_path: Path, mini_suite_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "b.json"
+    base = ["baseline", "--suite", str(mini_suite_path), "--variants", "2", "--output", str(out), "--dry-run"]
+    assert run(base) == 0
+    whole = dict(line.split(": ", 1) for line in capsys.readouterr().out.strip().splitlines())
+    assert run([*base, "--case", "mini-002"]) == 0
+    one = dict(line.split(": ", 1) for line in capsys.readouterr().out.strip().splitlines())
+    from tokdrift_cli.stages.baseline import plan_cases
+
+    planned = make_inputs(mini_suite_path, variants_per_prompt=2)
+    expected = [len(p.units()) for p in plan_cases(planned.suite, planned.config) if p.case.id == "mini-002"]
+    assert one["lm calls"] == str(sum(expected)) and int(one["lm calls"]) < int(whole["lm calls"])
+
+    assert run([*base, "--case", "mini-002", "--case", "nope-9"]) == 2
+    assert "--case: no prompt with id nope-9" in one_line_error(capsys.readouterr().err)
+    program = tmp_path / "program.json"
+    assert run([*base, "--case", "mini-002", "--split-from", str(program)]) == 2
+    assert "drop --split/--split-from" in one_line_error(capsys.readouterr().err)
+    assert not out.exists()

@@ -55,11 +55,16 @@ def _selected_cases(
 
     The suite's own split is the seeded one ``optimize --seed`` would make of it
     (default dev share): it lets a program optimized on one suite be measured
-    on another suite's test split, which no optimizer ever saw.
+    on another suite's test split, which no optimizer ever saw. ``--case`` (ids in ``config.case_ids``)
+    names the prompts itself and cannot be mixed with a split.
     """
     from tokdrift_cli.artifacts.program import ProgramArtifact
     from tokdrift_cli.core.splits import SplitName, suite_split
 
+    if config.case_ids is not None:
+        if split_from is not None or config.split is not None:
+            raise InputError("--case names the prompts to run: drop --split/--split-from")
+        return None, sorted(set(config.case_ids))
     source = split_from if split_from is not None else program_file(config.program)
     program = read_artifact(source, ProgramArtifact) if source is not None else None
     foreign = program is not None and program.provenance.suite_hash not in (None, suite.sha256)
@@ -136,6 +141,9 @@ def prepare_baseline(
     suite = load_suite(suite_path)
     loaded = load_program(config.program)
     split_name, case_ids = _selected_cases(config, split_from, suite)
+    unknown = sorted(set(case_ids or ()) - {case.id for case in suite.cases}) if config.case_ids else []
+    if unknown:
+        raise InputError(f"--case: no prompt with id {', '.join(unknown)} in {suite_path}")
     shard = str(parse_shard(config.shard)) if config.shard else None
     config = config.model_copy(update={"split": split_name, "case_ids": case_ids, "shard": shard})
     models = [ModelUse(config.model, model_settings(config))]

@@ -46,6 +46,15 @@ def baseline(
     workers: options.WorkersOption = 1,
     request_timeout: options.RequestTimeoutOption = DEFAULT_REQUEST_TIMEOUT,
     limit: options.LimitOption = None,
+    case_ids: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--case",
+            metavar="ID",
+            help="Run only the prompt with this id (repeatable): to reproduce one prompt of a report.",
+            rich_help_panel=options.RUN_PANEL,
+        ),
+    ] = None,
     fragile_threshold: options.FragileThresholdOption = 0.9,
     max_failure_share: options.MaxFailureShareOption = DEFAULT_MAX_FAILURE_SHARE,
     include_paraphrases: options.ParaphrasesOption = True,
@@ -100,7 +109,7 @@ def baseline(
     from tokdrift_cli.cli.render import baseline_table
     from tokdrift_cli.workflows.baseline_run import plan_baseline_command, run_baseline_command
 
-    config = options.config_from(ctx, BaselineConfig, suite=options.suite_path(suite))
+    config = options.config_from(ctx, BaselineConfig, suite=options.suite_path(suite), case_ids=case_ids or None)
     run = options.run_options(ctx)
     if dry_run:
         print_plan(plan_baseline_command(config, run, split_from=split_from))
