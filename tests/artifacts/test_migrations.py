@@ -64,8 +64,25 @@ def test_a_version_1_analysis_reads_and_reports_as_not_measured(tmp_path: Path) 
 
     read = read_artifact(_write(tmp_path / "v1.json", data), AnalysisArtifact)
 
-    assert read.schema_version == AnalysisArtifact.SCHEMA_VERSION == 2
+    assert read.schema_version == AnalysisArtifact.SCHEMA_VERSION == 3
     assert read.summary.sensitivity is None and read.insensitive_prompts == []
     text = render_fragile_prompts(read)
     assert "| Sensitivity, pooled over decided controls | not measured" in text
     assert "Sensitivity not measured: the baseline ran no controls" in text
+
+
+def test_a_version_2_analysis_reads_without_prompt_texts_and_still_reports() -> None:
+    """The core analysis as committed in schema 2: no prompt texts for robust prompts, no baseline config."""
+    from tokdrift_cli.reports.html_report import render_html_report
+    from tokdrift_cli.reports.issue_drafts import render_issue_drafts
+
+    path = Path(__file__).resolve().parents[1] / "reports" / "data" / "analysis_core_v2.json"
+    read = read_artifact(path, AnalysisArtifact)
+    assert read.schema_version == AnalysisArtifact.SCHEMA_VERSION == 3
+    assert read.prompts == [] and read.baseline_config is None
+    texts = read.prompt_texts()
+    assert set(texts) == {item.case_id for item in (*read.fragile_prompts, *read.insensitive_prompts)}
+    page = render_html_report(read)
+    assert 'class="ptext"' in page
+    drafts = render_issue_drafts(read)
+    assert "--suite SUITE.jsonl" in drafts["P0-casing.md"]  # the suite is not recorded: the command says so

@@ -49,7 +49,7 @@ def test_report_writes_markdown_html_and_issue_drafts(
     arguments = ["report", str(analysis), "--output", str(markdown), "--html", str(html), "--issues-dir", str(issues)]
     assert run(arguments) == 0
     first = (markdown.read_bytes(), html.read_bytes(), sorted(p.name for p in issues.iterdir()))
-    assert first[2] and all(name.endswith(".md") for name in first[2])
+    assert first[2] and all(name.endswith((".md", ".title", ".sh")) for name in first[2])
     assert run(arguments) == 0
     assert (markdown.read_bytes(), html.read_bytes(), sorted(p.name for p in issues.iterdir())) == first
 

@@ -25,7 +25,7 @@ from tokdrift_cli.artifacts.analysis import (
     InsensitivePrompt,
     NoiseFloor,
 )
-from tokdrift_cli.artifacts.baseline import GroupSensitivity
+from tokdrift_cli.artifacts.baseline import BaselineConfig, GroupSensitivity
 from tokdrift_cli.artifacts.header import InputFile, Provenance
 from tokdrift_cli.core.equivalence import IRField
 from tokdrift_cli.core.stats import RateEstimate
@@ -262,6 +262,12 @@ def make_analysis(
             else "variant flips exceed the noise floor: the drift is real",
         ),
         prompt_robustness=prompt_robustness,
+        prompts=[(item.case_id, item.prompt) for item in fragile_prompts]
+        + [(case_id, f"Write a function named {case_id.replace('-', '_')} that returns 1.") for case_id in robust_rows],
+        baseline_config=BaselineConfig(
+            suite="/anywhere/tokdrift_cli/data/suites/core.jsonl", model="local", program="default",
+            variants_per_prompt=4, seed=7, temperature=0.0, max_tokens=512,
+        ),
     )
 
 

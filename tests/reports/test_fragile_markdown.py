@@ -93,14 +93,17 @@ def test_every_fragile_prompt_has_a_linked_section_with_its_numbers(analysis: An
     for item, row in zip(analysis.fragile_prompts, fragile_table[2:], strict=True):  # already most urgent first
         assert item.case_id in headings
         cells = split_cells(row)
-        assert cells[2] == item.robustness.format()
-        assert cells[3] == share(item.undecided_share)
-        assert cells[4] == "not measured"  # the analysis has no controls
-        assert cells[5] == item.priority
+        assert item.prompt.split()[0] in cells[1]  # the prompt's text beside its id
+        assert cells[3] == item.robustness.format()
+        assert cells[4] == share(item.undecided_share)
+        assert cells[5] == "not measured"  # the analysis has no controls
+        assert cells[6].split(" (")[0] == item.priority
+        assert ("not P0: " in cells[6]) == (item.priority != "P0")
         section = text.split(f"\n### {item.case_id.replace('_', chr(92) + '_')}\n")[1].split("\n### ", maxsplit=1)[0]
         assert f"- Robustness: {item.robustness.format()};" in section
         assert f"**Broken variants: {len(item.broken_variants)} of {item.robustness.n}**" in section
-        assert section.rstrip().endswith("Status: open")
+        assert "Status:" not in section  # no column or line that always says open
+        assert section.rstrip().endswith(item.mitigation.replace("`", "`"))
         for variant in item.broken_variants:
             for rule in variant.rule_ids:
                 assert f"`{rule}`" in section
@@ -203,15 +206,23 @@ def test_with_controls_robustness_and_sensitivity_sit_side_by_side() -> None:
     assert rows["Ignore meaning changes (sensitivity below 50%)"] == "1"
     fragile_table = next(table for table in doc.tables() if "Dominant family" in table[0])
     for item, row in zip(analysis.fragile_prompts, fragile_table[2:], strict=True):
-        assert split_cells(row)[4] == item.sensitivity.format()  # type: ignore[union-attr]
-    blind = next(table for table in doc.tables() if split_cells(table[0])[:3] == ["Prompt", "Category", "Sensitivity [CI] (n)"])
-    assert len(blind) == 3 and split_cells(blind[2])[4] == "P1"
+        assert split_cells(row)[5] == item.sensitivity.format()  # type: ignore[union-attr]
+    blind = next(
+        table
+        for table in doc.tables()
+        if split_cells(table[0])[:4] == ["Prompt", "Text", "Category", "Sensitivity [CI] (n)"]
+    )
+    assert len(blind) == 3 and split_cells(blind[2])[5] == "P1"
     assert "```text\nWrite <b>it</b> | not `x`\n```" in text
     per_rule = next(table for table in doc.tables() if split_cells(table[0])[0] == "Control rule")
     assert [split_cells(row)[0] for row in per_rule[2:]] == ["`control.negation`", "`control.contrast_word`"]
-    side = next(table for table in doc.tables() if split_cells(table[0]) == ["Prompt", "Robustness [CI] (n)", "Sensitivity [CI] (n)"])
+    side = next(
+        table
+        for table in doc.tables()
+        if split_cells(table[0]) == ["Prompt", "Text", "Robustness [CI] (n)", "Sensitivity [CI] (n)"]
+    )
     assert len(side) - 2 == len(analysis.prompt_robustness)
-    assert "| `ok-005` | 100.0% [51.0, 100.0] (n=4) | n/a (n=0) |" in text
+    assert "| `ok-005` | Write a function named ok\\_005 that returns 1. | 100.0% [51.0, 100.0] (n=4) | n/a (n=0) |" in text
     for item in analysis.fragile_prompts:
         assert f"- Sensitivity: {item.sensitivity.format()}" in text  # type: ignore[union-attr]
     level2 = [title for level, title in doc.headings() if level == 2]

@@ -12,7 +12,7 @@ from tokdrift_cli.artifacts.analysis import AnalysisArtifact
 from tokdrift_cli.core.mitigations import FAILURE_MITIGATION, MITIGATIONS
 from tokdrift_cli.reports.issue_drafts import render_issue_drafts
 
-TITLE = re.compile(r"^# \[(P[0-2])\] Generator output drifts under (\S+) rewrites \((\d+) prompts?\)$")
+TITLE = re.compile(r"^\[(P[0-2])\] Generator output drifts under (\S+) rewrites \((\d+) prompts?\)$")
 
 
 @pytest.fixture
@@ -25,20 +25,28 @@ def drafts(analysis: AnalysisArtifact) -> dict[str, str]:
     return render_issue_drafts(analysis)
 
 
+def bodies(drafts: dict[str, str]) -> dict[str, str]:
+    return {name: text for name, text in drafts.items() if name.endswith(".md")}
+
+
 def test_one_draft_per_family_that_breaks_a_fragile_prompt(drafts: dict[str, str]) -> None:
-    assert list(drafts) == ["P0-casing.md", "P0-framing.md", "P0-noise.md", "P1-spacing.md", "P2-synonym.md"]
+    assert list(bodies(drafts)) == ["P0-casing.md", "P0-framing.md", "P0-noise.md", "P1-spacing.md", "P2-synonym.md"]
+    assert set(drafts) == {*bodies(drafts), *(name.replace(".md", ".title") for name in bodies(drafts)), "create-issues.sh"}
 
 
 def test_names_sort_by_priority(drafts: dict[str, str]) -> None:
-    names = list(drafts)
+    names = list(bodies(drafts))
     assert names == sorted(names)
     assert all(re.fullmatch(r"P[0-2]-[a-z0-9_-]+\.md", name) for name in names)
 
 
 def test_title_priority_and_counts(analysis: AnalysisArtifact, drafts: dict[str, str]) -> None:
-    for name, text in drafts.items():
-        match = TITLE.match(text.split("\n")[0])
-        assert match, text.split("\n")[0]
+    for name, text in bodies(drafts).items():
+        assert not text.startswith("#")  # gh issue create --title gives the title: no heading repeats it
+        title = drafts[name.replace(".md", ".title")]
+        assert title.endswith("\n") and title.count("\n") == 1
+        match = TITLE.match(title.strip())
+        assert match, title
         priority, family, count = match.groups()
         assert name == f"{priority}-{family}.md"
         members = [p for p in analysis.fragile_prompts if any(family in v.families for v in p.broken_variants)]

@@ -64,5 +64,9 @@ def test_real_analysis_renders_consistently(baseline: BaselineArtifact) -> None:
     assert charts[RULE_CHART_ID].marks == len(analysis.per_rule)
 
     families = {f for item in analysis.fragile_prompts for v in item.broken_variants for f in v.families}
-    assert {name.split("-", 1)[1].removesuffix(".md") for name in drafts} == families
+    bodies = [name for name in drafts if name.endswith(".md")]
+    assert {name.split("-", 1)[1].removesuffix(".md") for name in bodies} == families
     assert list(drafts) == sorted(drafts)
+    assert {name.removesuffix(".title") for name in drafts if name.endswith(".title")} == {
+        name.removesuffix(".md") for name in bodies
+    }

@@ -12,6 +12,9 @@ Schema history:
       per prompt, per category, per rule / family / group, and for the noise floor), and the prompts
       whose robustness is unmeasurable because every compared variant is undecided; a version 1
       analysis reads with its shares not recorded (None), never 0.
+  3 - the text of every prompt (``prompts``), so reports can show it beside each id, and the baseline's
+      config (``baseline_config``), so they can say how to re-run one prompt; a version 2 analysis reads
+      with neither (empty, None).
 """
 
 from __future__ import annotations
@@ -20,7 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tokdrift_cli.artifacts.baseline import GroupSensitivity
+from tokdrift_cli.artifacts.baseline import BaselineConfig, GroupSensitivity
 from tokdrift_cli.artifacts.header import Artifact
 from tokdrift_cli.artifacts.io import MIGRATIONS
 from tokdrift_cli.core.equivalence import IRField
@@ -159,7 +162,7 @@ class AnalysisSummary(_Frozen):
 
 class AnalysisArtifact(Artifact):
     KIND = "analysis"
-    SCHEMA_VERSION = 2
+    SCHEMA_VERSION = 3
 
     kind: Literal["analysis"] = "analysis"
     schema_version: int = SCHEMA_VERSION
@@ -186,6 +189,16 @@ class AnalysisArtifact(Artifact):
     # with controls (empty in a version 1 analysis: not recorded).
     prompt_undecided_share: list[tuple[str, RateEstimate]] = Field(default_factory=list)
     prompt_sensitivity_undecided_share: list[tuple[str, RateEstimate]] = Field(default_factory=list)
+    # (case id, prompt text) of every prompt of the baseline, in its order; empty before version 3.
+    prompts: list[tuple[str, str]] = Field(default_factory=list)
+    # The config the baseline ran with (suite, model, program, variants, seed, controls); None before version 3.
+    baseline_config: BaselineConfig | None = None
+
+    def prompt_texts(self) -> dict[str, str]:
+        """Case id -> prompt text: every prompt from version 3, else the fragile and insensitive ones."""
+        texts = dict(self.prompts)
+        texts.update((item.case_id, item.prompt) for item in (*self.fragile_prompts, *self.insensitive_prompts))
+        return texts
 
 
 def _from_1(data: dict[str, Any]) -> dict[str, Any]:
@@ -198,4 +211,10 @@ def _from_1(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-MIGRATIONS[AnalysisArtifact.KIND] = {1: _from_1}
+def _from_2(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 2 recorded neither every prompt's text nor the baseline's config."""
+    data.update({"prompts": [], "baseline_config": None})
+    return data
+
+
+MIGRATIONS[AnalysisArtifact.KIND] = {1: _from_1, 2: _from_2}

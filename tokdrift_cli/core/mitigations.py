@@ -42,3 +42,24 @@ def mitigation_for(family: str, *, only_failures: bool) -> str:
     if only_failures:
         return FAILURE_MITIGATION
     return MITIGATIONS.get(family, FAILURE_MITIGATION)
+
+
+# What to try for the IR field that drifted, beside the family's advice.
+FIELD_ADVICE: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "intent": "give demos whose intent is one short sentence in fixed wording, so the summary does not follow "
+        "the request's phrasing",
+        "name": "state the function name in the instruction as the one to copy verbatim, with demos whose request "
+        "spells it in another casing than the spec",
+        "parameters": "add demos that keep parameter names and types exactly as written in the request",
+        "returns": "add demos whose return type is spelled out in the request, and canonicalise type spellings",
+        "effects": "list effects in a fixed vocabulary (raises X, mutates Y) in the demos and the instruction",
+        "assertions": "write each condition in the demos' specs as one canonical predicate (for example `len(x) > 0`), "
+        "never as prose or a raise statement",
+    }
+)
+
+
+def field_advice(fields: list[str]) -> list[str]:
+    """The advice for each drifting IR field we have advice for, in the order given."""
+    return [f"`{field}`: {FIELD_ADVICE[field]}" for field in fields if field in FIELD_ADVICE]

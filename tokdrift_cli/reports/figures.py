@@ -77,3 +77,24 @@ def summary_rows(analysis: AnalysisArtifact) -> list[tuple[str, str]]:
         ("Noise floor (original disagrees with itself on repeats)", noise_floor_text(analysis)),
         ("Variant flip rate", rate(analysis.noise_floor.variant_flip_rate)),
     ]
+
+
+# The three points of the priority rule, as the analysis words them, and what a prompt without one lacks.
+_PRIORITY_POINTS = (
+    ("robustness below 50%", "robustness is 50% or more"),
+    ("whole interval below", "too few decided variants for its interval to lie below the threshold"),
+    ("a variant loses gold accuracy", "every variant still matches gold as well as the original"),
+)
+PRIORITY_SURPRISE = (
+    "Priority is not the robustness order: a prompt at 0% whose variants all still match gold (or with few "
+    "variants) can rank below a more robust prompt whose variants lose gold accuracy; each row says what kept it "
+    "from a higher priority."
+)
+
+
+def priority_note(item: FragilePrompt) -> str:
+    """Why a fragile prompt is not P0 ('' when it is): the points of the rule it did not earn."""
+    if item.priority == "P0":
+        return ""
+    missing = [lacks for earned, lacks in _PRIORITY_POINTS if earned not in item.priority_reason]
+    return "not P0: " + "; ".join(missing) if missing else ""

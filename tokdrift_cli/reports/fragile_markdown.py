@@ -14,16 +14,25 @@ from tokdrift_cli.artifacts.analysis import AnalysisArtifact, BrokenVariant, Fra
 from tokdrift_cli.artifacts.baseline import GroupSensitivity
 from tokdrift_cli.core.stats import DEFAULT_CONFIDENCE
 from tokdrift_cli.reports import markdown as md
-from tokdrift_cli.reports import sensitivity
-from tokdrift_cli.reports.figures import UNDECIDED_RULE, robustness_fact, summary_rows, unmeasurable_sentence
+from tokdrift_cli.reports import sensitivity, word_diff
+from tokdrift_cli.reports.figures import (
+    PRIORITY_SURPRISE,
+    UNDECIDED_RULE,
+    priority_note,
+    robustness_fact,
+    summary_rows,
+    unmeasurable_sentence,
+)
 from tokdrift_cli.reports.text import (
     WHITESPACE_LEGEND,
     by_flip_rate,
     drop,
+    one_line,
     ordered_fragile,
     percent,
     rate,
     share,
+    shorten,
     undecided_note,
     yes_no,
 )
@@ -155,22 +164,30 @@ def _fragile_table(analysis: AnalysisArtifact, prompts: Sequence[FragilePrompt],
     rows = [
         [
             f"[{md.escape_text(item.case_id)}](#{anchors[item.case_id]})",
+            preview(item.prompt),
             md.escape_text(item.category),
             rate(item.robustness),
             share(item.undecided_share),
             sensitivity.cell(item.sensitivity),
-            md.escape_text(item.priority),
+            md.escape_text(item.priority) + (f" ({md.escape_text(note)})" if (note := priority_note(item)) else ""),
             md.escape_text(item.dominant_family),
-            md.escape_text(item.status),
         ]
         for item in prompts
     ]
     headers = [
-        "Prompt", "Category", "Robustness [CI] (n)", "Undecided (n)", "Sensitivity [CI] (n)", "Priority",
-        "Dominant family", "Status",
+        "Prompt", "Text", "Category", "Robustness [CI] (n)", "Undecided (n)", "Sensitivity [CI] (n)", "Priority",
+        "Dominant family",
     ]
-    intro = "Most urgent first: by priority, then by robustness. Priority rule: " + PRIORITY_RULE
+    intro = f"Most urgent first: by priority, then by robustness. Priority rule: {PRIORITY_RULE} {PRIORITY_SURPRISE}"
     return [*heading, intro, "", *md.table(headers, rows)]
+
+
+PREVIEW = 100  # characters of a prompt's text in a table cell
+
+
+def preview(text: str | None) -> str:
+    """The start of a prompt's text for a table cell, or a dash when the analysis did not record it."""
+    return "-" if text is None else md.escape_text(shorten(one_line(text), PREVIEW))
 
 
 PRIORITY_RULE = (
@@ -192,6 +209,7 @@ def _insensitive(analysis: AnalysisArtifact) -> Lines:
     rows = [
         [
             md.code(item.case_id, in_table=True),
+            preview(item.prompt),
             md.escape_text(item.category),
             rate(item.sensitivity) + undecided_note(item.sensitivity_undecided_share),
             rate(item.robustness),
@@ -200,7 +218,7 @@ def _insensitive(analysis: AnalysisArtifact) -> Lines:
         ]
         for item in prompts
     ]
-    headers = ["Prompt", "Category", "Sensitivity [CI] (n)", "Robustness [CI] (n)", "Priority", "Why"]
+    headers = ["Prompt", "Text", "Category", "Sensitivity [CI] (n)", "Robustness [CI] (n)", "Priority", "Why"]
     lines = [*heading, f"Sensitivity below {threshold}, most urgent first. Priority rule: {sensitivity.PRIORITY_RULE}"]
     lines += ["", *md.table(headers, rows), "", "Controls whose IR the checker found equivalent to the original's:"]
     for item in prompts:
@@ -218,8 +236,9 @@ def _controls(analysis: AnalysisArtifact) -> Lines:
         [md.code(row.key, in_table=True), str(row.flips), str(row.n), rate(row.flip_rate), share(row.undecided_share)]
         for row in by_flip_rate(analysis.per_control_rule)
     ]
+    texts = analysis.prompt_texts()
     side = [
-        [md.code(case_id, in_table=True), robustness, sensitivity_cell]
+        [md.code(case_id, in_table=True), preview(texts.get(case_id)), robustness, sensitivity_cell]
         for case_id, robustness, sensitivity_cell in sensitivity.side_by_side(analysis)
     ]
     headers = ["Control rule", "Changed", "Decided controls", "Sensitivity [CI] (n)", "Undecided (n)"]
@@ -235,7 +254,7 @@ def _controls(analysis: AnalysisArtifact) -> Lines:
         "",
         f"## {SIDE_BY_SIDE}",
         "",
-        *md.table(["Prompt", "Robustness [CI] (n)", "Sensitivity [CI] (n)"], side),
+        *md.table(["Prompt", "Text", "Robustness [CI] (n)", "Sensitivity [CI] (n)"], side),
     ]
 
 
@@ -325,7 +344,8 @@ def prompt_section(item: FragilePrompt) -> Lines:
         f"- Category: {md.escape_text(item.category)}",
         f"- Robustness: {robustness_fact(item)}",
         f"- Sensitivity: {sensitivity.cell(item.sensitivity)}",
-        f"- Priority: **{md.escape_text(item.priority)}** ({md.prose(item.priority_reason)})",
+        f"- Priority: **{md.escape_text(item.priority)}** ({md.prose(item.priority_reason)}"
+        + (f"; {md.escape_text(note)})" if (note := priority_note(item)) else ")"),
         (
             f"- Original prompt matches gold: {yes_no(item.original_correct)}; "
             f"a variant loses gold accuracy: {yes_no(item.accuracy_breaks)}"
@@ -339,18 +359,29 @@ def prompt_section(item: FragilePrompt) -> Lines:
         f"**Broken variants: {len(item.broken_variants)} of {robustness.n}**",
     ]
     for number, variant in enumerate(item.broken_variants, start=1):
-        lines += ["", *variant_block(number, variant)]
-    lines += [
-        "",
-        f"**Suggested mitigation:** {md.prose(item.mitigation)}",
-        "",
-        f"Status: {md.escape_text(item.status)}",
-    ]
+        lines += ["", *variant_block(number, variant, item.prompt)]
+    lines += ["", f"**Suggested mitigation:** {md.prose(item.mitigation)}"]
     return lines
 
 
-def variant_block(number: int, variant: BrokenVariant) -> Lines:
-    """One broken variant: its rules, its text, and what changed (or the error if it failed)."""
+def _words(part: str) -> str:
+    """A changed stretch as code; whitespace-only stretches drawn with markers, or they would be invisible."""
+    if not part:
+        return "(nothing)"
+    return md.code(word_diff.visible(part) if not part.strip() else part.strip())
+
+
+def rewrite_line(prompt: str, text: str) -> str:
+    """What the rewrite changed in the prompt, word by word: `old` -> `new`."""
+    pairs = word_diff.changes(prompt, text)
+    if not pairs:
+        return "The rewrite changed nothing visible."
+    return "Rewrite: " + "; ".join(f"{_words(old)} -> {_words(new)}" for old, new in pairs)
+
+
+def variant_block(number: int, variant: BrokenVariant, prompt: str | None = None) -> Lines:
+    """One broken variant: its rules, its text and what the rewrite changed, and what changed in the IR (or the
+    error if it failed)."""
     rules = ", ".join(md.code(rule) for rule in variant.rule_ids) or "(no rule)"
     families = ", ".join(md.escape_text(family) for family in variant.families)
     outcome = "generation failed" if variant.failed else "output changed"
@@ -359,13 +390,22 @@ def variant_block(number: int, variant: BrokenVariant) -> Lines:
         f"**Variant {number}**: {rules} ({families}); {outcome}; still matches gold: {gold}",
         "",
         *md.quoted_text(variant.text),
+        *(["", rewrite_line(prompt, variant.text)] if prompt is not None else []),
     ]
     if variant.failed:
         return [*lines, "", "Error:", "", *md.quoted_text(variant.error or "(no error recorded)")]
     if not variant.changes:
         return [*lines, "", "No counted IR field differs (the verdict came from the comparison as a whole)."]
     lines += ["", *md.diff_block((change.field.value, change.original, change.variant) for change in variant.changes)]
+    lines += ["", "Words that differ in the IR:", ""]
+    lines += [f"- {md.code(change.field.value)}: {_field_words(change.original, change.variant)}" for change in variant.changes]
     lines += [""]
     lines += ["Checker's reasons (a = the variant's IR, b = the original's):", ""]
     lines += [f"- {md.code(change.field.value)}: {md.escape_text(change.reason)}" for change in variant.changes]
     return lines
+
+
+def _field_words(original: str, variant: str) -> str:
+    pairs = word_diff.changes(original, variant)
+    shown = "; ".join(f"{_words(old)} -> {_words(new)}" for old, new in pairs[:6])
+    return shown + (f"; and {len(pairs) - 6} more" if len(pairs) > 6 else "") if shown else "(same words)"

@@ -1,28 +1,35 @@
 """A self-contained HTML report: summary, charts, fragile prompts, patterns.
 
 One file that opens anywhere, offline: styles inline, charts as inline SVG
-built in Python, no scripts, and a Content-Security-Policy that forbids any
-network fetch, so the page cannot leak or depend on anything. Every piece of
-text from the artifact goes through :func:`html.escape`.
+built in Python, one small inline script (filters and folding, allowed by its
+hash), and a Content-Security-Policy that forbids any network fetch and any
+other script, so the page cannot leak or depend on anything. Every piece of
+text from the artifact goes through :func:`html.escape`. Sections fold; the
+fragile prompts can be filtered by rule family and priority.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from html import escape
 
-from tokdrift_cli.artifacts.analysis import AnalysisArtifact, BrokenVariant, FragilePrompt
+from tokdrift_cli.artifacts.analysis import AnalysisArtifact, FragilePrompt
 from tokdrift_cli.artifacts.baseline import GroupSensitivity
 from tokdrift_cli.reports import charts, sensitivity
-from tokdrift_cli.reports.figures import UNDECIDED_RULE, robustness_fact, summary_rows, unmeasurable_sentence
+from tokdrift_cli.reports.figures import (
+    PRIORITY_SURPRISE,
+    UNDECIDED_RULE,
+    priority_note,
+    summary_rows,
+    unmeasurable_sentence,
+)
 from tokdrift_cli.reports.fragile_markdown import PRIORITY_RULE, regenerate_commands
+from tokdrift_cli.reports.html_parts import data_attributes, pre, priority_badge, prompt_cell, prose, section, table
+from tokdrift_cli.reports.html_prompts import details, prompt_families
+from tokdrift_cli.reports.html_script import CSP, filter_form, script_tag
 from tokdrift_cli.reports.markdown import Anchors
 from tokdrift_cli.reports.text import (
-    TRAILING_NEWLINE,
-    TRAILING_SPACE,
-    TRAILING_TAB,
-    WHITESPACE_LEGEND,
+    PRIORITIES,
     by_flip_rate,
     drop,
     ordered_fragile,
@@ -30,8 +37,6 @@ from tokdrift_cli.reports.text import (
     rate,
     share,
     undecided_note,
-    visible_lines,
-    yes_no,
 )
 
 STYLE = """
@@ -52,31 +57,43 @@ svg.chart { max-width: 100%; height: auto; display: block; }
 .P0 { color: #fff; background: #b3261e; padding: 0 4px; border-radius: 3px; }
 .P1 { color: #fff; background: #d1495b; padding: 0 4px; border-radius: 3px; }
 .P2 { color: #222; background: #f3c6cc; padding: 0 4px; border-radius: 3px; }
-section.prompt { border-left: 3px solid #d1495b; padding-left: 12px; margin: 1.5em 0; }
+details.prompt { border-left: 3px solid #d1495b; padding-left: 12px; margin: 0.6em 0; }
+details.prompt[open] { margin: 1.2em 0; }
+details.prompt > summary { cursor: pointer; padding: 3px 0; }
+details.section > summary { cursor: pointer; }
+details.section > summary h2 { display: inline-block; border: none; margin: 1.2em 0 0.3em; }
 .variant { margin: 0.8em 0; }
-del { background: #ffebe9; text-decoration: none; }
-ins { background: #dafbe1; text-decoration: none; }
+del { background: #ffc1bd; color: #82071e; text-decoration: line-through; }
+ins { background: #9ff0b4; color: #0a3622; text-decoration: none; font-weight: 600; }
+.ptext { color: #555; font-size: 0.85em; max-width: 46em; }
+summary .ptext { display: inline; }
+.field { font-family: ui-monospace, Menlo, Consolas, 'DejaVu Sans Mono', monospace; font-size: 0.9em; white-space: pre-wrap; }
+.filters { position: sticky; top: 0; z-index: 1; background: #fff; border-bottom: 1px solid #ddd; padding: 6px 0; }
+.filters label { margin-right: 10px; }
+.note { color: #7a4b00; font-size: 0.85em; }
+[hidden] { display: none !important; }
 .muted { color: #666; }
 .ws { color: #999; }
 """.strip()
-
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:"
-
 
 def render_html_report(analysis: AnalysisArtifact) -> str:
     """The whole HTML page for ``analysis``; identical input gives identical bytes."""
     prompts = ordered_fragile(analysis.fragile_prompts)
     anchors = _prompt_ids(prompts)
+    texts = analysis.prompt_texts()
+    families = sorted({family for item in prompts for family in prompt_families(item)})
+    priorities = [level for level in PRIORITIES if any(item.priority == level for item in prompts)]
     body = [
         _header(analysis),
-        _section("summary", "Summary", _summary_table(analysis)),
-        _section("charts", "Charts", _charts(analysis)),
-        _section("fragile-prompts", "Fragile prompts", _fragile_table(analysis, prompts, anchors)),
-        _section("insensitive-prompts", "Prompts that ignore meaning changes", _insensitive(analysis)),
-        _section("patterns", "Fragile patterns", _patterns(analysis)),
-        *_controls(analysis),
-        _section("categories", "Accuracy per category", _categories(analysis)),
-        _section("details", "Prompt details", _details(prompts, anchors)),
+        filter_form(families, priorities) if prompts else "",
+        section("summary", "Summary", _summary_table(analysis)),
+        section("charts", "Charts", _charts(analysis)),
+        section("fragile-prompts", "Fragile prompts", _fragile_table(analysis, prompts, anchors)),
+        section("insensitive-prompts", "Prompts that ignore meaning changes", _insensitive(analysis, texts)),
+        section("patterns", "Fragile patterns", _patterns(analysis)),
+        *_controls(analysis, texts),
+        section("categories", "Accuracy per category", _categories(analysis)),
+        section("details", "Prompt details", details(analysis, prompts, anchors)),
         _footer(analysis),
     ]
     title = escape(f"tokdrift: fragile prompts of {analysis.provenance.model_id or 'an unnamed model'}")
@@ -93,8 +110,9 @@ def render_html_report(analysis: AnalysisArtifact) -> str:
             "</head>",
             "<body>",
             "<main>",
-            *body,
+            *(part for part in body if part),
             "</main>",
+            script_tag(),
             "</body>",
             "</html>",
             "",
@@ -106,45 +124,6 @@ def _prompt_ids(prompts: Sequence[FragilePrompt]) -> dict[str, str]:
     """Unique, URL-safe element ids for the prompt sections (``prompt-mini-004``)."""
     anchors = Anchors()
     return {item.case_id: anchors.add(f"prompt {item.case_id}") for item in prompts}
-
-
-def _section(section_id: str, heading: str, content: str) -> str:
-    return f'<section id="{section_id}">\n<h2>{escape(heading)}</h2>\n{content}\n</section>'
-
-
-_BACKTICKED = re.compile(r"`([^`]+)`")
-
-
-def _prose(text: str) -> str:
-    """tokdrift's own notes, escaped, with their `code` spans shown as code."""
-    return _BACKTICKED.sub(lambda match: f"<code>{match.group(1)}</code>", escape(text))
-
-
-_MARKERS = re.compile(f"[{TRAILING_SPACE}{TRAILING_TAB}{TRAILING_NEWLINE}]+")
-
-
-def _shown(text: str, separator: str = "\n") -> str:
-    """Escaped text with invisible whitespace made visible, the markers greyed so they read as markers."""
-    escaped = escape(separator.join(visible_lines(text)))
-    return _MARKERS.sub(lambda match: f'<span class="ws">{match.group()}</span>', escaped)
-
-
-def _pre(text: str) -> str:
-    """Exact text in a block, with invisible trailing whitespace made visible."""
-    return f"<pre>{_shown(text)}</pre>"
-
-
-def _table(headers: Sequence[str], rows: Iterable[Sequence[str]], numeric: Sequence[int] = ()) -> str:
-    """A table of already-escaped cells; columns listed in ``numeric`` are right-aligned."""
-    head = "".join(f"<th>{escape(header)}</th>" for header in headers)
-    body = []
-    for cells in rows:
-        tds = "".join(
-            f'<td class="num">{cell}</td>' if index in numeric else f"<td>{cell}</td>"
-            for index, cell in enumerate(cells)
-        )
-        body.append(f"<tr>{tds}</tr>")
-    return "<table>\n<thead><tr>" + head + "</tr></thead>\n<tbody>\n" + "\n".join(body) + "\n</tbody>\n</table>"
 
 
 def _header(analysis: AnalysisArtifact) -> str:
@@ -166,7 +145,7 @@ def _header(analysis: AnalysisArtifact) -> str:
         "Every rate carries its n and a "
         f"{escape(percent(config.confidence))} Wilson score interval. Of {summary.cases} prompts, "
         f"{summary.measured_cases} could be measured and {summary.fragile_count} are fragile. "
-        f"{_prose(sensitivity.DEFINITION)}"
+        f"{prose(sensitivity.DEFINITION)}"
     )
     return "\n".join(
         [
@@ -180,8 +159,8 @@ def _header(analysis: AnalysisArtifact) -> str:
 
 
 def _summary_table(analysis: AnalysisArtifact) -> str:
-    rows = [[escape(label), _prose(value)] for label, value in summary_rows(analysis)]
-    return _table(["Metric", "Value"], rows)
+    rows = [[escape(label), prose(value)] for label, value in summary_rows(analysis)]
+    return table(["Metric", "Value"], rows)
 
 
 def _charts(analysis: AnalysisArtifact) -> str:
@@ -214,77 +193,78 @@ def _charts(analysis: AnalysisArtifact) -> str:
     )
 
 
-def _priority(label: str) -> str:
-    css = label if label in ("P0", "P1", "P2") else "P2"
-    return f'<span class="{css}">{escape(label)}</span>'
-
-
 def _fragile_table(analysis: AnalysisArtifact, prompts: Sequence[FragilePrompt], anchors: dict[str, str]) -> str:
     unmeasurable = unmeasurable_sentence(analysis)
-    note = f"<p>{_prose(unmeasurable)}</p>\n" if unmeasurable else ""
+    note = f"<p>{prose(unmeasurable)}</p>\n" if unmeasurable else ""
     if not prompts:
         return note + f"<p>No prompt is below the {escape(percent(analysis.config.fragile_threshold))} threshold.</p>"
     rows = [
         [
-            f'<a href="#{anchors[item.case_id]}"><code>{escape(item.case_id)}</code></a>',
+            prompt_cell(item.case_id, item.prompt, anchors[item.case_id]),
             escape(item.category),
             escape(rate(item.robustness)),
             escape(share(item.undecided_share)),
             escape(sensitivity.cell(item.sensitivity)),
-            _priority(item.priority),
+            priority_badge(item.priority) + _why_priority(item),
             escape(item.dominant_family),
-            escape(item.status),
         ]
         for item in prompts
     ]
     headers = [
         "Prompt", "Category", "Robustness [CI] (n)", "Undecided (n)", "Sensitivity [CI] (n)", "Priority",
-        "Dominant family", "Status",
+        "Dominant family",
     ]
-    return note + f"<p>Most urgent first. Priority rule: {escape(PRIORITY_RULE)}</p>\n" + _table(headers, rows)
+    attributes = [data_attributes(item.priority, prompt_families(item)) for item in prompts]
+    rule = f"<p>Most urgent first. Priority rule: {escape(PRIORITY_RULE)} {escape(PRIORITY_SURPRISE)}</p>\n"
+    return note + rule + table(headers, rows, row_attributes=attributes)
 
 
-def _insensitive(analysis: AnalysisArtifact) -> str:
+def _why_priority(item: FragilePrompt) -> str:
+    note = priority_note(item)
+    return f'<div class="note">{escape(note)}</div>' if note else ""
+
+
+def _insensitive(analysis: AnalysisArtifact, texts: dict[str, str]) -> str:
     """The prompts whose generator ignores meaning changes, with the controls it ignored."""
     if not sensitivity.measured(analysis):
-        return f"<p>{_prose(sensitivity.not_measured_sentence())}</p>"
+        return f"<p>{prose(sensitivity.not_measured_sentence())}</p>"
     threshold = escape(percent(analysis.config.sensitivity_threshold))
     prompts = sensitivity.ordered_insensitive(analysis.insensitive_prompts)
     if not prompts:
         return f"<p>No prompt is below the {threshold} sensitivity threshold.</p>"
     rows = [
         [
-            f"<code>{escape(item.case_id)}</code>",
+            prompt_cell(item.case_id, texts.get(item.case_id)),
             escape(item.category),
             escape(rate(item.sensitivity) + undecided_note(item.sensitivity_undecided_share)),
             escape(rate(item.robustness)),
-            _priority(item.priority),
+            priority_badge(item.priority),
             escape(item.priority_reason),
         ]
         for item in prompts
     ]
     headers = ["Prompt", "Category", "Sensitivity [CI] (n)", "Robustness [CI] (n)", "Priority", "Why"]
     ignored = [
-        f"<p><code>{escape(item.case_id)}</code>: <code>{escape(control.rule_id)}</code></p>\n{_pre(control.text)}"
+        f"<p><code>{escape(item.case_id)}</code>: <code>{escape(control.rule_id)}</code></p>\n{pre(control.text)}"
         for item in prompts
         for control in item.ignored_controls
     ]
     return "\n".join(
         [
             f"<p>Sensitivity below {threshold}, most urgent first. Priority rule: {escape(sensitivity.PRIORITY_RULE)}</p>",
-            _table(headers, rows),
+            table(headers, rows),
             "<p>Controls whose IR the checker found equivalent to the original's:</p>",
             *ignored,
         ]
     )
 
 
-def _controls(analysis: AnalysisArtifact) -> list[str]:
+def _controls(analysis: AnalysisArtifact, texts: dict[str, str]) -> list[str]:
     """Sensitivity per control rule, and per prompt beside robustness; no section when no control ran."""
     if not sensitivity.measured(analysis):
         return []
     side = [
-        [f"<code>{escape(case_id)}</code>", escape(robustness), escape(sensitivity_cell)]
+        [prompt_cell(case_id, texts.get(case_id)), escape(robustness), escape(sensitivity_cell)]
         for case_id, robustness, sensitivity_cell in sensitivity.side_by_side(analysis)
     ]
     per_rule = [
@@ -294,17 +274,17 @@ def _controls(analysis: AnalysisArtifact) -> list[str]:
     ]
     headers = ["Control rule", "Changed", "Decided controls", "Sensitivity [CI] (n)", "Undecided (n)"]
     return [
-        _section(
+        section(
             "control-rules",
             "Sensitivity per control rule",
             "<p>Sensitivity = controls whose IR differs from the original prompt's IR / decided controls (undecided "
             "ones are counted apart).</p>\n"
-            + _table(headers, per_rule, numeric=(1, 2, 4)),
+            + table(headers, per_rule, numeric=(1, 2, 4)),
         ),
-        _section(
+        section(
             "side-by-side",
             "Robustness and sensitivity per prompt",
-            _table(["Prompt", "Robustness [CI] (n)", "Sensitivity [CI] (n)"], side),
+            table(["Prompt", "Robustness [CI] (n)", "Sensitivity [CI] (n)"], side),
         ),
     ]
 
@@ -317,9 +297,9 @@ def _sensitivity_table(rows: Sequence[GroupSensitivity], key_header: str) -> str
         for row in by_flip_rate(rows)
     ]
     if not undecided:
-        return _table([key_header, "Flips", "Variants", "Flip rate [CI] (n)"], body, numeric=(1, 2))
+        return table([key_header, "Flips", "Variants", "Flip rate [CI] (n)"], body, numeric=(1, 2))
     headers = [key_header, "Flips", "Decided variants", "Flip rate [CI] (n)", "Undecided (n)"]
-    return _table(headers, body, numeric=(1, 2, 4))
+    return table(headers, body, numeric=(1, 2, 4))
 
 
 def _patterns(analysis: AnalysisArtifact) -> str:
@@ -336,7 +316,7 @@ def _patterns(analysis: AnalysisArtifact) -> str:
             _sensitivity_table(analysis.per_rule, "Rule"),
             "<h3>IR fields that differ when outputs flip</h3>",
             f"<p>Of the {flipped} variants whose output flipped, how many differ in each IR field.</p>",
-            _table(["Field", "Flips", "Share of flipped variants [CI] (n)"], field_rows, numeric=(1,)),
+            table(["Field", "Flips", "Share of flipped variants [CI] (n)"], field_rows, numeric=(1,)),
         ]
     )
 
@@ -358,70 +338,7 @@ def _categories(analysis: AnalysisArtifact) -> str:
         "Category", "Prompts", "Accuracy [CI] (n)", "Robust accuracy [CI] (n)", "Drop", "Robustness [CI] (n)",
         "Undecided (n)",
     ]
-    return _table(headers, rows, numeric=(1, 4, 6))
-
-
-def _details(prompts: Sequence[FragilePrompt], anchors: dict[str, str]) -> str:
-    if not prompts:
-        return "<p>Nothing to show: no prompt is fragile.</p>"
-    legend = f'<p class="muted">{escape(WHITESPACE_LEGEND)}</p>'
-    return "\n".join([legend, *(_prompt_section(item, anchors[item.case_id]) for item in prompts)])
-
-
-def _prompt_section(item: FragilePrompt, anchor: str) -> str:
-    robustness = item.robustness
-    facts = [
-        ("Category", escape(item.category)),
-        ("Robustness", escape(robustness_fact(item))),
-        ("Sensitivity", escape(sensitivity.cell(item.sensitivity))),
-        ("Priority", f"{_priority(item.priority)} {escape(item.priority_reason)}"),
-        ("Original matches gold", escape(yes_no(item.original_correct))),
-        ("A variant loses gold accuracy", escape(yes_no(item.accuracy_breaks))),
-        ("Dominant family", escape(item.dominant_family)),
-    ]
-    fact_rows = "".join(f"<tr><th>{escape(key)}</th><td>{value}</td></tr>" for key, value in facts)
-    variants = [_variant(number, variant) for number, variant in enumerate(item.broken_variants, start=1)]
-    return "\n".join(
-        [
-            f'<section class="prompt" id="{anchor}">',
-            f"<h3><code>{escape(item.case_id)}</code></h3>",
-            f"<table>{fact_rows}</table>",
-            "<p>Prompt:</p>",
-            _pre(item.prompt),
-            f"<p><strong>Broken variants: {len(item.broken_variants)} of {robustness.n}</strong></p>",
-            *variants,
-            f"<p><strong>Suggested mitigation:</strong> {_prose(item.mitigation)}</p>",
-            f"<p>Status: {escape(item.status)}</p>",
-            "</section>",
-        ]
-    )
-
-
-def _variant(number: int, variant: BrokenVariant) -> str:
-    rules = ", ".join(f"<code>{escape(rule)}</code>" for rule in variant.rule_ids) or "(no rule)"
-    families = escape(", ".join(variant.families))
-    outcome = "generation failed" if variant.failed else "output changed"
-    gold = escape(yes_no(variant.still_correct, unknown="unknown (no IR)"))
-    parts = [
-        '<div class="variant">',
-        f"<p><strong>Variant {number}</strong>: {rules} ({families}); {outcome}; still matches gold: {gold}</p>",
-        _pre(variant.text),
-    ]
-    if variant.failed:
-        parts += ["<p>Error:</p>", _pre(variant.error or "(no error recorded)")]
-    elif variant.changes:
-        rows = [
-            [
-                f"<code>{escape(change.field.value)}</code>",
-                f"<del>{_shown(change.original, ' ')}</del>",
-                f"<ins>{_shown(change.variant, ' ')}</ins>",
-                escape(change.reason),
-            ]
-            for change in variant.changes
-        ]
-        parts.append(_table(["Field", "Original", "Variant", "Checker (a = variant, b = original)"], rows))
-    parts.append("</div>")
-    return "\n".join(parts)
+    return table(headers, rows, numeric=(1, 4, 6))
 
 
 def _footer(analysis: AnalysisArtifact) -> str:

@@ -345,6 +345,8 @@ def analyze_baseline(
         prompt_undecided_share=[
             (case.case_id, counts.undecided_share(confidence)) for case in cases if (counts := tallies[case.case_id]).compared
         ],
+        prompts=[(case.case_id, case.prompt) for case in cases],
+        baseline_config=baseline.config,
     )
 
 
