@@ -68,7 +68,7 @@ def test_variant_commands_reproduce_the_committed_rewrites(capsys: pytest.Captur
             if command is None:
                 assert "paraphrase" in variant.families
                 continue
-            assert run([*shlex.split(command)[1:], "--json"]) == 0
+            assert run([*shlex.split(command)[1:], "--format", "json"]) == 0
             texts = [entry["text"] for entry in json.loads(capsys.readouterr().out)]
             assert variant.text in texts, command
             checked += 1
