@@ -13,7 +13,8 @@ from html import escape
 
 from tokdrift_cli.artifacts.history import METRICS, HistoryRun
 from tokdrift_cli.reports.history_text import by_series, series_title
-from tokdrift_cli.reports.html_report import CSP, STYLE
+from tokdrift_cli.reports.html_report import STYLE
+from tokdrift_cli.reports.html_script import STATIC_CSP
 from tokdrift_cli.reports.text import compact_rate
 from tokdrift_cli.reports.trend_chart import breaks_of, trend_chart
 
@@ -102,7 +103,7 @@ def render_history_html(runs: Sequence[HistoryRun]) -> str:
             '<html lang="en">',
             "<head>",
             '<meta charset="utf-8">',
-            f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
+            f'<meta http-equiv="Content-Security-Policy" content="{STATIC_CSP}">',
             '<meta name="viewport" content="width=device-width, initial-scale=1">',
             "<title>tokdrift: robustness over time</title>",
             f"<style>\n{STYLE}\n{EXTRA_STYLE}\n</style>",
