@@ -190,7 +190,7 @@ def test_the_evaluation_script_scores_with_a_judge() -> None:
     score_pairs = runpy.run_path(str(script))["score_pairs"]
     engine = FakeJudgeEngine()
     alone, judged = score_pairs(pairs), score_pairs(pairs, make_judge(engine))
-    assert [evaluation.split for evaluation in judged] == ["tune", "heldout"]
+    assert [evaluation.split for evaluation in judged] == ["tune", "retired", "heldout"]
     asked = sum(evaluation.overall.undecided for evaluation in alone)
     assert asked and engine.calls >= 1  # the fake is unsure of everything it is shown here
     assert sum(evaluation.overall.undecided for evaluation in judged) == asked

@@ -22,7 +22,10 @@ from tokdrift_cli.core.equivalence.verdicts import IRComparison, IRField, Outcom
 from tokdrift_cli.core.ir import IR, describe_validation_error
 from tokdrift_cli.errors import InputError
 
-Split = Literal["tune", "heldout"]
+# ``tune``: the rules may be tuned on it. ``retired``: the first held-out part, measured once and then
+# tuned on, so its figures are no longer held-out. ``heldout``: a part no rule was ever tuned on.
+Split = Literal["tune", "retired", "heldout"]
+SPLITS: tuple[Split, ...] = ("tune", "retired", "heldout")
 
 
 class LabeledPair(BaseModel):
@@ -30,8 +33,8 @@ class LabeledPair(BaseModel):
 
     ``kind`` says whether only free text (intent, effects, parameter
     descriptions) differs; ``fields_equivalent`` labels each free-text field
-    whose text differs; ``split`` puts the pair in the tuning or the held-out
-    part (a seeded hash of the id, fixed before any rule was tuned).
+    whose text differs; ``split`` puts the pair in the tuning part, the
+    retired first held-out part, or the held-out part (see :data:`Split`).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True)

@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Final
 
-from tokdrift_cli.core.equivalence.labeled import ClassScores, LabeledEvaluation, LabeledPair, Scores
+from tokdrift_cli.core.equivalence.labeled import SPLITS, ClassScores, LabeledEvaluation, LabeledPair, Scores, Split
 
-_SPLIT_NAMES = {"tune": "tuning part", "heldout": "held-out part", None: "all pairs"}
+_SPLIT_HEADINGS: Final[Mapping[Split | None, str]] = {
+    "tune": "Tuning part",
+    "retired": "Retired held-out part (round 1)",
+    "heldout": "Held-out part (round 2)",
+    None: "All pairs",
+}
 
 
 def _rate(value: float | None) -> str:
@@ -43,7 +49,7 @@ def _table(evaluation: LabeledEvaluation) -> str:
 
 def _counts(pairs: Sequence[LabeledPair]) -> str:
     lines = ["| part | kind | same | different |", "|---|---|---:|---:|"]
-    for split in ("tune", "heldout"):
+    for split in SPLITS:
         for kind in ("structural", "free_text"):
             chosen = [p for p in pairs if p.split == split and p.kind == kind]
             same = sum(p.equivalent for p in chosen)
@@ -56,14 +62,30 @@ def _mistakes(evaluation: LabeledEvaluation) -> str:
     return ", ".join(f"`{pair_id}`" for pair_id in wrong) if wrong else "none"
 
 
+def _section(evaluation: LabeledEvaluation, note: str) -> list[str]:
+    lines = ["", f"## {_SPLIT_HEADINGS[evaluation.split]}", ""]
+    if note:
+        lines += [note, ""]
+    if not evaluation.overall.pairs:
+        return [*lines, "No pairs."]
+    return [*lines, _table(evaluation), "", f"Decided wrongly: {_mistakes(evaluation)}."]
+
+
 def render_markdown(
-    pairs: Sequence[LabeledPair], evaluations: Sequence[LabeledEvaluation], *, command: str, checker: str = ""
+    pairs: Sequence[LabeledPair],
+    evaluations: Sequence[LabeledEvaluation],
+    *,
+    command: str,
+    checker: str = "",
+    notes: Mapping[Split | None, str] | None = None,
 ) -> str:
     """A page with the pair counts and, per split, precision, recall and coverage of each class.
 
-    ``checker`` says what judged the pairs; by default the deterministic tier alone.
+    ``checker`` says what judged the pairs; by default the deterministic tier alone. ``notes`` says,
+    per split, what a reader must know before trusting its figures (e.g. that a part was tuned on).
     """
-    counted = ", ".join(field.value for field in evaluations[0].counted_fields) if evaluations else ""
+    counted_fields = next((e.counted_fields for e in evaluations if e.counted_fields), [])
+    counted = ", ".join(field.value for field in counted_fields)
     parts = [
         "# Equivalence checker against labelled IR pairs",
         "",
@@ -80,12 +102,5 @@ def render_markdown(
         _counts(pairs),
     ]
     for evaluation in evaluations:
-        parts += [
-            "",
-            f"## {_SPLIT_NAMES[evaluation.split].capitalize()}",
-            "",
-            _table(evaluation),
-            "",
-            f"Decided wrongly: {_mistakes(evaluation)}.",
-        ]
+        parts += _section(evaluation, (notes or {}).get(evaluation.split, ""))
     return "\n".join(parts) + "\n"
