@@ -74,6 +74,14 @@ def test_first_round_split_is_the_seeded_hash_of_the_id(pairs: list[LabeledPair]
     assert all(pair.split == _seeded_split(pair.id) for pair in first_round)
 
 
+def test_second_round_tuning_pairs_are_tuning_pairs(pairs: list[LabeledPair]) -> None:
+    second_round = [pair for pair in pairs if pair.id.startswith(ROUND_TWO_TUNING_PREFIX)]
+    assert len(second_round) >= 30
+    assert all(pair.split == "tune" and pair.kind == "structural" for pair in second_round)
+    assert sum(pair.equivalent for pair in second_round) >= 10
+    assert sum(not pair.equivalent for pair in second_round) >= 10
+
+
 def test_every_stratum_has_both_first_round_parts(pairs: list[LabeledPair]) -> None:
     strata = Counter((pair.kind, pair.equivalent, pair.split) for pair in pairs)
     for kind in ("structural", "free_text"):
