@@ -8,7 +8,8 @@ harmless re-spellings as drift (``countVowels`` vs ``count_vowels``,
 every verdict says which tier decided it and why.
 
 * :mod:`.structural` - name, parameters, return type, assertions: canonical
-  forms, always decided.
+  forms, always decided; assertions are read with the signature's types
+  (:mod:`.typed_predicates`).
 * :mod:`.free_text` - intent and effects, through the deterministic text tier
   (:mod:`.text_tier`, :mod:`.canonical`, the lexicons in ``data/``), which
   answers same, different or *undecided*.

@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Final
 
 from tokdrift_cli.core.equivalence.names import identifier_words
-from tokdrift_cli.core.ir import Assertion
 
 # ``a > b`` is written ``b < a`` (and ``>=`` as ``<=``) so each order has one form.
 _FLIPPED: Final[Mapping[type[ast.cmpop], type[ast.cmpop]]] = MappingProxyType({ast.Gt: ast.Lt, ast.GtE: ast.LtE})
@@ -38,7 +37,7 @@ def normalise_phrase(text: str) -> str:
     return " ".join(words).rstrip(_TRAILING_PUNCTUATION).rstrip()
 
 
-class _PredicateCanonicaliser(ast.NodeTransformer):
+class PredicateCanonicaliser(ast.NodeTransformer):
     """Rewrites a predicate bottom-up into one canonical form.
 
     Comparisons point one way (``<``/``<=``), symmetric comparisons sort their
@@ -49,7 +48,8 @@ class _PredicateCanonicaliser(ast.NodeTransformer):
     ``not (a < b)`` -> ``b <= a`` assumes a total order (numbers, strings), which
     is what specs compare; it is wrong for sets, which specs rarely order.
     No De Morgan or arithmetic rewriting: ``len(s) > 0`` stays apart from
-    ``s != ""`` and ``x >= 1`` from ``x > 0``.
+    ``s != ""`` and ``x >= 1`` from ``x > 0`` here; they are equal only for
+    some types, which :mod:`.typed_predicates` reads from the signature.
     """
 
     def __init__(self, *, fold_names: bool = False) -> None:
@@ -65,7 +65,7 @@ class _PredicateCanonicaliser(ast.NodeTransformer):
         self.generic_visit(node)
         operands = [node.left, *node.comparators]
         links = [
-            _canonical_comparison(left, op, right)
+            canonical_comparison(left, op, right)
             for left, op, right in zip(operands, node.ops, operands[1:], strict=False)
         ]
         return links[0] if len(links) == 1 else _bool_op(ast.And(), links)
@@ -78,7 +78,7 @@ class _PredicateCanonicaliser(ast.NodeTransformer):
         if isinstance(operand, ast.UnaryOp) and isinstance(operand.op, ast.Not):
             return operand.operand
         if isinstance(operand, ast.Compare) and len(operand.ops) == 1:
-            return _negated_comparison(operand.left, operand.ops[0], operand.comparators[0]) or node
+            return negated_comparison(operand.left, operand.ops[0], operand.comparators[0]) or node
         return node
 
     def visit_BoolOp(self, node: ast.BoolOp) -> ast.expr:
@@ -86,7 +86,7 @@ class _PredicateCanonicaliser(ast.NodeTransformer):
         return _bool_op(node.op, node.values)
 
 
-def _canonical_comparison(left: ast.expr, op: ast.cmpop, right: ast.expr) -> ast.expr:
+def canonical_comparison(left: ast.expr, op: ast.cmpop, right: ast.expr) -> ast.expr:
     flipped = _FLIPPED.get(type(op))
     if flipped is not None:
         left, op, right = right, flipped(), left
@@ -98,14 +98,14 @@ def _canonical_comparison(left: ast.expr, op: ast.cmpop, right: ast.expr) -> ast
     return ast.Compare(left=left, ops=[op], comparators=[right])
 
 
-def _negated_comparison(left: ast.expr, op: ast.cmpop, right: ast.expr) -> ast.expr | None:
+def negated_comparison(left: ast.expr, op: ast.cmpop, right: ast.expr) -> ast.expr | None:
     """``not (left op right)`` as a single comparison, if there is one."""
     if isinstance(op, ast.Lt):
-        return _canonical_comparison(right, ast.LtE(), left)
+        return canonical_comparison(right, ast.LtE(), left)
     if isinstance(op, ast.LtE):
-        return _canonical_comparison(right, ast.Lt(), left)
+        return canonical_comparison(right, ast.Lt(), left)
     negated = _NEGATED.get(type(op))
-    return None if negated is None else _canonical_comparison(left, negated(), right)
+    return None if negated is None else canonical_comparison(left, negated(), right)
 
 
 def _is_none(node: ast.expr) -> bool:
@@ -128,29 +128,16 @@ def _bool_op(op: ast.boolop, values: Sequence[ast.expr]) -> ast.expr:
     return ordered[0] if len(ordered) == 1 else ast.BoolOp(op=op, values=ordered)
 
 
-def _parse_predicate(predicate: str, *, fold_names: bool = False) -> ast.expr | None:
+def parse_predicate(predicate: str, *, fold_names: bool = False) -> ast.expr | None:
     """Parse a predicate as a Python expression (``assert`` allowed), else ``None``."""
     text = " ".join(predicate.split()).removeprefix("assert ")
     if not text or len(text) > _MAX_PREDICATE_LENGTH:
         return None
     try:
         tree = ast.parse(text, mode="eval")
-        return ast.fix_missing_locations(_PredicateCanonicaliser(fold_names=fold_names).visit(tree)).body
+        return ast.fix_missing_locations(PredicateCanonicaliser(fold_names=fold_names).visit(tree)).body
     except (SyntaxError, ValueError, RecursionError, MemoryError):
         return None
-
-
-def _predicate_atoms(predicate: str) -> frozenset[str]:
-    """The conjuncts a predicate asserts, each in canonical form, names folded across casing styles."""
-    node = _parse_predicate(predicate, fold_names=True)
-    if node is not None:
-        conjuncts = node.values if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And) else [node]
-        try:
-            return frozenset(ast.unparse(conjunct) for conjunct in conjuncts)
-        except (ValueError, RecursionError):
-            pass
-    phrase = normalise_phrase(predicate)
-    return frozenset({phrase}) if phrase else frozenset()
 
 
 def canonical_predicate(predicate: str) -> str:
@@ -161,18 +148,10 @@ def canonical_predicate(predicate: str) -> str:
     ``q and p``. Text that is not a Python expression is returned lowercased
     with collapsed whitespace and without trailing punctuation.
     """
-    node = _parse_predicate(predicate)
+    node = parse_predicate(predicate)
     if node is not None:
         try:
             return ast.unparse(node)
         except (ValueError, RecursionError):
             pass
     return normalise_phrase(predicate)
-
-
-def assertion_atoms(assertions: Iterable[Assertion]) -> frozenset[str]:
-    """All assertions together form one conjunction; return its atoms."""
-    atoms: frozenset[str] = frozenset()
-    for assertion in assertions:
-        atoms |= _predicate_atoms(assertion.predicate)
-    return atoms

@@ -18,14 +18,16 @@ descriptions go through the free-text tier:
     Same canonical type; a missing return type means ``None``.
 ``assertions``
     All assertions together are one conjunction, split into atoms, each
-    canonicalised, and the atom sets compared.
+    canonicalised, and the atom sets compared. Each side is read with its own
+    signature's types, so ``len(s) > 0`` is ``s != ""`` where ``s`` is a ``str``
+    (:mod:`.typed_predicates`).
 """
 
 from __future__ import annotations
 
 from tokdrift_cli.core.equivalence.names import same_identifier
-from tokdrift_cli.core.equivalence.predicates import assertion_atoms
 from tokdrift_cli.core.equivalence.text_tier import TextJudge, decide_text
+from tokdrift_cli.core.equivalence.typed_predicates import assertion_atoms, signature_types
 from tokdrift_cli.core.equivalence.verdicts import FieldVerdict, IRField, Outcome, Tier
 from tokdrift_cli.core.ir import IR, Parameter
 from tokdrift_cli.core.types import canonical_type
@@ -108,9 +110,13 @@ def compare_returns(a: IR, b: IR) -> FieldVerdict:
 
 
 def compare_assertions(a: IR, b: IR) -> FieldVerdict:
-    atoms_a, atoms_b = assertion_atoms(a.assertions), assertion_atoms(b.assertions)
+    atoms_a = assertion_atoms(a.assertions, signature_types(a.signature))
+    atoms_b = assertion_atoms(b.assertions, signature_types(b.signature))
     if atoms_a == atoms_b:
-        return _decided(IRField.ASSERTIONS, True, f"same {len(atoms_a)} assertion(s), order-free after normalisation")
+        reason = f"same {len(atoms_a)} assertion(s), order-free after normalisation"
+        if assertion_atoms(a.assertions) != assertion_atoms(b.assertions):
+            reason += ", given the types of the names they test"
+        return _decided(IRField.ASSERTIONS, True, reason)
     parts = []
     if only_a := sorted(atoms_a - atoms_b):
         parts.append("only in a: " + "; ".join(repr(item) for item in only_a))
