@@ -301,3 +301,11 @@ def test_property_rewrites_inside_values_keep_the_value(predicate: str, env: dic
     again = eval(rewritten, {}, dict(env))
     both_nan = isinstance(original, float) and isinstance(again, float) and math.isnan(original) and math.isnan(again)
     assert original == again or both_nan, (predicate, rewritten)
+
+
+@pytest.mark.parametrize(
+    "predicate",
+    ["not " * 400 + "s", "-" * 900 + "n > 0", "f(" * 150 + "s" + ")" * 150, "s and " * 300 + "s", "n + " * 600 + "n"],
+)
+def test_deep_or_long_predicates_never_raise(predicate: str) -> None:
+    assert atoms(predicate)

@@ -299,10 +299,13 @@ class _TypedRewriter:
 def _predicate_atoms(predicate: str, types: NameTypes | None) -> frozenset[str]:
     """The conjuncts a predicate asserts, each in canonical form, names folded across casing styles."""
     node = parse_predicate(predicate, fold_names=True)
+    if node is not None and types is not None and not any(isinstance(inner, ast.NamedExpr) for inner in ast.walk(node)):
+        try:
+            node = PredicateCanonicaliser().visit(_TypedRewriter(types).rewrite(node, truth=True))
+        except RecursionError:  # too deep to rewrite: compared in the type-free form
+            pass
     if node is not None:
         try:
-            if types is not None and not any(isinstance(inner, ast.NamedExpr) for inner in ast.walk(node)):
-                node = PredicateCanonicaliser().visit(_TypedRewriter(types).rewrite(node, truth=True))
             conjuncts = node.values if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.And) else [node]
             return frozenset(ast.unparse(conjunct) for conjunct in conjuncts)
         except (ValueError, RecursionError):
