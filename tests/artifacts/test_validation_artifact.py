@@ -62,7 +62,31 @@ def test_a_version_1_validation_reads_with_the_undecided_share_not_recorded(tmp_
     old = tmp_path / "old.json"
     old.write_bytes(orjson.dumps(data))
     validation = read_artifact(old, ValidationArtifact)
-    assert validation.schema_version == ValidationArtifact.SCHEMA_VERSION == 2
+    assert validation.schema_version == ValidationArtifact.SCHEMA_VERSION == 3
     assert validation.after.undecided_share is None  # not recorded: never read as 0
     assert all(case.after_undecided_share is None for case in validation.cases)
     assert validation.gates == read_artifact(VALIDATIONS[0], ValidationArtifact).gates
+
+
+SCHEMA_2 = Path(__file__).resolve().parents[1] / "data" / "validation_schema2.json"
+
+
+def test_a_version_2_validation_reads_with_the_settings_it_was_decided_with() -> None:
+    """Written before accuracy was gated over every input by default and before the gain gate."""
+    stored = orjson.loads(SCHEMA_2.read_bytes())
+    assert stored["schema_version"] == 2 and "min_robustness_gain" not in stored["config"]["gates"]
+    validation = read_artifact(SCHEMA_2, ValidationArtifact)
+    gates = validation.config.gates
+    assert (gates.accuracy_on, gates.accuracy_gate, gates.robustness_gate) == ("requests", "point", "point")
+    assert gates.min_robustness_gain is None  # never applied to it: not the default 0.05
+    assert [gate.name for gate in validation.gates] == [gate["name"] for gate in stored["gates"]]
+    assert validation.statistics is not None and validation.statistics.detectable is None  # not recorded
+    assert validation.summary.exit_code == stored["summary"]["exit_code"]
+
+
+def test_a_version_2_file_without_accuracy_on_reads_as_gated_on_the_requests(tmp_path: Path) -> None:
+    data = orjson.loads(SCHEMA_2.read_bytes())
+    del data["config"]["gates"]["accuracy_on"]
+    old = tmp_path / "old.json"
+    old.write_bytes(orjson.dumps(data))
+    assert read_artifact(old, ValidationArtifact).config.gates.accuracy_on == "requests"

@@ -67,7 +67,7 @@ def test_exit_1_when_a_gate_fails_with_the_exact_figure(tmp_path: Path, capsys: 
     err = capsys.readouterr().err
     assert f"robustness {16 / 24} < fail-under 0.9" in err  # unrounded: 0.6666666666666666
     assert "gate failed: significance" in err and "verdict: failed" in err
-    assert validation is not None and validation.summary.failed_gates == ["robustness", "significance"]
+    assert validation is not None and validation.summary.failed_gates == ["robustness", "robustness_gain", "significance"]
 
 
 def test_exit_1_single_baseline_below_fail_under(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -92,7 +92,9 @@ def test_exit_3_when_the_interval_straddles_the_threshold(tmp_path: Path, capsys
 
 def test_exit_3_when_too_few_prompts_changed(tmp_path: Path) -> None:
     before, after = saved(tmp_path, "b.json", robust_run()), saved(tmp_path, "a.json", robust_run())
-    code, validation = validate(tmp_path, "--before", before, "--after", after, "--fail-under", "0.9")
+    code, validation = validate(
+        tmp_path, "--before", before, "--after", after, "--fail-under", "0.9", "--min-robustness-gain", "off"
+    )
     assert code == 3
     assert validation is not None and validation.summary.inconclusive_gates == ["significance"]
 
@@ -175,7 +177,7 @@ def test_settings_from_pyproject_and_switching_gates_off(
     before, after = improvement
     (tmp_path / "pyproject.toml").write_text(
         '[tool.tokdrift]\nseed = 7\n\n[tool.tokdrift.commands.validate]\nfail-under = 0.99\nalpha = "off"\n'
-        "max-latency-increase = 0.5\nmin-fixed = 9\n",
+        "max-latency-increase = 0.5\nmin-fixed = 9\nmin-robustness-gain = 0.2\nrobustness-gate = \"lower-bound\"\n",
         encoding="utf-8",
     )
     monkeypatch.chdir(tmp_path)
@@ -184,9 +186,11 @@ def test_settings_from_pyproject_and_switching_gates_off(
     gates = validation.config.gates
     assert (gates.fail_under, gates.alpha, gates.max_latency_increase, gates.min_fixed) == (0.99, None, 0.5, 9)
     assert gates.max_accuracy_drop is None and validation.config.seed == 7
+    assert (gates.min_robustness_gain, gates.robustness_gate) == (0.2, "lower-bound")
     statuses = {gate.name: gate.status for gate in validation.gates}
     assert statuses == {
         "robustness": "passed",
+        "robustness_gain": "passed",  # every prompt gained 1/3: the interval's lower end too
         "significance": "skipped",
         "accuracy": "skipped",
         "latency": "passed",
@@ -221,23 +225,24 @@ def test_format_junit_is_valid_xml_with_one_testcase_per_gate(
     cases = root.findall("./testsuite/testcase")
     assert [case.get("name") for case in cases] == [
         "robustness",
+        "robustness_gain",
         "significance",
         "accuracy",
         "latency",
         "fragile_fixed",
     ]
     failed = {case.get("name") for case in cases if case.find("failure") is not None}
-    assert failed == {"robustness", "significance"}
-    assert root.find("testsuite").get("failures") == "2"  # type: ignore[union-attr]
+    assert failed == {"robustness", "robustness_gain", "significance"}
+    assert root.find("testsuite").get("failures") == "3"  # type: ignore[union-attr]
 
 
 @pytest.mark.parametrize(
     ("arguments", "environment", "failures", "skipped"),
     [
-        ((), None, "1", "4"),  # the other 4 gates need --before: skipped
-        (("--inconclusive-as", "skip"), None, "0", "5"),
-        ((), "skip", "0", "5"),
-        (("--inconclusive-as", "failure"), "skip", "1", "4"),
+        ((), None, "1", "5"),  # the other 5 gates need --before: skipped
+        (("--inconclusive-as", "skip"), None, "0", "6"),
+        ((), "skip", "0", "6"),
+        (("--inconclusive-as", "failure"), "skip", "1", "5"),
     ],
 )
 def test_format_junit_inconclusive_is_a_failure_unless_asked(
@@ -330,3 +335,22 @@ def test_accuracy_on_inputs_is_recorded_and_reported(tmp_path: Path, improvement
     accuracy = next(item for item in validation.gates if item.name == "accuracy")
     assert accuracy.n == 32 and "inputs (requests and variants)" in accuracy.explanation
     assert "max accuracy drop 0.02 (over every input)" in render_improvement_report(validation)
+
+
+def test_minimum_detectable_change_is_printed_stored_and_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tests.stages.test_validate import NAMES, make_baseline
+
+    before, after = saved(tmp_path, "b.json", fragile_run()), saved(tmp_path, "a.json", make_baseline(NAMES[:3]))
+    code, validation = validate(tmp_path, "--before", before, "--after", after, "--accuracy-gate", "lower-bound")
+    assert validation is not None and validation.statistics is not None
+    detectable = validation.statistics.detectable
+    assert detectable is not None and detectable.robustness.change is not None
+    assert validation.config.gates.accuracy_gate == "lower-bound"
+    err = capsys.readouterr().err
+    assert "minimum detectable change at alpha 0.05 and 80% power: robustness gain " in err
+    assert f"{detectable.robustness.change * 100:.1f} points (one-sided, n=8 prompts)" in err
+    report = render_improvement_report(validation)
+    assert "Minimum detectable change at alpha 0.05 and 80% power" in report
+    assert code in (0, 1, 3)

@@ -30,7 +30,7 @@ from tokdrift_cli.core.stats import (
 )
 from tokdrift_cli.errors import ExitCode
 
-OFF = {"alpha": None, "max_accuracy_drop": None, "max_latency_increase": None, "min_fixed": None}
+OFF = {"alpha": None, "min_robustness_gain": None, "max_accuracy_drop": None, "max_latency_increase": None, "min_fixed": None}
 
 
 def rate(successes: int, n: int, low: float | None = None, high: float | None = None) -> RateEstimate:
@@ -200,7 +200,8 @@ def test_significance_is_skipped_when_off_or_without_a_before() -> None:
     ],
 )
 def test_accuracy_drop_compares_exactly(before: int, after: int, status: str) -> None:
-    result = accuracy_gate(side(accuracy=rate(before, 100)), side(accuracy=rate(after, 100)), GateSettings())
+    settings = GateSettings(accuracy_on="requests")
+    result = accuracy_gate(side(accuracy=rate(before, 100)), side(accuracy=rate(after, 100)), None, settings)
     assert result.status == status
     assert result.value == pytest.approx((before - after) / 100) and result.n == 100
 
@@ -208,10 +209,10 @@ def test_accuracy_drop_compares_exactly(before: int, after: int, status: str) ->
 def test_accuracy_on_inputs_reads_the_input_accuracy() -> None:
     settings = GateSettings(accuracy_on="inputs")
     before, after = side(input_accuracy=rate(300, 400)), side(input_accuracy=rate(292, 400))
-    result = accuracy_gate(before, after, settings)
+    result = accuracy_gate(before, after, None, settings)
     assert result.status == "passed" and result.n == 400 and "inputs (requests and variants)" in result.explanation
-    assert accuracy_gate(side(), side(), settings).status == "inconclusive"  # files written before it was recorded
-    assert accuracy_gate(None, after, settings).status == "skipped"
+    assert accuracy_gate(side(), side(), None, settings).status == "inconclusive"  # files written before it was recorded
+    assert accuracy_gate(None, after, None, settings).status == "skipped"
 
 
 @pytest.mark.parametrize(
@@ -247,9 +248,11 @@ def test_fragile_fixed_applies_only_to_an_improvement_claim(mean: float) -> None
 
 def test_evaluate_gates_reports_every_gate_in_order() -> None:
     gates = evaluate_gates([], side(), side(), statistics(), GateSettings(fail_under=0.5))
-    assert [item.name for item in gates] == ["robustness", "significance", "accuracy", "latency", "fragile_fixed"]
+    assert [item.name for item in gates] == [
+        "robustness", "robustness_gain", "significance", "accuracy", "latency", "fragile_fixed"
+    ]
     single = evaluate_gates([], None, side(), None, GateSettings(fail_under=0.5, **OFF))  # type: ignore[arg-type]
-    assert [item.status for item in single] == ["passed", "skipped", "skipped", "skipped", "skipped"]
+    assert [item.status for item in single] == ["passed", "skipped", "skipped", "skipped", "skipped", "skipped"]
 
 
 @pytest.mark.parametrize(

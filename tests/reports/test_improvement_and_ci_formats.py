@@ -113,7 +113,7 @@ def test_junit_has_a_testcase_per_gate_with_failures_and_skips() -> None:
     root = ET.fromstring(render_junit(regression()))
     suite = root.find("testsuite")
     assert suite is not None
-    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("5", "2", "1")
+    assert (suite.get("tests"), suite.get("failures"), suite.get("skipped")) == ("6", "3", "1")
     cases = {case.get("name"): case for case in suite.findall("testcase")}
     failure = cases["robustness"].find("failure")
     assert failure is not None and failure.get("message", "").startswith(

@@ -169,7 +169,8 @@ def test_fixture_baselines_have_the_designed_figures() -> None:
 def test_clear_improvement_passes_every_gate() -> None:
     validation = check(fragile_run(), robust_run(), fail_under=0.9)
     assert validation.summary.verdict == "passed" and validation.summary.exit_code == ExitCode.OK
-    assert [g.status for g in validation.gates] == ["passed"] * 5
+    assert [g.status for g in validation.gates] == ["passed"] * 6
+    assert gate(validation, "robustness_gain").value == float(Fraction(1, 3))
     stats = validation.statistics
     assert stats is not None
     # Eight prompts all improved by exactly 1/3: the exact one-sided p is 1/2**8.
@@ -215,7 +216,7 @@ def test_regression_fails_robustness_and_significance_with_exact_figures() -> No
     assert validation.statistics is not None
     assert sorted(validation.statistics.newly_broken_cases) == sorted(f"case-{n}" for n in NAMES)
     assert validation.summary.verdict == "failed" and validation.summary.exit_code == 1
-    assert validation.summary.failed_gates == ["robustness", "significance"]
+    assert validation.summary.failed_gates == ["robustness", "robustness_gain", "significance"]
 
 
 def test_accuracy_drop_fails_and_flips_are_tested_exactly() -> None:
@@ -247,13 +248,13 @@ def _one_request_wrong(artifact: BaselineArtifact) -> BaselineArtifact:
 
 def test_accuracy_gate_on_every_input_weighs_one_flipped_request_as_one_input() -> None:
     before, after = robust_run(), _one_request_wrong(robust_run())
-    on_requests = gate(check(before, after, max_accuracy_drop=0.05), "accuracy")
+    on_requests = gate(check(before, after, max_accuracy_drop=0.05, accuracy_on="requests"), "accuracy")
     assert on_requests.status == "failed" and on_requests.value == 0.125 and on_requests.n == 8
-    on_inputs = gate(check(before, after, max_accuracy_drop=0.05, accuracy_on="inputs"), "accuracy")
+    on_inputs = gate(check(before, after, max_accuracy_drop=0.05), "accuracy")  # every input is the default
     assert on_inputs.status == "passed" and on_inputs.value == 1 / 32 and on_inputs.n == 32
     assert "n=32 inputs (requests and variants)" in on_inputs.explanation
     # A 1/32 drop is still a drop: the default 2-point limit catches it.
-    assert gate(check(before, after, accuracy_on="inputs"), "accuracy").status == "failed"
+    assert gate(check(before, after), "accuracy").status == "failed"
 
 
 def test_input_accuracy_change_resamples_prompts_not_inputs() -> None:
@@ -334,7 +335,7 @@ def test_min_fixed_is_capped_at_the_prompts_fragile_before() -> None:
 
 
 def test_no_change_leaves_significance_inconclusive() -> None:
-    validation = check(robust_run(), robust_run(), fail_under=0.9)
+    validation = check(robust_run(), robust_run(), fail_under=0.9, min_robustness_gain=None)
     significance = gate(validation, "significance")
     assert significance.status == "inconclusive" and significance.n == 0
     assert "too few pairs" in significance.explanation
@@ -379,7 +380,7 @@ def test_single_baseline_gates_robustness_only() -> None:
     validation = check(None, robust_run(), fail_under=0.9)
     assert validation.statistics is None and validation.before is None
     assert validation.pairing.mode == "single"
-    assert [g.status for g in validation.gates] == ["passed", "skipped", "skipped", "skipped", "skipped"]
+    assert [g.status for g in validation.gates] == ["passed"] + ["skipped"] * 5
     assert all(case.change == "single" for case in validation.cases)
     assert validation.summary.exit_code == 0
 
@@ -389,7 +390,8 @@ def test_nothing_to_check_is_an_input_error() -> None:
         check(None, robust_run())
     with pytest.raises(InputError, match="every gate is switched off"):
         check(
-            fragile_run(), robust_run(), alpha=None, max_accuracy_drop=None, max_latency_increase=None, min_fixed=None
+            fragile_run(), robust_run(), alpha=None, max_accuracy_drop=None, max_latency_increase=None, min_fixed=None,
+            min_robustness_gain=None,
         )
 
 

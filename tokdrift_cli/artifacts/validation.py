@@ -14,6 +14,11 @@ Schema history:
   1 - first version.
   2 - the undecided share beside robustness, per side and per prompt; robustness is over decided
       variants. A version 1 file reads with the share not recorded (None).
+  3 - accuracy is gated over every input by default; the gates settings ``accuracy_gate`` and
+      ``robustness_gate`` (point or lower-bound) and ``min_robustness_gain`` with its
+      ``robustness_gain`` gate; the statistics' request accuracy interval and minimum detectable
+      changes. An older file reads with the settings it was decided with: its stored
+      ``accuracy_on``, point gates, no gain gate (None), the new statistics not recorded (None).
 """
 
 from __future__ import annotations
@@ -63,7 +68,7 @@ class ProgramInfo(_Frozen):
 
 class ValidationArtifact(Artifact):
     KIND = "validation"
-    SCHEMA_VERSION = 2
+    SCHEMA_VERSION = 3
 
     kind: Literal["validation"] = "validation"
     schema_version: int = SCHEMA_VERSION
@@ -107,4 +112,14 @@ def _undecided_not_recorded(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-MIGRATIONS[ValidationArtifact.KIND] = {1: _undecided_not_recorded}
+def _gates_before_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """Before version 3 there was no gain gate, accuracy was on the requests unless stored otherwise,
+    and every change was gated on its point figure."""
+    gates = (data.get("config") or {}).get("gates")
+    if isinstance(gates, dict):
+        gates.setdefault("accuracy_on", "requests")
+        gates.setdefault("min_robustness_gain", None)
+    return data
+
+
+MIGRATIONS[ValidationArtifact.KIND] = {1: _undecided_not_recorded, 2: _gates_before_v3}

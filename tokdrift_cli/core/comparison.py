@@ -15,14 +15,17 @@ from pydantic import BaseModel, ConfigDict
 
 from tokdrift_cli.core.stats import (
     BootstrapInterval,
+    DetectableChange,
     EffectSize,
     McNemarResult,
     RateEstimate,
     WilcoxonResult,
+    detectable_change,
     effect_size,
     input_accuracy_change,
     mcnemar_exact,
     mean_difference_interval,
+    ratio_residuals,
     wilcoxon_greater,
 )
 
@@ -82,6 +85,17 @@ class SideSummary(_Frozen):
     program_hash: str | None = None
 
 
+class DetectableChanges(_Frozen):
+    """The minimum detectable change of each paired figure at the run's alpha and 80% power.
+
+    Robustness one-sided (as its Wilcoxon test); accuracy two-sided (as its intervals and McNemar test).
+    """
+
+    robustness: DetectableChange
+    accuracy_inputs: DetectableChange
+    accuracy_requests: DetectableChange
+
+
 class PairedStatistics(_Frozen):
     n_pairs: int
     wilcoxon: WilcoxonResult
@@ -98,6 +112,10 @@ class PairedStatistics(_Frozen):
     # prompt's inputs move together). None in files written before.
     input_accuracy_change: BootstrapInterval | None = None
     latency_change: float | None  # after median / before median - 1
+    # Accuracy on the requests, after - before, with prompts resampled; and the minimum detectable
+    # changes at this n (None in files written before).
+    request_accuracy_change: BootstrapInterval | None = None
+    detectable: DetectableChanges | None = None
 
 
 def robustness_differences(cases: Sequence[PairedCase]) -> list[Fraction]:
@@ -140,6 +158,16 @@ def _rate_change(before: RateEstimate, after: RateEstimate) -> float | None:
     return float(Fraction(after.successes, after.n) - Fraction(before.successes, before.n))
 
 
+def detectable_changes(cases: Sequence[PairedCase], alpha: float) -> DetectableChanges:
+    """The minimum detectable changes of robustness and accuracy for these paired prompts."""
+    requests = [float(int(new) - int(old)) for old, new in _accuracy_pairs(cases)]
+    return DetectableChanges(
+        robustness=detectable_change([float(d) for d in robustness_differences(cases)], alpha, sided="one-sided"),
+        accuracy_inputs=detectable_change(ratio_residuals(_input_accuracy_changes(cases)), alpha, sided="two-sided"),
+        accuracy_requests=detectable_change(requests, alpha, sided="two-sided"),
+    )
+
+
 def paired_statistics(
     cases: Sequence[PairedCase], before: SideSummary, after: SideSummary, confidence: float, seed: int
 ) -> PairedStatistics:
@@ -162,4 +190,8 @@ def paired_statistics(
         accuracy_change=_rate_change(before.accuracy, after.accuracy),
         input_accuracy_change=input_accuracy_change(_input_accuracy_changes(cases), confidence, seed),
         latency_change=latency_change,
+        request_accuracy_change=mean_difference_interval(
+            [Fraction(int(new) - int(old)) for old, new in _accuracy_pairs(cases)], confidence, seed
+        ),
+        detectable=detectable_changes(cases, 1.0 - confidence),
     )

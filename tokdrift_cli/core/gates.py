@@ -21,13 +21,15 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from tokdrift_cli.core.comparison import PairedCase, PairedStatistics, SideSummary
-from tokdrift_cli.core.stats import DEFAULT_CONFIDENCE, RateEstimate, exact_decimal, wilson
+from tokdrift_cli.core.comparison import PairedCase, PairedStatistics, SideSummary, robustness_differences
+from tokdrift_cli.core.stats import DEFAULT_CONFIDENCE, BootstrapInterval, RateEstimate, exact_decimal, wilson
 from tokdrift_cli.errors import ExitCode
 
-GateName = Literal["robustness", "significance", "accuracy", "latency", "fragile_fixed"]
+GateName = Literal["robustness", "robustness_gain", "significance", "accuracy", "latency", "fragile_fixed"]
 GateStatus = Literal["passed", "failed", "inconclusive", "skipped"]
 Verdict = Literal["passed", "failed", "inconclusive"]
+# How a change is gated: its point estimate, or the lower end of its paired bootstrap interval.
+ChangeGate = Literal["point", "lower-bound"]
 
 
 class _Frozen(BaseModel):
@@ -44,11 +46,16 @@ class GateSettings(_Frozen):
       variants go is inconclusive.
     * ``alpha`` - one-sided paired Wilcoxon p must be < alpha (needs a before).
       Intervals are two-sided at ``1 - alpha`` (0.95 when alpha is None).
+    * ``min_robustness_gain`` - the mean per-prompt robustness difference (after - before) must be
+      >= this (needs a before); ``robustness_gate="lower-bound"``: the lower end of its paired
+      bootstrap interval must be, an interval straddling the limit is inconclusive.
     * ``max_accuracy_drop`` - before accuracy - after accuracy must be <= this (absolute),
-      on the requests (``accuracy_on="requests"``: one per prompt) or on every
-      input (``"inputs"``: each request and each variant against the prompt's
-      gold, several times the evidence; with 18 prompts one flipped request is
-      5.6 points, so a 2-point limit on requests allows no flip at all).
+      on every input (``accuracy_on="inputs"``, the default: each request and each variant against
+      the prompt's gold) or on the requests (``"requests"``: one per prompt; with 18 prompts one
+      flipped request is 5.6 points, so a 2-point limit on requests allows no flip at all).
+      ``accuracy_gate="lower-bound"`` makes it a non-inferiority test: the lower end of the paired
+      bootstrap interval of the change (prompts resampled) must be >= -max_accuracy_drop, and an
+      interval straddling the limit is inconclusive.
     * ``max_latency_increase`` - after median latency / before median - 1 must be <= this.
     * ``min_fixed`` - an improvement claim (a before is given and the mean
       per-prompt difference is > 0) must fix at least min(min_fixed, fragile
@@ -58,8 +65,11 @@ class GateSettings(_Frozen):
     fail_under: float | None = Field(default=None, ge=0.0, le=1.0)
     gate_on: Literal["mean", "lower-bound"] = "mean"
     alpha: float | None = Field(default=0.05, gt=0.0, lt=1.0)
+    min_robustness_gain: float | None = Field(default=0.05, ge=-1.0, le=1.0)
+    robustness_gate: ChangeGate = "point"
     max_accuracy_drop: float | None = Field(default=0.02, ge=0.0, le=1.0)
-    accuracy_on: Literal["requests", "inputs"] = "requests"
+    accuracy_on: Literal["requests", "inputs"] = "inputs"
+    accuracy_gate: ChangeGate = "point"
     max_latency_increase: float | None = Field(default=0.20, ge=0.0)
     min_fixed: int | None = Field(default=3, ge=0)
     fragile_threshold: float = Field(default=0.9, ge=0.0, le=1.0)
@@ -72,7 +82,9 @@ class GateSettings(_Frozen):
         """Whether any gate is on; without a before only the robustness gate can run."""
         if self.fail_under is not None:
             return True
-        others = (self.alpha, self.max_accuracy_drop, self.max_latency_increase, self.min_fixed)
+        others = (
+            self.alpha, self.min_robustness_gain, self.max_accuracy_drop, self.max_latency_increase, self.min_fixed
+        )
         return paired and any(value is not None for value in others)
 
 
@@ -137,8 +149,9 @@ def evaluate_gates(
     """Every gate, in the order they are reported."""
     return [
         robustness_gate(after, settings),
+        robustness_gain_gate(cases, statistics, settings),
         significance_gate(statistics, settings),
-        accuracy_gate(before, after, settings),
+        accuracy_gate(before, after, statistics, settings),
         latency_gate(before, after, settings),
         fragile_fixed_gate(cases, statistics, settings),
     ]
@@ -258,8 +271,71 @@ def significance_gate(statistics: PairedStatistics | None, settings: GateSetting
     )
 
 
-def accuracy_gate(before: SideSummary | None, after: SideSummary, settings: GateSettings) -> GateResult:
-    """The accuracy drop, on the requests or on every input, against ``max_accuracy_drop``."""
+def robustness_gain_gate(
+    cases: Sequence[PairedCase], statistics: PairedStatistics | None, settings: GateSettings
+) -> GateResult:
+    """The mean per-prompt robustness gain (or the lower end of its bootstrap interval) against
+    ``min_robustness_gain``; the point figure is computed exactly from the paired prompts."""
+    minimum = settings.min_robustness_gain
+    if minimum is None:
+        return GateResult(
+            name="robustness_gain", status="skipped", explanation="switched off (min-robustness-gain off)"
+        )
+    if statistics is None:
+        return GateResult(name="robustness_gain", status="skipped", threshold=minimum, explanation="needs --before")
+    differences = robustness_differences(cases)
+    if not differences:
+        return GateResult(
+            name="robustness_gain", status="inconclusive", threshold=minimum, n=0,
+            explanation="no prompt is measured on both sides: no gain to measure",
+        )
+    gain = sum(differences, Fraction(0)) / len(differences)
+    where = f"n={len(differences)} paired prompts"
+    if settings.robustness_gate == "point":
+        passed = gain >= exact_decimal(minimum)
+        return GateResult(
+            name="robustness_gain", status="passed" if passed else "failed", value=float(gain), threshold=minimum,
+            n=len(differences),
+            explanation=f"mean robustness gain {float(gain)} {'>=' if passed else '<'} min-robustness-gain "
+            f"{minimum} ({where})",
+        )
+    return _lower_bound_decision("robustness_gain", "mean robustness gain", statistics.bootstrap, minimum, where)
+
+
+def _lower_bound_decision(
+    name: GateName, figure: str, interval: BootstrapInterval | None, minimum: float, where: str
+) -> GateResult:
+    """A change gated on its paired bootstrap interval: the lower end >= ``minimum`` passes, the upper
+    end < ``minimum`` fails, and an interval that straddles it is inconclusive (more prompts decide)."""
+    if interval is None or interval.low is None or interval.high is None:
+        note = interval.note if interval is not None and interval.note else "no interval"
+        return GateResult(
+            name=name, status="inconclusive", threshold=minimum, n=interval.n if interval else 0,
+            explanation=f"{figure}: {note}; the lower-bound gate needs an interval",
+        )
+    level = f"{interval.confidence:.0%}"
+    span = f"{level} paired bootstrap interval [{interval.low}, {interval.high}] (estimate {interval.estimate}, {where})"
+    if interval.low >= minimum:
+        return GateResult(
+            name=name, status="passed", value=interval.low, threshold=minimum, n=interval.n,
+            explanation=f"{figure} lower bound {interval.low} >= {minimum}: {span}",
+        )
+    if interval.high < minimum:
+        return GateResult(
+            name=name, status="failed", value=interval.high, threshold=minimum, n=interval.n,
+            explanation=f"{figure} upper bound {interval.high} < {minimum}: {span}",
+        )
+    return GateResult(
+        name=name, status="inconclusive", value=interval.low, threshold=minimum, n=interval.n,
+        explanation=f"{figure}: the {span} straddles {minimum}; more prompts are needed to decide",
+    )
+
+
+def accuracy_gate(
+    before: SideSummary | None, after: SideSummary, statistics: PairedStatistics | None, settings: GateSettings
+) -> GateResult:
+    """The accuracy drop, on every input or on the requests, against ``max_accuracy_drop``: the point
+    drop, or (``accuracy_gate="lower-bound"``) the lower end of the change's paired bootstrap interval."""
     limit = settings.max_accuracy_drop
     if limit is None:
         return GateResult(name="accuracy", status="skipped", explanation="switched off (max-accuracy-drop off)")
@@ -271,9 +347,17 @@ def accuracy_gate(before: SideSummary | None, after: SideSummary, settings: Gate
         return GateResult(
             name="accuracy", status="inconclusive", threshold=limit, n=0, explanation="no cases to measure accuracy on"
         )
+    counted = f"{new.n} inputs (requests and variants)" if on_inputs else f"{new.n} prompts"
+    if settings.accuracy_gate == "lower-bound":
+        assert statistics is not None  # a before always comes with its statistics
+        interval = statistics.input_accuracy_change if on_inputs else statistics.request_accuracy_change
+        figure = "accuracy change " + ("over every input" if on_inputs else "on the requests")
+        result = _lower_bound_decision("accuracy", figure, interval, -limit, f"n={counted}")
+        # Shown as a drop beside the limit the user set: the largest (or, failed, the smallest) drop allowed.
+        value = None if result.value is None else 0.0 - result.value  # never -0.0
+        return result.model_copy(update={"threshold": limit, "value": value})
     drop = Fraction(old.successes, old.n) - Fraction(new.successes, new.n)
     passed = drop <= exact_decimal(limit)
-    counted = f"{new.n} inputs (requests and variants)" if on_inputs else f"{new.n} prompts"
     return GateResult(
         name="accuracy",
         status="passed" if passed else "failed",

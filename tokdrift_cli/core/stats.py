@@ -17,6 +17,9 @@ The paired statistics compare a before and an after run prompt by prompt
 * Paired bootstrap percentile intervals (``scipy.stats.bootstrap``, 10000
   resamples, seeded): resampling per-prompt differences is resampling pairs.
 * Exact McNemar test on accuracy flips: ``binomtest`` on the discordant pairs.
+* The minimum detectable change for the n at hand (:func:`detectable_change`): the
+  normal-approximation power formula with the observed variance of the per-prompt
+  paired differences, so "no effect" can be told from "too few prompts".
 * Matched-pairs rank-biserial correlation (R+ - R-) / (R+ + R-) over the
   non-zero differences ranked by ``scipy.stats.rankdata`` (Kerby 2014),
   consistent with the Wilcoxon statistic.
@@ -41,6 +44,8 @@ DEFAULT_CONFIDENCE = 0.95
 # differences; with fewer the significance gate is inconclusive.
 MIN_PAIRS = 6
 BOOTSTRAP_RESAMPLES = 10_000
+# The power the minimum detectable change is planned at.
+DEFAULT_POWER = 0.8
 
 
 class _Frozen(BaseModel):
@@ -105,6 +110,22 @@ class McNemarResult(_Frozen):
     right_to_wrong: int
     n_discordant: int
     p_value: float | None
+    note: str | None = None
+
+
+class DetectableChange(_Frozen):
+    """The smallest true change that a test at ``alpha`` would detect with probability ``power`` at this n.
+
+    (z_{1-alpha} + z_power) * SE one-sided, (z_{1-alpha/2} + z_power) * SE two-sided, with SE the
+    standard error of the mean per-prompt contribution (sample standard deviation / sqrt(n)).
+    """
+
+    n: int
+    change: float | None
+    standard_error: float | None
+    alpha: float
+    power: float = DEFAULT_POWER
+    sided: Literal["one-sided", "two-sided"]
     note: str | None = None
 
 
@@ -318,3 +339,51 @@ def effect_size(differences: Sequence[Fraction]) -> EffectSize:
         rank_biserial=rank_biserial(differences),
         n_nonzero=sum(1 for d in differences if d != 0),
     )
+
+
+# --- power -----------------------------------------------------------------------------------------
+
+
+def detectable_change(
+    contributions: Sequence[float],
+    alpha: float,
+    *,
+    sided: Literal["one-sided", "two-sided"],
+    power: float = DEFAULT_POWER,
+) -> DetectableChange:
+    """The minimum detectable change of a mean over prompts, from its per-prompt contributions.
+
+    A normal approximation with the observed variance: prompts are the sampling units, so the
+    variance of their paired differences (or of a ratio's linearised residuals) is the one to
+    plan with. Not run below 2 prompts or when the contributions do not vary (no variance to plan with).
+    """
+    common = {"n": len(contributions), "alpha": alpha, "power": power, "sided": sided}
+    if len(contributions) < 2:
+        return DetectableChange(change=None, standard_error=None, note="needs at least 2 paired prompts", **common)
+    from statistics import stdev
+
+    from scipy.stats import norm
+
+    error = stdev(contributions) / math.sqrt(len(contributions))
+    if error == 0:
+        return DetectableChange(
+            change=None, standard_error=0.0, note="the per-prompt differences do not vary: no variance to plan with",
+            **common,
+        )
+    level = alpha if sided == "one-sided" else alpha / 2
+    change = (float(norm.ppf(1 - level)) + float(norm.ppf(power))) * error
+    return DetectableChange(change=change, standard_error=error, **common)
+
+
+def ratio_residuals(per_prompt: Sequence[tuple[int, int]]) -> list[float]:
+    """Linearised per-prompt contributions to a pooled ratio sum(change) / sum(inputs).
+
+    (change_i - R * inputs_i) / mean inputs: their standard error is the ratio's, with prompts
+    (not inputs) as the sampling units, the usual variance of a cluster ratio estimator.
+    """
+    if not per_prompt:
+        return []
+    total_inputs = sum(n for _, n in per_prompt)
+    ratio = sum(d for d, _ in per_prompt) / total_inputs
+    mean_inputs = total_inputs / len(per_prompt)
+    return [(d - ratio * n) / mean_inputs for d, n in per_prompt]

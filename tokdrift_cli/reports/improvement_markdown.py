@@ -15,6 +15,7 @@ from tokdrift_cli.core.comparison import PairedCase, SideSummary
 from tokdrift_cli.core.gates import GateResult, summarise_gates
 from tokdrift_cli.core.stats import BootstrapInterval, RateEstimate
 from tokdrift_cli.reports import markdown as md
+from tokdrift_cli.reports.power import detectable_rows
 from tokdrift_cli.reports.text import percent, round_figures, share, undecided_note
 
 Lines = list[str]
@@ -295,7 +296,34 @@ def _statistics(validation: ValidationArtifact) -> Lines:
                 f"{inputs.n} prompts",
             )
         )
+    requests = stats.request_accuracy_change
+    if requests is not None:
+        rows.append(
+            (
+                f"Accuracy change on the requests, paired bootstrap {percent(requests.confidence)} percentile "
+                "interval",
+                _interval(requests),
+                f"{requests.n} prompts",
+            )
+        )
     lines.extend(md.table(["Test", "Result", "n"], [[md.prose(cell) for cell in row] for row in rows], ["l", "l", "r"]))
+    if stats.detectable is not None:
+        alpha = stats.detectable.robustness.alpha
+        intro = (
+            f"Minimum detectable change at alpha {alpha:g} and {stats.detectable.robustness.power:.0%} power for "
+            "these prompts (normal approximation with the observed variance of the per-prompt differences): a true "
+            "change smaller than this would mostly go unseen, so a gate that finds none may mean too few prompts."
+        )
+        lines += [
+            "",
+            intro,
+            "",
+            *md.table(
+                ["Figure", "Minimum detectable change", "n"],
+                [[md.prose(cell) for cell in row] for row in detectable_rows(stats.detectable)],
+                ["l", "l", "r"],
+            ),
+        ]
     return lines
 
 
@@ -413,8 +441,10 @@ def _method(validation: ValidationArtifact) -> Lines:
         ),
         (
             f"- Gates: fail-under {exact(gates.fail_under)} on the {gates.gate_on.replace('-', ' ')}, alpha {alpha}, "
+            f"min robustness gain {exact(gates.min_robustness_gain)} (on the {gates.robustness_gate.replace('-', ' ')}), "
             f"max accuracy drop {exact(gates.max_accuracy_drop)}"
-            f"{' (over every input)' if gates.accuracy_on == 'inputs' else ''}, max latency increase "
+            f"{' (over every input)' if gates.accuracy_on == 'inputs' else ' (on the requests)'}"
+            f" (on the {gates.accuracy_gate.replace('-', ' ')}), max latency increase "
             f"{exact(gates.max_latency_increase)}, min fixed {min_fixed} "
             "(only when a before is given and the mean difference is positive; capped at the number of prompts fragile "
             "before). The robustness gate is decided with the undecided variants counted as same and as different; "

@@ -50,7 +50,14 @@ class GateOn(StrEnum):
     LOWER_BOUND = "lower-bound"
 
 
+class ChangeGate(StrEnum):
+    POINT = "point"
+    LOWER_BOUND = "lower-bound"
+
+
 DEFAULT_GATE_ON = GateOn(DEFAULTS.gate_on)
+DEFAULT_ROBUSTNESS_GATE = ChangeGate(DEFAULTS.robustness_gate)
+DEFAULT_ACCURACY_GATE = ChangeGate(DEFAULTS.accuracy_gate)
 DEFAULT_ACCURACY_ON = AccuracyOn(DEFAULTS.accuracy_on)
 
 
@@ -138,6 +145,25 @@ def validate(
             rich_help_panel=GATES_PANEL,
         ),
     ] = DEFAULTS.alpha,
+    min_robustness_gain: Annotated[
+        float | None,
+        typer.Option(
+            "--min-robustness-gain",
+            parser=_switchable(float, "min_robustness_gain"),
+            metavar="FLOAT|off",
+            help="Smallest allowed mean per-prompt robustness gain, after - before (needs --before).",
+            rich_help_panel=GATES_PANEL,
+        ),
+    ] = DEFAULTS.min_robustness_gain,
+    robustness_gate: Annotated[
+        ChangeGate,
+        typer.Option(
+            "--robustness-gate",
+            help="Gate the robustness gain on its point estimate, or on the lower end of its paired bootstrap "
+            "interval (an interval straddling the limit is inconclusive, exit 3).",
+            rich_help_panel=GATES_PANEL,
+        ),
+    ] = DEFAULT_ROBUSTNESS_GATE,
     max_accuracy_drop: Annotated[
         float | None,
         typer.Option(
@@ -152,12 +178,20 @@ def validate(
         AccuracyOn,
         typer.Option(
             "--accuracy-on",
-            help="Measure the accuracy drop on the requests (one per prompt) or on every input (each request "
-            "and variant against the prompt's gold: more evidence, so one flipped prompt is not 5.6 points "
-            "of 18).",
+            help="Measure the accuracy drop on every input (each request and variant against the prompt's gold, "
+            "prompts resampled by the bootstrap) or on the requests (one per prompt).",
             rich_help_panel=GATES_PANEL,
         ),
     ] = DEFAULT_ACCURACY_ON,
+    accuracy_gate: Annotated[
+        ChangeGate,
+        typer.Option(
+            "--accuracy-gate",
+            help="Gate the accuracy change on its point estimate (>= -max-accuracy-drop), or, as a "
+            "non-inferiority test, on the lower end of its paired bootstrap interval (straddling: exit 3).",
+            rich_help_panel=GATES_PANEL,
+        ),
+    ] = DEFAULT_ACCURACY_GATE,
     max_latency_increase: Annotated[
         float | None,
         typer.Option(
@@ -220,8 +254,9 @@ def validate(
     """Compare a before and an after baseline with paired statistics, and gate the result.
 
     With --before: a one-sided paired Wilcoxon test, a paired bootstrap interval of the mean
-    difference and an exact McNemar test on accuracy flips; gates on robustness, significance,
-    accuracy, latency and fragile prompts fixed. Without it: gate one baseline's robustness.
+    difference and an exact McNemar test on accuracy flips; gates on robustness, its gain,
+    significance, accuracy (over every input by default), latency and fragile prompts fixed, and
+    the minimum detectable change at this n. Without it: gate one baseline's robustness.
 
     Exit 0: every gate passed. 1: a gate failed. 2: bad input. 3: inconclusive (too little data).
     """
@@ -244,6 +279,10 @@ def _print_gates(validation: ValidationArtifact, code: ExitCode, output: Path) -
     """The gate table, then one unwrapped line per gate with its exact figure (what a CI log reader greps for)."""
     console = err_console()
     console.print(gate_table(validation))
+    if validation.statistics is not None and validation.statistics.detectable is not None:
+        from tokdrift_cli.reports.power import detectable_sentence
+
+        console.print(Text(detectable_sentence(validation.statistics.detectable)))
     for gate in validation.gates:
         label, style = _LINE_LABEL[gate.status]
         console.print(Text.assemble((label, style), f"{gate.name}: {gate.explanation}"))
