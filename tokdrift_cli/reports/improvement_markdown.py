@@ -298,10 +298,10 @@ def _statistics(validation: ValidationArtifact) -> Lines:
         )
     requests = stats.request_accuracy_change
     if requests is not None:
+        label = f"Accuracy change on the requests, paired bootstrap {percent(requests.confidence)} percentile interval"
         rows.append(
             (
-                f"Accuracy change on the requests, paired bootstrap {percent(requests.confidence)} percentile "
-                "interval",
+                label,
                 _interval(requests),
                 f"{requests.n} prompts",
             )
