@@ -76,6 +76,13 @@ class FailureLimitError(TokdriftError):
     exit_code = ExitCode.RUNTIME
 
 
+class BudgetReachedError(TokdriftError):
+    """A run stopped at its budget before its last prompt: what it ran is written, and a re-run with a
+    higher budget goes on from there. Inconclusive: too little data for the whole answer."""
+
+    exit_code = ExitCode.INCONCLUSIVE
+
+
 class OutputError(InputError):
     """A path the user gave for an output cannot be written: a read-only or missing directory, a directory
     where a file belongs, a path through a file, a full disk, or one of the command's own inputs."""

@@ -15,7 +15,9 @@ Schema history:
       and pooled; sensitivity likewise over decided controls); ``unmeasurable_cases``; repeat agreements may be None (undecided). Older artifacts
       read their outcomes from their recorded (decided) verdicts: undecided shares of 0.
       Also ``config.judge_model`` and ``summary.judge`` (what the judge tier cost): not written for a
-      run without a judge, and None when read from it or from any older artifact.
+      run without a judge, and None when read from it or from any older artifact. Likewise
+      ``config.until_decided``, ``config.max_calls``, ``summary.sequential`` and ``summary.stop``
+      (sequential and budget-capped runs): not written when unused, None in older artifacts.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from tokdrift_cli.core.equivalence import IRComparison, Outcome
 from tokdrift_cli.core.failures import DEFAULT_MAX_FAILURE_SHARE, failure_limit_exceeded, failure_share
 from tokdrift_cli.core.records import Generation
 from tokdrift_cli.core.robustness import Tally, family_keys, group_keys, rule_keys, tally, tally_by
+from tokdrift_cli.core.sequential import SequentialState
 from tokdrift_cli.core.stats import RateEstimate
 
 
@@ -37,16 +40,18 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class _JudgeOptional(_Frozen):
-    """Written without its judge field when there was no judge: a run without one writes what it always did."""
+class _OmitsAbsent(_Frozen):
+    """Written without the optional fields a run did not use (no judge, no sequential decision, no early
+    stop): a run without them writes what it always did."""
 
-    _JUDGE_FIELD: ClassVar[str]
+    _OPTIONAL_FIELDS: ClassVar[tuple[str, ...]]
 
     @model_serializer(mode="wrap")
-    def _without_absent_judge(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+    def _without_absent_fields(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
         data: dict[str, Any] = handler(self)
-        if getattr(self, self._JUDGE_FIELD) is None:
-            data.pop(self._JUDGE_FIELD, None)
+        for name in self._OPTIONAL_FIELDS:
+            if getattr(self, name) is None:
+                data.pop(name, None)
         return data
 
 
@@ -213,8 +218,21 @@ class JudgeSummary(_Frozen):
         return self.model_copy(update={name: getattr(self, name) + getattr(other, name) for name in counts})
 
 
-class BaselineSummary(_JudgeOptional):
-    _JUDGE_FIELD = "judge"
+class RunStop(_Frozen):
+    """Why a run stopped before its last prompt, and what it left out (``baseline --until-decided``, ``--max-calls``).
+
+    Prompts are run in a seeded random order (``visiting_order``, from the run's seed) so that the
+    prompts run are a random sample of the selection and stopping on a decision is valid.
+    """
+
+    reason: Literal["decided", "max_calls"]
+    message: str
+    visiting_order: list[str]
+    prompts_not_run: list[str]
+
+
+class BaselineSummary(_OmitsAbsent):
+    _OPTIONAL_FIELDS = ("judge", "sequential", "stop")
 
     cases: int
     variants: int
@@ -258,10 +276,21 @@ class BaselineSummary(_JudgeOptional):
     per_control_rule: list[GroupSensitivity] = Field(default_factory=list)
     # The judge tier (--judge-model), beside the generator's lm_calls; None when the run had no judge.
     judge: JudgeSummary | None = None
+    # baseline --until-decided: the sequential decision on robustness >= fail-under where the run stopped.
+    sequential: SequentialState | None = None
+    # Set when the run stopped before its last prompt; the figures above are over the prompts it ran.
+    stop: RunStop | None = None
 
 
-class BaselineConfig(_JudgeOptional):
-    _JUDGE_FIELD = "judge_model"
+class SequentialSettings(_Frozen):
+    """``baseline --until-decided``: the robustness gate the run decides, and its level."""
+
+    fail_under: float = Field(ge=0.0, le=1.0)
+    alpha: float = Field(default=0.05, gt=0.0, lt=1.0)
+
+
+class BaselineConfig(_OmitsAbsent):
+    _OPTIONAL_FIELDS = ("judge_model", "until_decided", "max_calls")
 
     suite: str
     model: str
@@ -291,6 +320,10 @@ class BaselineConfig(_JudgeOptional):
     # A model that judges free text the deterministic tier leaves undecided (None: no judge). It changes
     # verdicts, never a generation, so a resume reuses the generations of a run made without it.
     judge_model: str | None = None
+    # Stop adding prompts once robustness >= fail-under is decided at alpha (None: run every prompt),
+    # and a cap on the generator's LM calls (None: none). Both select prompts, never change a generation.
+    until_decided: SequentialSettings | None = None
+    max_calls: int | None = Field(default=None, ge=1)
 
 
 class BaselineArtifact(Artifact):

@@ -85,6 +85,8 @@ class Checkpoint(Generic[UnitT]):
         self.config_fingerprint = config_fingerprint
         self.settings = settings  # what the fingerprint was made of, kept in the header to say what differs
         self.unit_model = unit_model
+        # Set by a run that stopped before its last unit: its finished units stay for the next run.
+        self.keep = False
         self.units: dict[str, UnitT] = {}
         self._lock = threading.Lock()
         self._handle: Any = None
@@ -220,4 +222,7 @@ def checkpoint_beside(
     except BaseException:
         checkpoint.close()  # interrupted or failed: finished units stay for the next run
         raise
-    checkpoint.discard()
+    if checkpoint.keep:
+        checkpoint.close()  # stopped early on purpose: a later run goes on from here
+    else:
+        checkpoint.discard()

@@ -189,6 +189,18 @@ AllowUnsandboxedOption = Annotated[
     ),
 ]
 
+MaxCallsOption = Annotated[
+    int | None,
+    typer.Option(
+        "--max-calls",
+        envvar="TOKDRIFT_MAX_CALLS",
+        min=1,
+        metavar="N",
+        help="Start no generation once the generator has spent N LM calls: the prompts finished are written, "
+        "the rest listed as not run (exit 3); re-run with a higher cap to go on.",
+        rich_help_panel=RUN_PANEL,
+    ),
+]
 ShardOption = Annotated[
     str | None,
     typer.Option(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from tokdrift_cli.artifacts.validation import ValidationArtifact
-from tokdrift_cli.core.comparison import PairedCase, SideSummary
+from tokdrift_cli.core.comparison import PairedCase, PairedStatistics, SideSummary
 from tokdrift_cli.core.gates import GateResult, summarise_gates
 from tokdrift_cli.core.stats import BootstrapInterval, RateEstimate
 from tokdrift_cli.reports import markdown as md
@@ -307,24 +307,21 @@ def _statistics(validation: ValidationArtifact) -> Lines:
             )
         )
     lines.extend(md.table(["Test", "Result", "n"], [[md.prose(cell) for cell in row] for row in rows], ["l", "l", "r"]))
-    if stats.detectable is not None:
-        alpha = stats.detectable.robustness.alpha
-        intro = (
-            f"Minimum detectable change at alpha {alpha:g} and {stats.detectable.robustness.power:.0%} power for "
-            "these prompts (normal approximation with the observed variance of the per-prompt differences): a true "
-            "change smaller than this would mostly go unseen, so a gate that finds none may mean too few prompts."
-        )
-        lines += [
-            "",
-            intro,
-            "",
-            *md.table(
-                ["Figure", "Minimum detectable change", "n"],
-                [[md.prose(cell) for cell in row] for row in detectable_rows(stats.detectable)],
-                ["l", "l", "r"],
-            ),
-        ]
-    return lines
+    return lines + _detectable(stats)
+
+
+def _detectable(stats: PairedStatistics) -> Lines:
+    """The minimum detectable changes at this n, so "no effect" can be told from "too few prompts"."""
+    if stats.detectable is None:
+        return []
+    alpha = stats.detectable.robustness.alpha
+    intro = (
+        f"Minimum detectable change at alpha {alpha:g} and {stats.detectable.robustness.power:.0%} power for "
+        "these prompts (normal approximation with the observed variance of the per-prompt differences): a true "
+        "change smaller than this would mostly go unseen, so a gate that finds none may mean too few prompts."
+    )
+    rows = [[md.prose(cell) for cell in row] for row in detectable_rows(stats.detectable)]
+    return ["", intro, "", *md.table(["Figure", "Minimum detectable change", "n"], rows, ["l", "l", "r"])]
 
 
 def _interval(interval: BootstrapInterval) -> str:

@@ -24,6 +24,7 @@ from tokdrift_cli.programs.runner import GeneratesIR
 from tokdrift_cli.stages.failure_policy import FailureBreaker, check_finished, worth_keeping
 from tokdrift_cli.stages.progress import ProgressSink
 from tokdrift_cli.stages.scoring import PlannedVariant, score_case, summarize
+from tokdrift_cli.stages.stopping import StopRule
 
 
 @dataclass(frozen=True)
@@ -143,14 +144,20 @@ def run_baseline(
     started = clock()
     progress = progress or ProgressSink()
     plan = plan_cases(inputs.suite, inputs.config)
+    stop = StopRule.for_run(inputs.config, [p.case.id for p in plan], max((len(p.variants) for p in plan), default=1))
     done: dict[str, Generation] = dict(reusable or {})
     if checkpoint is not None:
         done.update(checkpoint.units)
     units = planned_units(plan)
-    pending = [(key, text) for key, text in units.items() if key not in done]
-    resumed = len(units) - len(pending)
     remaining = {p.case.id: sum(1 for key, _ in p.units() if key not in done) for p in plan}
+    scored = {p.case.id: _score(p, done, judge) for p in plan if stop is not None and remaining[p.case.id] == 0}
+    for result in scored.values():
+        stop.finish_case(result)  # type: ignore[union-attr]  # scored only with a stop rule
+    running = sorted(plan, key=lambda p: stop.order.index(p.case.id)) if stop is not None else plan
+    pending = [(key, text) for p in running for key, text in p.units() if key not in done]
+    resumed = len(units) - len(pending)
     case_of = {key: p.case.id for p in plan for key, _ in p.units()}
+    planned = {p.case.id: p for p in plan}
     progress.start(
         total=len(units), reused=resumed, cases=len(plan), cases_done=sum(1 for n in remaining.values() if n == 0)
     )
@@ -164,13 +171,21 @@ def run_baseline(
         if checkpoint is not None and worth_keeping(generation.error_kind):
             checkpoint.record(key, generation)
         progress.advance(generation)
-        remaining[case_of[key]] -= 1
-        if remaining[case_of[key]] == 0:
+        case_id = case_of[key]
+        remaining[case_id] -= 1
+        if stop is not None:
+            stop.spend(generation.lm_calls)
+            if remaining[case_id] == 0:
+                scored[case_id] = _score(planned[case_id], done, judge)
+                stop.finish_case(scored[case_id])
+        if remaining[case_id] == 0:
             progress.finish_case()
 
-    _execute(pending, runner, finish, workers, FailureBreaker(program=f"--program {inputs.config.program}"))
-    check_finished(done[key] for key in units)
-    results = [_score(planned, done, judge) for planned in plan]
+    watch = FailureBreaker(program=f"--program {inputs.config.program}")
+    _execute(pending, runner, finish, workers, watch, stop.should_stop if stop is not None else _never)
+    finished = [p for p in plan if remaining[p.case.id] == 0]
+    check_finished(done[key] for p in finished for key, _ in p.units())
+    results = [scored[p.case.id] if p.case.id in scored else _score(p, done, judge) for p in finished]
     summary = summarize(
         results,
         fragile_threshold=inputs.config.fragile_threshold,
@@ -180,6 +195,11 @@ def run_baseline(
         lm_calls=spent,
         judge=judge.summary() if judge is not None else None,
     )
+    if stop is not None:
+        record = stop.stop_record([result.case_id for result in results])
+        summary = summary.model_copy(update={"sequential": stop.state(), "stop": record})
+        if record is not None and checkpoint is not None:
+            checkpoint.keep = True  # a later run goes on from where this one stopped
     return BaselineArtifact(
         inputs=inputs.inputs,
         provenance=inputs.provenance,
@@ -187,6 +207,10 @@ def run_baseline(
         cases=results,
         summary=summary,
     )
+
+
+def _never() -> bool:
+    return False
 
 
 def _score(planned: PlannedCase, done: dict[str, Generation], judge: DspyTextJudge | None) -> CaseResult:
@@ -205,17 +229,21 @@ def _execute(
     finish: Callable[[str, Generation], None],
     workers: int,
     watch: FailureBreaker,
+    should_stop: Callable[[], bool],
 ) -> None:
+    """Run the pending generations, starting none once ``should_stop`` says so."""
     text_of = dict(pending)
     if workers <= 1:
         for key, text in pending:
+            if should_stop():
+                return
             generation = runner.generate(text)
             finish(key, generation)
             watch.see(generation.ok, generation.error_kind, generation.error)
         return
     executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tokdrift-gen")
     try:
-        queue = iter(key for key, _ in pending)
+        queue = (key for key, _ in pending if not should_stop())
         running: dict[Future[Generation], str] = {}
         for key in queue:
             running[executor.submit(runner.generate, text_of[key])] = key

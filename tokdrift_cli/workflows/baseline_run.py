@@ -137,6 +137,11 @@ def prepare_baseline(
     """Everything a run is made of, read and checked before any model is touched."""
     if config.shard and update_expected:
         raise InputError("--update-baseline records the whole suite's figures and cannot be used with --shard")
+    stops = [name for name, given in (("--until-decided", config.until_decided), ("--max-calls", config.max_calls))
+             if given is not None]
+    if stops and (config.shard or update_expected):
+        other = "--shard" if config.shard else "--update-baseline"
+        raise InputError(f"{stops[0]} may stop before the last prompt and cannot be used with {other}")
     suite_path = Path(config.suite)
     suite = load_suite(suite_path)
     loaded = load_program(config.program)

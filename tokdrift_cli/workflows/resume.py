@@ -25,7 +25,9 @@ RunArtifactT = TypeVar("RunArtifactT", bound=Artifact)
 # controls only adds generations, each keyed by its own text, so adding controls to a finished
 # run reuses all of its generations; judge_model judges them again (the config still records it, so
 # a finished output made without it or with another is not up to date).
-SELECTING_SETTINGS = frozenset({"limit", "fragile_threshold", "max_failure_share", "controls", "judge_model"})
+SELECTING_SETTINGS = frozenset(
+    {"limit", "fragile_threshold", "max_failure_share", "controls", "judge_model", "until_decided", "max_calls"}
+)
 
 
 def resume_settings(

@@ -14,13 +14,16 @@ from tokdrift_cli.cli.console import err_console, print_fields, print_next
 from tokdrift_cli.cli.progress import GenerationProgress
 from tokdrift_cli.core.failures import DEFAULT_MAX_FAILURE_SHARE
 from tokdrift_cli.engines.resolve import DEFAULT_REQUEST_TIMEOUT
-from tokdrift_cli.errors import FailureLimitError, InputError
+from tokdrift_cli.errors import BudgetReachedError, FailureLimitError, InputError
 
 if TYPE_CHECKING:
     from rich.table import Table
 
-    from tokdrift_cli.artifacts.baseline import GroupSensitivity
+    from tokdrift_cli.artifacts.baseline import BaselineSummary, GroupSensitivity, SequentialSettings
     from tokdrift_cli.workflows.baseline_run import BaselinePlan
+
+
+SEQUENTIAL_PANEL = "Sequential and budget"
 
 
 class SplitChoice(StrEnum):
@@ -90,6 +93,30 @@ def baseline(
         bool,
         typer.Option("--update-baseline", help="Also write the headline figures to baselines/expected_results.json."),
     ] = False,
+    until_decided: Annotated[
+        bool,
+        typer.Option(
+            "--until-decided",
+            help="Run prompts in a seeded random order and stop once robustness >= --fail-under is decided at "
+            "--alpha by a confidence sequence (valid however early it stops).",
+            rich_help_panel=SEQUENTIAL_PANEL,
+        ),
+    ] = False,
+    fail_under: Annotated[
+        float | None,
+        typer.Option(
+            "--fail-under", min=0.0, max=1.0, help="The robustness threshold --until-decided decides.",
+            rich_help_panel=SEQUENTIAL_PANEL,
+        ),
+    ] = None,
+    alpha: Annotated[
+        float,
+        typer.Option(
+            "--alpha",
+            help="Largest chance of a wrong --until-decided decision.", rich_help_panel=SEQUENTIAL_PANEL,
+        ),
+    ] = 0.05,
+    max_calls: options.MaxCallsOption = None,
     restart: options.RestartOption = False,
     shard: options.ShardOption = None,
     dry_run: options.DryRunOption = False,
@@ -109,7 +136,13 @@ def baseline(
     from tokdrift_cli.cli.render import baseline_table
     from tokdrift_cli.workflows.baseline_run import plan_baseline_command, run_baseline_command
 
-    config = options.config_from(ctx, BaselineConfig, suite=options.suite_path(suite), case_ids=case_ids or None)
+    config = options.config_from(
+        ctx,
+        BaselineConfig,
+        suite=options.suite_path(suite),
+        case_ids=case_ids or None,
+        until_decided=sequential_settings(until_decided, fail_under, alpha),
+    )
     run = options.run_options(ctx)
     if dry_run:
         print_plan(plan_baseline_command(config, run, split_from=split_from))
@@ -122,12 +155,41 @@ def baseline(
     )
     artifact = result.artifact
     check_failure_share(artifact.summary, artifact.config.max_failure_share, len(artifact.generations()))
+    report_stop(artifact.summary)
     print_next("analyze", output, "--output", "analysis.json", why="find the fragile prompts")
     from tokdrift_cli.programs.loading import program_file
 
     if program_file(program) is not None:
         print_next("validate", "--before", "before.json", "--after", output,
                    why="against the base program's baseline of the same split")
+
+
+def sequential_settings(until_decided: bool, fail_under: float | None, alpha: float) -> SequentialSettings | None:
+    """--until-decided with the gate it decides; --fail-under means nothing without it."""
+    from tokdrift_cli.artifacts.baseline import SequentialSettings
+
+    if until_decided and fail_under is None:
+        raise InputError("--until-decided needs --fail-under X: the robustness threshold to decide")
+    if not 0.0 < alpha < 1.0:
+        raise InputError(f"--alpha {alpha} is not in (0, 1)")
+    if not until_decided and fail_under is not None:
+        raise InputError("--fail-under is the threshold of --until-decided: give both (or gate with tokdrift validate)")
+    return SequentialSettings(fail_under=fail_under, alpha=alpha) if fail_under is not None else None
+
+
+def report_stop(summary: BaselineSummary) -> None:
+    """The sequential decision, and a run stopped at its budget is inconclusive (exit 3) with what it left."""
+    if summary.stop is None:
+        if summary.sequential is not None:
+            state = summary.sequential
+            err_console().print(
+                f"robustness >= {state.fail_under}: {state.decision} at alpha {state.alpha} after all "
+                f"{state.seen} prompts"
+            )
+        return
+    if summary.stop.reason == "max_calls":
+        raise BudgetReachedError(summary.stop.message)
+    err_console().print(summary.stop.message)
 
 
 class BaselineCommand(TokdriftCommand):
