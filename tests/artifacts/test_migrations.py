@@ -64,8 +64,9 @@ def test_a_version_1_analysis_reads_and_reports_as_not_measured(tmp_path: Path) 
 
     read = read_artifact(_write(tmp_path / "v1.json", data), AnalysisArtifact)
 
-    assert read.schema_version == AnalysisArtifact.SCHEMA_VERSION == 3
+    assert read.schema_version == AnalysisArtifact.SCHEMA_VERSION == 4
     assert read.summary.sensitivity is None and read.insensitive_prompts == []
+    assert read.rule_tests is None and read.family_tests is None  # not tested: never "none stands out"
     text = render_fragile_prompts(read)
     assert "| Sensitivity, pooled over decided controls | not measured" in text
     assert "Sensitivity not measured: the baseline ran no controls" in text
@@ -78,7 +79,7 @@ def test_a_version_2_analysis_reads_without_prompt_texts_and_still_reports() -> 
 
     path = Path(__file__).resolve().parents[1] / "reports" / "data" / "analysis_core_v2.json"
     read = read_artifact(path, AnalysisArtifact)
-    assert read.schema_version == AnalysisArtifact.SCHEMA_VERSION == 3
+    assert read.schema_version == AnalysisArtifact.SCHEMA_VERSION == 4
     assert read.prompts == [] and read.baseline_config is None
     texts = read.prompt_texts()
     assert set(texts) == {item.case_id for item in (*read.fragile_prompts, *read.insensitive_prompts)}
@@ -86,3 +87,10 @@ def test_a_version_2_analysis_reads_without_prompt_texts_and_still_reports() -> 
     assert 'class="ptext"' in page
     drafts = render_issue_drafts(read)
     assert "--suite SUITE.jsonl" in drafts["P0-casing.md"]  # the suite is not recorded: the command says so
+
+
+def test_the_committed_analysis_reads_with_its_patterns_not_tested() -> None:
+    path = Path(__file__).resolve().parents[2] / "baselines" / "analysis_core_local.json"
+    assert orjson.loads(path.read_bytes())["schema_version"] == 3
+    read = read_artifact(path, AnalysisArtifact)
+    assert read.schema_version == 4 and read.rule_tests is None and read.family_tests is None

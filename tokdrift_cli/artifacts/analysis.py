@@ -15,6 +15,8 @@ Schema history:
   3 - the text of every prompt (``prompts``), so reports can show it beside each id, and the baseline's
       config (``baseline_config``), so they can say how to re-run one prompt; a version 2 analysis reads
       with neither (empty, None).
+  4 - per rule and per family, a within-prompt test of whether it flips prompts more than the other
+      rewrites, Holm-corrected (``rule_tests``, ``family_tests``); None in older analyses (not tested).
 """
 
 from __future__ import annotations
@@ -160,9 +162,27 @@ class AnalysisSummary(_Frozen):
     undecided_controls: int = 0
 
 
+class PatternTest(_Frozen):
+    """Does a rule (or family) flip prompts more often than the other rewrites of the same prompts?
+
+    Per prompt, flip rate of the key's decided variants - flip rate of the other decided variants; a
+    two-sided Wilcoxon signed-rank test over the prompts, Holm-adjusted over the keys of its table.
+    """
+
+    key: str
+    n_prompts: int  # prompts with decided variants of this key and of others
+    n_nonzero: int
+    mean_difference: float | None
+    p_value: float | None  # None: too few prompts differ to test (see note)
+    p_adjusted: float | None  # Holm over the keys tested in the same table
+    significant: bool  # p_adjusted < alpha (1 - confidence)
+    direction: Literal["more", "fewer"] | None = None  # flips more or fewer than the other rewrites, when significant
+    note: str | None = None
+
+
 class AnalysisArtifact(Artifact):
     KIND = "analysis"
-    SCHEMA_VERSION = 3
+    SCHEMA_VERSION = 4
 
     kind: Literal["analysis"] = "analysis"
     schema_version: int = SCHEMA_VERSION
@@ -199,6 +219,10 @@ class AnalysisArtifact(Artifact):
         texts = dict(self.prompts)
         texts.update((item.case_id, item.prompt) for item in (*self.fragile_prompts, *self.insensitive_prompts))
         return texts
+    # Rules and families that flip prompts more (or fewer) than the other rewrites, Holm-corrected
+    # (None before version 4: not tested).
+    rule_tests: list[PatternTest] | None = None
+    family_tests: list[PatternTest] | None = None
 
 
 def _from_1(data: dict[str, Any]) -> dict[str, Any]:
@@ -217,4 +241,10 @@ def _from_2(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-MIGRATIONS[AnalysisArtifact.KIND] = {1: _from_1, 2: _from_2}
+def _from_3(data: dict[str, Any]) -> dict[str, Any]:
+    """Version 3 tested no rule against the others: not tested (None), never "none stands out"."""
+    data.update({"rule_tests": None, "family_tests": None})
+    return data
+
+
+MIGRATIONS[AnalysisArtifact.KIND] = {1: _from_1, 2: _from_2, 3: _from_3}

@@ -341,6 +341,33 @@ def effect_size(differences: Sequence[Fraction]) -> EffectSize:
     )
 
 
+def holm(p_values: Sequence[float]) -> list[float]:
+    """Holm's step-down adjusted p-values, in the given order: p_(i) * (m - i + 1), made monotone, capped at 1.
+
+    Controls the chance of any false flag at alpha under any dependence between the tests.
+    """
+    order = sorted(range(len(p_values)), key=lambda index: p_values[index])
+    adjusted = [0.0] * len(p_values)
+    running = 0.0
+    for rank, index in enumerate(order):
+        running = max(running, min(1.0, p_values[index] * (len(p_values) - rank)))
+        adjusted[index] = running
+    return adjusted
+
+
+def wilcoxon_two_sided(differences: Sequence[float], min_pairs: int = MIN_PAIRS) -> tuple[float | None, int, str | None]:
+    """(p, non-zero differences, note) of a two-sided signed-rank test; p None below the minimum-pairs rule."""
+    nonzero = [d for d in differences if d != 0]
+    if not has_min_pairs(len(differences), len(nonzero), min_pairs):
+        return None, len(nonzero), f"not tested: {len(nonzero)} of {len(differences)} prompts differ (needs {min_pairs})"
+    from scipy.stats import wilcoxon
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = wilcoxon(list(differences), alternative="two-sided", zero_method="wilcox", method="auto")
+    return _finite(result.pvalue), len(nonzero), None
+
+
 # --- power -----------------------------------------------------------------------------------------
 
 

@@ -64,6 +64,7 @@ from tokdrift_cli.core.mitigations import mitigation_for
 from tokdrift_cli.core.robustness import Tally, family_keys, group_keys, rule_keys, tally
 from tokdrift_cli.core.stats import DEFAULT_CONFIDENCE, RateEstimate, wilson
 from tokdrift_cli.core.variants import family_of
+from tokdrift_cli.stages.pattern_tests import pattern_tests
 from tokdrift_cli.stages.scoring import (
     category_tallies,
     control_sensitivities,
@@ -335,6 +336,8 @@ def analyze_baseline(
         prompt_sensitivity_undecided_share=[
             (case.case_id, control_tally(case.controls).undecided_share(confidence)) for case in controlled
         ],
+        rule_tests=pattern_tests(cases, rule_keys, 1.0 - confidence),
+        family_tests=pattern_tests(cases, family_keys, 1.0 - confidence),
         per_rule=group_sensitivities(variants, rule_keys, confidence),
         per_family=group_sensitivities(variants, family_keys, confidence),
         per_group=group_sensitivities(variants, group_keys, confidence),

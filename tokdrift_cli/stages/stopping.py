@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from tokdrift_cli.artifacts.baseline import BaselineConfig, CaseResult, RunStop
-from tokdrift_cli.core.sequential import SequentialState, observation, sequential_state, visiting_order
+from tokdrift_cli.core.sequential import SequentialState, decide_runs, observation, sequential_state, visiting_order
 
 
 @dataclass
@@ -45,8 +45,9 @@ class StopRule:
             counts.same, counts.decided, settings.fail_under, self.max_variants
         )
         self._state = None
-        state = self.state()
-        if state is not None and state.decision != "undecided" and state.seen < len(self.order):
+        values = self._prefix()
+        decision, _, _ = decide_runs([values] if values else [[]], settings.fail_under, settings.alpha, len(self.order))
+        if values and decision[0] != 0 and len(values) < len(self.order):
             self.reason = self.reason or "decided"
 
     def spend(self, calls: int) -> None:

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tokdrift_cli.cli import options
 from tokdrift_cli.cli.console import err_console, out_console, print_next
+
+if TYPE_CHECKING:
+    from tokdrift_cli.artifacts.analysis import AnalysisArtifact
 
 
 class AnalyzeFormat(StrEnum):
@@ -64,6 +67,8 @@ def analyze(
     console = err_console()
     console.print(analysis_table(analysis))
     console.print(sensitivity_table("sensitivity per family (flip rate)", analysis.per_family))
+    for line in standing_out(analysis):
+        console.print(line, markup=False)
     if output is not None:
         console.print(f"wrote {output}")
         print_next("report", output, "--html", "report.html", why="FRAGILE_PROMPTS.md and an HTML report")
@@ -73,6 +78,28 @@ def analyze(
         from tokdrift_cli.reports.fragile_markdown import render_fragile_prompts
 
         out_console().print(render_fragile_prompts(analysis), markup=False, end="")
+
+
+def standing_out(analysis: AnalysisArtifact) -> list[str]:
+    """The families and rules that flip prompts more or fewer than the other rewrites, Holm-corrected."""
+    alpha = 1.0 - analysis.config.confidence
+    lines = []
+    for what, tests in (("families", analysis.family_tests), ("rules", analysis.rule_tests)):
+        if tests is None:
+            continue
+        flagged = [
+            f"{test.key} ({test.direction}, mean {test.mean_difference:+.2f}, Holm p {test.p_adjusted:.3g}, "
+            f"n={test.n_prompts} prompts)"
+            for test in tests
+            if test.significant and test.mean_difference is not None and test.p_adjusted is not None
+        ]
+        tested = sum(1 for test in tests if test.p_value is not None)
+        found = "; ".join(flagged) if flagged else "none"
+        lines.append(
+            f"{what} that flip prompts more or fewer than the other rewrites of the same prompts (Holm over "
+            f"{tested} tested, alpha {alpha:.2g}): {found}"
+        )
+    return lines
 
 
 def report(
