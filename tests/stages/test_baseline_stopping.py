@@ -120,3 +120,14 @@ def test_parallel_workers_decide_on_the_ordered_prefix(workers: int) -> None:
     assert sequential is not None and stop is not None and sequential.decision == "passed"
     # Prompts finished beyond the decision are kept in the artifact; the decision counts the ordered prefix.
     assert sequential.seen <= len(artifact.cases) <= sequential.seen + 2 * workers
+
+
+def test_a_budget_reached_before_the_decision_says_what_is_still_undecided() -> None:
+    settings = SequentialSettings(fail_under=0.5, alpha=0.05)
+    inputs = make_inputs(CORE, variants_per_prompt=2, max_calls=6, until_decided=settings)
+    artifact = run_baseline(inputs, runner_for(FakeEngine()))
+    stop, sequential = artifact.summary.stop, artifact.summary.sequential
+    assert stop is not None and sequential is not None and stop.reason == "max_calls"
+    assert sequential.decision == "undecided" and sequential.decided_at is None
+    assert "robustness >= 0.5 still undecided at alpha 0.05 ([" in stop.message
+    assert sequential.low <= sequential.high
