@@ -3,7 +3,8 @@
 The history was seeded with
 ``tokdrift history add baselines/before_test_local.json baselines/after_test_*.json
 baselines/baseline_core_local.json --history baselines/history.jsonl --no-git`` (no git identity: the runs
-were measured at earlier commits), and the page with
+were measured at earlier commits), then the HumanEval test-split runs were added the same way
+(``history add baselines/before_humaneval_test.json baselines/after_humaneval_test.json ...``), and the page with
 ``tokdrift report --history baselines/history.jsonl --output baselines/TRENDS.html``.
 """
 
@@ -23,7 +24,7 @@ from tokdrift_cli.workflows.history_run import record
 BASELINES = REPO / "baselines"
 HISTORY = BASELINES / "history.jsonl"
 SEEDED = ["before_test_local.json", *sorted(path.name for path in BASELINES.glob("after_test_*.json")),
-          "baseline_core_local.json"]
+          "baseline_core_local.json", "before_humaneval_test.json", "after_humaneval_test.json"]
 
 pytestmark = pytest.mark.skipif(not HISTORY.exists(), reason="no committed history")
 
