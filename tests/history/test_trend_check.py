@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tests.history_factory import make_history, make_run
+from tokdrift_cli.core.gates import gates_exit_code
 from tokdrift_cli.core.stats import wilson
-from tokdrift_cli.core.trend import TrendSettings, compare, downward_trend_p, trend_exit_code
+from tokdrift_cli.core.trend import TrendSettings, compare, downward_trend_p
 from tokdrift_cli.errors import ExitCode
 from tokdrift_cli.stages.history import check_history, comparable_before
 
@@ -32,7 +33,7 @@ def test_a_slide_of_one_point_per_run_fails_the_window_and_never_the_previous_ru
             first_alert = step
     assert first_alert is not None and first_alert <= 8
     final = check_history(history, SETTINGS)
-    assert trend_exit_code(final.checks) is ExitCode.GATE_FAILED
+    assert gates_exit_code(final.checks) is ExitCode.GATE_FAILED
     window = next(c for c in final.checks if c.metric == "robustness" and c.against == "window")
     assert window.method == "kendall trend" and window.p_value is not None and window.p_value < 0.01
     assert window.drop is not None and window.drop > 0.04
@@ -43,7 +44,7 @@ def test_noise_within_the_intervals_never_alerts() -> None:
     for step in range(1, len(history)):
         result = check_history(history[: step + 1], SETTINGS)
         assert [c.name for c in result.checks if c.status == "failed"] == [], step
-        assert trend_exit_code(result.checks) is ExitCode.OK
+        assert gates_exit_code(result.checks) is ExitCode.OK
 
 
 def test_a_sudden_drop_fails_against_the_previous_run() -> None:
@@ -63,21 +64,21 @@ def test_max_drop_fails_a_drop_that_is_not_significant() -> None:
 
 def test_no_earlier_comparable_run_is_inconclusive() -> None:
     result = check_history(make_history([200], N), SETTINGS)
-    assert trend_exit_code(result.checks) is ExitCode.INCONCLUSIVE
+    assert gates_exit_code(result.checks) is ExitCode.INCONCLUSIVE
     assert result.previous is None
 
 
 def test_a_tokdrift_upgrade_is_a_break_nothing_before_it_compares() -> None:
     runs = [*make_history([200, 200, 200], N), make_run(3, 150, N, tool_version="0.2.0")]
     assert comparable_before(runs, 3) == []
-    assert trend_exit_code(check_history(runs, SETTINGS).checks) is ExitCode.INCONCLUSIVE
+    assert gates_exit_code(check_history(runs, SETTINGS).checks) is ExitCode.INCONCLUSIVE
 
 
 def test_another_model_is_another_line() -> None:
     runs = [make_run(0, 200, N), make_run(1, 100, N, model_id="other"), make_run(2, 199, N)]
     result = check_history(runs, SETTINGS)
     assert result.previous is runs[0]
-    assert trend_exit_code(result.checks) is ExitCode.OK
+    assert gates_exit_code(result.checks) is ExitCode.OK
 
 
 def test_a_figure_not_measured_is_skipped_and_n_zero_is_inconclusive() -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from fractions import Fraction
-from typing import Literal
+from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -109,8 +109,13 @@ class ValidationSummary(_Frozen):
 # --- the verdict -----------------------------------------------------------------------------------
 
 
-def gates_exit_code(gates: Sequence[GateResult]) -> ExitCode:
-    """1 when a gate failed, else 3 when a gate was inconclusive, else 0: failure outranks doubt."""
+class HasStatus(Protocol):
+    @property
+    def status(self) -> str: ...
+
+
+def gates_exit_code(gates: Sequence[HasStatus]) -> ExitCode:
+    """1 when a gate (or a history check) failed, else 3 when one was inconclusive, else 0: failure outranks doubt."""
     statuses = {gate.status for gate in gates}
     if "failed" in statuses:
         return ExitCode.GATE_FAILED

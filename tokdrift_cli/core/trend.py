@@ -30,7 +30,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from tokdrift_cli.core.stats import DEFAULT_CONFIDENCE, RateEstimate, exact_decimal, wilson
-from tokdrift_cli.errors import ExitCode
 
 CheckStatus = Literal["passed", "failed", "inconclusive", "skipped"]
 Against = Literal["previous", "window", "history"]
@@ -136,11 +135,3 @@ def no_reference(reason: str) -> TrendCheck:
     return TrendCheck(metric="earlier run", against="history", status="inconclusive", explanation=reason)
 
 
-def trend_exit_code(checks: Sequence[TrendCheck]) -> ExitCode:
-    """1 when a check failed, else 3 when one was inconclusive, else 0 (the rule of `validate`'s gates)."""
-    statuses = {check.status for check in checks}
-    if "failed" in statuses:
-        return ExitCode.GATE_FAILED
-    if "inconclusive" in statuses:
-        return ExitCode.INCONCLUSIVE
-    return ExitCode.OK

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 from itertools import groupby
 
 from tokdrift_cli.artifacts.history import METRICS, HistoryCheck, HistoryRun
+from tokdrift_cli.core.gates import gates_exit_code
 from tokdrift_cli.core.stats import RateEstimate
-from tokdrift_cli.core.trend import TrendCheck, trend_exit_code
+from tokdrift_cli.core.trend import TrendCheck
 from tokdrift_cli.reports.ci_formats import annotation
 from tokdrift_cli.reports.improvement_markdown import join_blocks
 from tokdrift_cli.reports.markdown import code, escape_text, prose, table
@@ -123,7 +124,7 @@ def checks_table(checks: Sequence[TrendCheck]) -> list[str]:
 
 
 def verdict_line(result: HistoryCheck) -> str:
-    code_ = trend_exit_code(result.checks)
+    code_ = gates_exit_code(result.checks)
     run = result.newest
     against = f"previous run {result.previous.run_id}" if result.previous else "no earlier comparable run"
     window = f", window of {len(result.window)} runs" if len(result.window) >= 2 else ""
@@ -161,7 +162,7 @@ def check_junit(result: HistoryCheck) -> str:
     root = ET.Element("testsuites", {"name": JUNIT_SUITE, **counts})
     suite = ET.SubElement(root, "testsuite", {"name": JUNIT_SUITE, **counts})
     properties = ET.SubElement(suite, "properties")
-    code_ = int(trend_exit_code(checks))
+    code_ = int(gates_exit_code(checks))
     for name, value in (("verdict", VERDICTS[code_]), ("exit_code", str(code_)), ("run", result.newest.run_id)):
         ET.SubElement(properties, "property", {"name": name, "value": value})
     for check in checks:

@@ -13,7 +13,8 @@ from rich.text import Text
 
 from tokdrift_cli.cli.command import TokdriftTyper
 from tokdrift_cli.cli.console import err_console, out_console
-from tokdrift_cli.core.trend import TrendSettings, trend_exit_code
+from tokdrift_cli.core.gates import gates_exit_code
+from tokdrift_cli.core.trend import TrendSettings
 
 if TYPE_CHECKING:
     from tokdrift_cli.artifacts.history import HistoryRun
@@ -199,7 +200,7 @@ def check(
 
     settings = TrendSettings(alpha=alpha, max_drop=max_drop, window=window)
     result, trend = run_check(history, settings, suite=suite, model=model)
-    code = trend_exit_code(result.checks)
+    code = gates_exit_code(result.checks)
     console = err_console()
     for item in result.checks:
         console.print(Text.assemble((f"{item.status}: ", _STATUS_STYLE[item.status]), f"{item.name}: {item.explanation}"))
