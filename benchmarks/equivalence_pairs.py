@@ -33,11 +33,19 @@ REPO = Path(__file__).resolve().parent.parent
 COMMAND = "python benchmarks/equivalence_pairs.py"
 NOTES: dict[Split | None, str] = {
     "retired": (
-        "These pairs were the first held-out part. They were measured once, with the deterministic tier at "
-        "same-class recall 0.947 (36/38) and different-class precision 0.966 (56/58), and have since been used "
-        "to tune the rules, so their figures are no longer held-out figures."
+        "These pairs were the first two held-out parts; their figures are no longer held-out figures. "
+        "Round 1 was measured once, with the deterministic tier at same-class recall 0.947 (36/38) and "
+        "different-class precision 0.966 (56/58), then used to tune the rules. "
+        "Round 2 (ids `h2-`, written by an annotator who had not seen the rules) was measured once, at same-class "
+        "recall 0.818 (18/22), different-class precision 0.929 (52/56) and an undecided share of 41.7%, then used "
+        "to tune the rules. `h2-se-name-abbrev` (`calc_avg` vs `calculate_average`) is labelled same under an "
+        "annotation brief that ignored function names, against the project's definition (the name is part of the "
+        "spec; only its casing style is free), and is kept as labelled, so the checker's `different` counts "
+        "against it here."
     ),
-    "heldout": "Written by an annotator who had not seen the rules; no rule was tuned on these pairs.",
+    "heldout": (
+        "Reserved for round 3, written by an annotator who has not seen the rules; no rule is tuned on these pairs."
+    ),
 }
 
 

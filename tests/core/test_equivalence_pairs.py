@@ -18,6 +18,8 @@ FREE_TEXT_FIELDS = {IRField.INTENT, IRField.EFFECTS, IRField.PARAMETERS}
 SPLIT_SEED = "tokdrift-ir-pairs-v1"
 HELDOUT_FRACTION = 0.35
 ROUND_TWO_TUNING_PREFIX = "t2-"
+ROUND_THREE_TUNING_PREFIX = "t3-"
+SECOND_HELD_OUT_PREFIX = "h2-"
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +34,8 @@ def _seeded_split(pair_id: str) -> str:
 
 
 def _first_round(pair: LabeledPair) -> bool:
-    return pair.split != "heldout" and not pair.id.startswith(ROUND_TWO_TUNING_PREFIX)
+    later = (ROUND_TWO_TUNING_PREFIX, ROUND_THREE_TUNING_PREFIX, SECOND_HELD_OUT_PREFIX)
+    return pair.split != "heldout" and not pair.id.startswith(later)
 
 
 def _structure(ir: IR) -> tuple[object, ...]:
@@ -80,6 +83,20 @@ def test_second_round_tuning_pairs_are_tuning_pairs(pairs: list[LabeledPair]) ->
     assert all(pair.split == "tune" and pair.kind == "structural" for pair in second_round)
     assert sum(pair.equivalent for pair in second_round) >= 10
     assert sum(not pair.equivalent for pair in second_round) >= 10
+
+
+def test_third_round_tuning_pairs_are_tuning_pairs(pairs: list[LabeledPair]) -> None:
+    third_round = [pair for pair in pairs if pair.id.startswith(ROUND_THREE_TUNING_PREFIX)]
+    assert len(third_round) >= 20
+    assert all(pair.split == "tune" and pair.kind == "structural" for pair in third_round)
+    assert sum(pair.equivalent for pair in third_round) >= 10
+    assert sum(not pair.equivalent for pair in third_round) >= 10
+
+
+def test_second_held_out_round_is_retired(pairs: list[LabeledPair]) -> None:
+    second = [pair for pair in pairs if pair.id.startswith(SECOND_HELD_OUT_PREFIX)]
+    assert len(second) == 127
+    assert all(pair.split == "retired" for pair in second)
 
 
 def test_every_stratum_has_both_first_round_parts(pairs: list[LabeledPair]) -> None:
