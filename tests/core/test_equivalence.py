@@ -471,7 +471,6 @@ def test_labeled_pair_file_is_balanced() -> None:
     assert sum(not row["equivalent"] for row in rows) >= 30
 
 
-@pytest.mark.xfail(strict=True, reason="identifier acronyms with digits, sortedness and int parity are not read yet")
 def test_labeled_pairs_precision_recall_on_the_tuning_part() -> None:
     """The rules were tuned on this part only; the held-out figures are in docs/results/equivalence.md."""
     evaluation = evaluate_labeled_pairs(LABELED_PAIRS, split="tune")

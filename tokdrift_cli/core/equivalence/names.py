@@ -41,9 +41,63 @@ def _starts_word(previous: str, char: str, following: str) -> bool:
     return not (following[:1] == "s" and not following[1:2].islower())
 
 
+# How two adjacent characters of an identifier are read: a word boundary, one word, or either.
+_BOUNDARY, _JOINED, _EITHER = True, False, None
+
+
+def _reading(previous_two: str, char: str, cased: bool) -> bool | None:
+    """Is there a word boundary before ``char``, after the adjacent ``previous_two`` characters?
+
+    Letters and digits may or may not be words apart (``utf8`` is ``utf_8``), and so may the
+    capitals of an acronym run and the letter after it (``IPv4`` is ``ipv4``, ``HTTPResponse``
+    is ``http_response``); a lower-to-upper change is a boundary and anything else one word.
+    Without any lowercase letter (``SCREAMING_SNAKE``) case says nothing.
+    """
+    previous = previous_two[-1]
+    if previous.isdigit() != char.isdigit():
+        return _EITHER
+    if not cased:
+        return _JOINED
+    if previous.islower() and char.isupper():
+        return _BOUNDARY
+    if previous.isupper() and (char.isupper() or (char.islower() and previous_two[:1].isupper())):
+        return _EITHER
+    return _JOINED
+
+
+def _letters_and_readings(name: str) -> tuple[str, list[bool | None]]:
+    """The casefolded letters and digits of ``name``, and how each pair of neighbours is read."""
+    cased = any(char.islower() for char in name)
+    letters = ""
+    readings: list[bool | None] = []
+    separated = False
+    for index, char in enumerate(name):
+        if not char.isalnum():
+            separated = True
+            continue
+        folded = char.casefold()
+        if letters:
+            readings.append(_BOUNDARY if separated else _reading(name[max(index - 2, 0) : index], char, cased))
+        readings.extend([_JOINED] * (len(folded) - 1))
+        letters += folded
+        separated = False
+    return letters, readings
+
+
 def same_identifier(a: str, b: str) -> bool:
-    """Equal words; names without any word characters must match literally."""
+    """The same name across casing styles; names without any word characters must match literally.
+
+    Equal words are the same name; so are equal letters whose word boundaries no casing contradicts:
+    ``isValidIPv4`` is ``is_valid_ipv4`` and ``getURL2`` is ``get_url_2``, while ``isvalid`` stays
+    apart from ``is_valid`` (lowercase letters run together are one word).
+    """
     words_a, words_b = identifier_words(a), identifier_words(b)
-    if words_a or words_b:
-        return words_a == words_b
-    return a.strip() == b.strip()
+    if not (words_a or words_b):
+        return a.strip() == b.strip()
+    if words_a == words_b:
+        return True
+    letters_a, readings_a = _letters_and_readings(a)
+    letters_b, readings_b = _letters_and_readings(b)
+    if letters_a != letters_b:
+        return False
+    return all(x is None or y is None or x == y for x, y in zip(readings_a, readings_b, strict=True))

@@ -17,21 +17,30 @@ one form per meaning, using only what the signature fixes:
 * the truth value of an ``int`` or a ``float`` is ``x != 0``;
 * a ``bool`` compared with ``True`` or ``False`` is the name or its negation;
 * ``isinstance`` over a tuple of classes is the ``or`` of one call per class:
-  both become one call over the sorted classes (this rule needs no type).
+  both become one call over the sorted classes (this rule needs no type);
+* a ``list`` of ``int`` or ``str`` in non-decreasing order: ``xs == sorted(xs)``,
+  ``all(xs[i] <= xs[i + 1] for i in range(len(xs) - 1))`` and
+  ``all(a <= b for a, b in zip(xs, xs[1:]))`` become ``xs == sorted(xs)``
+  (strict and descending orders are other meanings and stay apart);
+* the parity of an ``int``: ``x % 2`` is 0 or 1, so ``x % 2 != 1`` and
+  ``not x % 2`` become ``x % 2 == 0``, ``x % 2 != 0`` and a bare ``x % 2``
+  become ``x % 2 == 1``. Inside ``all``/``any`` over one ``for x in xs``, where
+  ``xs`` holds ``int`` elements, the element ``x`` is read as an ``int``.
 
 ``result`` has the return type. A name whose hint is a union (``Optional``
 included), ``Any``, a class or missing keeps the type-free form, so nothing here
 makes two predicates equal on a type it cannot read. A bare name is read as a
 truth value only where Python reads it so (an assertion, ``and``/``or`` operands
 there, ``not``, ``bool()``, a conditional's test), never as a value. Expressions
-that bind names (comprehensions, lambdas, ``:=``) are left as they are, and so is
-everything when a parameter shadows a builtin the rules call.
+that bind names (comprehensions, lambdas, ``:=``) are left as they are but for
+the two forms above, and so is everything when a parameter shadows a builtin the
+rules call.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from types import MappingProxyType
 from typing import Final
 
@@ -53,6 +62,10 @@ _SIZED: Final = frozenset({"str", "bytes", "list", "tuple", "dict", "set", "froz
 _NUMBERS: Final = frozenset({"int", "float"})
 _KNOWN: Final = _SIZED | _NUMBERS | {"bool"}
 _BUILTINS_CALLED: Final = frozenset({"len", "bool", "isinstance"})
+# Called by the rules over elements; a parameter of one of these names turns those rules off.
+_ELEMENT_BUILTINS: Final = frozenset({"len", "sorted", "all", "any", "range", "zip"})
+_CONTAINERS: Final = frozenset({"list", "tuple", "set", "frozenset"})
+_ORDERED: Final = frozenset({"int", "str"})
 _BINDING: Final = (ast.Lambda, ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp, ast.NamedExpr)
 
 
@@ -71,25 +84,64 @@ def builtin_type(hint: str | None) -> str | None:
     return base.id if isinstance(base, ast.Name) and base.id in _KNOWN else None
 
 
-def signature_types(signature: FunctionSignature) -> NameTypes | None:
+class SignatureTypes(Mapping[str, str]):
+    """The builtin of each folded name, and in ``elements`` the builtin its elements have (``list[int]`` -> ``int``)."""
+
+    def __init__(self, kinds: Mapping[str, str], elements: Mapping[str, str]) -> None:
+        self._kinds = MappingProxyType(dict(kinds))
+        self.elements = MappingProxyType(dict(elements))
+
+    def __getitem__(self, name: str) -> str:
+        return self._kinds[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._kinds)
+
+    def __len__(self) -> int:
+        return len(self._kinds)
+
+
+def element_type(hint: str | None) -> str | None:
+    """The builtin element of a homogeneous container (``List[int]``, ``tuple[str, ...]``), else None."""
+    try:
+        node = ast.parse(canonical_type(hint), mode="eval").body
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    if not (isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id in _CONTAINERS):
+        return None
+    inner = node.slice
+    if node.value.id == "tuple":
+        variadic = isinstance(inner, ast.Tuple) and len(inner.elts) == 2
+        if not (variadic and isinstance(inner.elts[1], ast.Constant) and inner.elts[1].value is Ellipsis):
+            return None
+        inner = inner.elts[0]
+    return inner.id if isinstance(inner, ast.Name) and inner.id in _KNOWN else None
+
+
+def signature_types(signature: FunctionSignature) -> SignatureTypes | None:
     """The builtin type of each parameter and of ``result``, by folded name.
 
-    None when a parameter shadows ``len``, ``bool`` or ``isinstance``: the rules
-    call them, so nothing is rewritten. A name given two types is left out.
+    None when a parameter shadows ``len``, ``bool`` or ``isinstance``: the rules call
+    them, so nothing is rewritten; one that shadows a builtin the element rules call
+    (``sorted``, ``all``, ``zip``, ...) leaves the elements unknown. A name given two
+    types is left out.
     """
     names = [_folded(parameter.name) for parameter in signature.parameters]
     if _BUILTINS_CALLED & set(names):
         return None
-    hints: dict[str, set[str | None]] = {}
+    hints: dict[str, set[tuple[str | None, str | None]]] = {}
     for name, parameter in zip(names, signature.parameters, strict=True):
-        hints.setdefault(name, set()).add(builtin_type(parameter.type_hint))
-    hints.setdefault(RESULT, set()).add(builtin_type(signature.returns))
-    types: dict[str, str] = {}
-    for name, kinds in hints.items():
-        kind = next(iter(kinds))
-        if len(kinds) == 1 and kind is not None:
-            types[name] = kind
-    return MappingProxyType(types)
+        hints.setdefault(name, set()).add((builtin_type(parameter.type_hint), element_type(parameter.type_hint)))
+    hints.setdefault(RESULT, set()).add((builtin_type(signature.returns), element_type(signature.returns)))
+    kinds: dict[str, str] = {}
+    elements: dict[str, str] = {}
+    for name, readings in hints.items():
+        kind, element = next(iter(readings))
+        if len(readings) == 1 and kind is not None:
+            kinds[name] = kind
+            if element is not None:
+                elements[name] = element
+    return SignatureTypes(kinds, {} if _ELEMENT_BUILTINS & set(names) else elements)
 
 
 # --------------------------------------------------------------------------- small AST helpers
@@ -182,8 +234,9 @@ def _merged_isinstance(values: Sequence[ast.expr]) -> list[ast.expr]:
 class _TypedRewriter:
     """Rewrites a canonical predicate to one form per meaning, given ``types`` (see the module docstring)."""
 
-    def __init__(self, types: NameTypes) -> None:
+    def __init__(self, types: NameTypes, elements: NameTypes | None = None) -> None:
         self.types = types
+        self.elements: NameTypes = elements or {}
 
     def type_of(self, node: ast.expr) -> str | None:
         if isinstance(node, ast.Name):
@@ -203,6 +256,14 @@ class _TypedRewriter:
 
     def rewrite(self, node: ast.expr, *, truth: bool) -> ast.expr:
         """``node`` rewritten; ``truth``: Python reads only its truth value here."""
+        if isinstance(node, ast.Call) and (_is_call(node, "all", 1) or _is_call(node, "any", 1)):
+            ordered = self.sorted_subject(node)
+            if ordered is not None:
+                return _compare(ordered, ast.Eq(), _call("sorted", ordered))
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+                generator = node.args[0]
+                if isinstance(generator, ast.GeneratorExp):
+                    return _call(node.func.id, self.over_int_elements(generator))
         if isinstance(node, _BINDING):
             return node
         if isinstance(node, ast.BoolOp):
@@ -230,6 +291,8 @@ class _TypedRewriter:
 
     def truth(self, node: ast.expr) -> ast.expr:
         """The truth value of ``node`` in one form, where its type says what it is."""
+        if self.is_int_parity(node):
+            return _compare(node, ast.Eq(), _integer(1))
         kind = self.type_of(node)
         if kind in _SIZED:
             return _non_empty(node)
@@ -252,7 +315,7 @@ class _TypedRewriter:
         if not (isinstance(node, ast.Compare) and len(node.ops) == 1):
             return node
         left, op, right = node.left, node.ops[0], node.comparators[0]
-        for rule in (self.emptiness, self.flag, self.integer_bound):
+        for rule in (self.emptiness, self.flag, self.integer_bound, self.parity):
             rewritten = rule(left, op, right)
             if rewritten is not None:
                 return rewritten
@@ -296,12 +359,102 @@ class _TypedRewriter:
         return _compare(left, op, _integer(high))
 
 
+    def is_int_parity(self, node: ast.expr) -> bool:
+        """Is ``node`` ``x % 2`` for an ``int`` ``x`` (so 0 or 1)?"""
+        return (
+            isinstance(node, ast.BinOp)
+            and isinstance(node.op, ast.Mod)
+            and _integer_value(node.right) == 2
+            and isinstance(node.left, ast.Name)
+            and self.type_of(node.left) == "int"
+        )
+
+    def parity(self, left: ast.expr, op: ast.cmpop, right: ast.expr) -> ast.expr | None:
+        """``x % 2 != 1`` is ``x % 2 == 0`` and ``x % 2 != 0`` is ``x % 2 == 1`` for an int."""
+        remainder = _integer_value(right)
+        if not (isinstance(op, ast.Eq | ast.NotEq) and remainder in (0, 1) and self.is_int_parity(left)):
+            return None
+        even = (remainder == 0) is isinstance(op, ast.Eq)
+        return _compare(left, ast.Eq(), _integer(0 if even else 1))
+
+    def element_of(self, container: ast.expr) -> str | None:
+        if isinstance(container, ast.Name) and self.types.get(container.id) in _CONTAINERS:
+            return self.elements.get(container.id)
+        return None
+
+    def over_int_elements(self, generator: ast.GeneratorExp) -> ast.GeneratorExp:
+        """``all``/``any`` over one ``for x in xs`` of ``int`` elements: read ``x`` as an ``int`` (alone)."""
+        if len(generator.generators) != 1:
+            return generator
+        loop = generator.generators[0]
+        target = loop.target
+        if loop.is_async or not isinstance(target, ast.Name) or self.element_of(loop.iter) != "int":
+            return generator
+        inner = _TypedRewriter(MappingProxyType({target.id: "int"}))
+        ifs = [inner.rewrite(test, truth=True) for test in loop.ifs]
+        return ast.GeneratorExp(
+            elt=inner.rewrite(generator.elt, truth=True),
+            generators=[ast.comprehension(target=target, iter=loop.iter, ifs=ifs, is_async=0)],
+        )
+
+    def sorted_subject(self, node: ast.Call) -> ast.Name | None:
+        """The list an ``all(...)`` says is in non-decreasing order, pairwise by index or by ``zip``."""
+        generator = node.args[0]
+        if not (_is_call(node, "all", 1) and isinstance(generator, ast.GeneratorExp)):
+            return None
+        if len(generator.generators) != 1 or generator.generators[0].ifs or generator.generators[0].is_async:
+            return None
+        loop, elt = generator.generators[0], generator.elt
+        if not (isinstance(elt, ast.Compare) and len(elt.ops) == 1 and isinstance(elt.ops[0], ast.LtE)):
+            return None
+        subject = _pairwise_by_index(loop, elt.left, elt.comparators[0]) or _pairwise_by_zip(
+            loop, elt.left, elt.comparators[0]
+        )
+        if subject is None or self.types.get(subject.id) != "list" or self.elements.get(subject.id) not in _ORDERED:
+            return None
+        return subject
+
+
+def _is_name(node: ast.expr, name: str | None = None) -> bool:
+    return isinstance(node, ast.Name) and (name is None or node.id == name)
+
+
+def _pairwise_by_index(loop: ast.comprehension, low: ast.expr, high: ast.expr) -> ast.Name | None:
+    """``xs[i] <= xs[i + 1] for i in range(len(xs) - 1)`` -> ``xs``."""
+    bound = loop.iter
+    if not (isinstance(loop.target, ast.Name) and isinstance(bound, ast.Call) and _is_call(bound, "range", 1)):
+        return None
+    if not (isinstance(low, ast.Subscript) and isinstance(high, ast.Subscript) and isinstance(low.value, ast.Name)):
+        return None
+    index, subject = loop.target.id, low.value
+    if subject.id == index or ast.unparse(high.value) != subject.id or not _is_name(low.slice, index):
+        return None
+    following = ast.unparse(high.slice) == f"{index} + 1"
+    return subject if following and ast.unparse(bound.args[0]) == f"len({subject.id}) - 1" else None
+
+
+def _pairwise_by_zip(loop: ast.comprehension, low: ast.expr, high: ast.expr) -> ast.Name | None:
+    """``a <= b for a, b in zip(xs, xs[1:])`` -> ``xs``."""
+    target, pairs = loop.target, loop.iter
+    if not (isinstance(target, ast.Tuple) and isinstance(pairs, ast.Call) and _is_call(pairs, "zip", 2)):
+        return None
+    if not (isinstance(low, ast.Name) and isinstance(high, ast.Name) and low.id != high.id):
+        return None
+    if [ast.unparse(name) for name in target.elts] != [low.id, high.id]:
+        return None
+    subject, shifted = pairs.args
+    if not isinstance(subject, ast.Name) or subject.id in (low.id, high.id):
+        return None
+    return subject if ast.unparse(shifted) == f"{subject.id}[1:]" else None
+
+
 def _predicate_atoms(predicate: str, types: NameTypes | None) -> frozenset[str]:
     """The conjuncts a predicate asserts, each in canonical form, names folded across casing styles."""
     node = parse_predicate(predicate, fold_names=True)
     if node is not None and types is not None and not any(isinstance(inner, ast.NamedExpr) for inner in ast.walk(node)):
         try:
-            node = PredicateCanonicaliser().visit(_TypedRewriter(types).rewrite(node, truth=True))
+            elements = types.elements if isinstance(types, SignatureTypes) else None
+            node = PredicateCanonicaliser().visit(_TypedRewriter(types, elements).rewrite(node, truth=True))
         except RecursionError:  # too deep to rewrite: compared in the type-free form
             pass
     if node is not None:
