@@ -44,7 +44,7 @@ NOTES: dict[Split | None, str] = {
         "against it here."
     ),
     "heldout": (
-        "Reserved for round 3, written by an annotator who has not seen the rules; no rule is tuned on these pairs."
+        "Round 3, written by an annotator who had not seen the rules, added after the round-2 rules were in and measured once; no rule was tuned on these pairs."
     ),
 }
 
