@@ -13,6 +13,13 @@ while it runs:
 * ``down`` - the listening socket is closed: connections are refused (a killed server).
 
 ``kill_after`` answers that many requests and then goes ``down`` by itself.
+
+Structured output: ``honours`` names the ``response_format`` types it enforces (by default
+``json_schema`` and ``json_object``, the latter with a ``schema`` beside it, as llama.cpp's server
+does); a request with another type is refused with 422, as llama.cpp's server refuses
+``json_schema``. An enforced schema the natural answer does not fit gets the smallest answer that
+does (a probe's ``{"probe": true}``); ``ignores`` names types accepted but not enforced. Every
+request body is kept in ``bodies``.
 """
 
 from __future__ import annotations
@@ -38,10 +45,23 @@ def free_port() -> int:
 class FakeOpenAIServer:
     """Serves the fake engine's answers on a loopback port, in a background thread."""
 
-    def __init__(self, mode: str = "healthy", *, kill_after: int | None = None, port: int = 0):
+    def __init__(
+        self,
+        mode: str = "healthy",
+        *,
+        kill_after: int | None = None,
+        port: int = 0,
+        honours: tuple[str, ...] = ("json_schema", "json_object"),
+        ignores: tuple[str, ...] = (),
+        served_model: str | None = None,
+    ):
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}")
         self.mode = mode
+        self.honours = honours
+        self.ignores = ignores
+        self.served_model = served_model
+        self.bodies: list[dict[str, Any]] = []
         self.kill_after = kill_after
         self.answered = 0
         self.requests = 0
@@ -96,6 +116,21 @@ class FakeOpenAIServer:
                 self.prompts.append(prompt)
             return self.mode
 
+    def answer_to(self, prompt: str, response_format: dict[str, Any] | None) -> str:
+        """The answer, held to the request's schema when this server enforces its form."""
+        text = self.answer(prompt)
+        schema = (response_format or {}).get("schema") or ((response_format or {}).get("json_schema") or {}).get("schema")
+        if not schema or response_format.get("type") not in self.honours:  # type: ignore[union-attr]
+            return text
+        try:
+            data = json.loads(text)
+        except ValueError:
+            data = None
+        required = set(schema.get("required", []))
+        if isinstance(data, dict) and required <= set(data) and set(data) <= set(schema.get("properties", {})):
+            return text
+        return json.dumps(_smallest_instance(schema))
+
     def answer(self, prompt: str) -> str:
         """An IR for a request; for a spec (the code stage's request), a function implementing it."""
         try:
@@ -122,7 +157,14 @@ def _handler_for(owner: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
+            owner.bodies.append(body)
             prompt = _last_user_text(body.get("messages") or [])
+            response_format = body.get("response_format")
+            kind = (response_format or {}).get("type")
+            if kind not in (None, "text", *owner.honours, *owner.ignores):
+                detail = {"loc": ["body", "response_format", "type"], "msg": "Input should be 'text' or 'json_object'"}
+                self._send(422, {"detail": [detail]})
+                return
             mode = owner._next(prompt)
             if mode == "hang":
                 owner._release.wait()
@@ -147,12 +189,12 @@ def _handler_for(owner: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 }
                 self._send(400, {"error": error})
                 return
-            text = owner.answer(prompt)
+            text = owner.answer_to(prompt, response_format)
             completion = {
                 "id": "chatcmpl-fake",
                 "object": "chat.completion",
                 "created": 0,
-                "model": body.get("model", "fake"),
+                "model": owner.served_model or body.get("model", "fake"),
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
                 "usage": {"prompt_tokens": len(prompt.split()), "completion_tokens": len(text.split()),
                           "total_tokens": len(prompt.split()) + len(text.split())},
@@ -178,3 +220,12 @@ def _last_user_text(messages: list[dict[str, Any]]) -> str:
     if isinstance(content, list):  # content parts
         return "".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
     return str(content or "")
+
+
+def _smallest_instance(schema: dict[str, Any]) -> Any:
+    """The plainest value a JSON schema allows (enough for the shapes the tests send)."""
+    kind = schema.get("type")
+    if kind == "object":
+        properties = schema.get("properties", {})
+        return {name: _smallest_instance(properties.get(name, {})) for name in schema.get("required", [])}
+    return {"boolean": True, "string": "", "integer": 0, "number": 0, "array": []}.get(str(kind))

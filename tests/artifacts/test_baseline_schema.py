@@ -25,7 +25,8 @@ def test_committed_baselines_read_with_their_failure_share(path: Path) -> None:
     artifact = read_artifact(path, BaselineArtifact)
     generations = artifact.generations()
     failed = sum(1 for generation in generations if not generation.ok)
-    assert artifact.schema_version == BaselineArtifact.SCHEMA_VERSION == 3
+    assert artifact.schema_version == BaselineArtifact.SCHEMA_VERSION == 4
+    assert artifact.summary.decoding is None and artifact.summary.cost is None  # not recorded before schema 4
     assert artifact.summary.sensitivity is None  # made before controls: not measured, never 0
     assert artifact.summary.failure_share == pytest.approx(failed / len(generations))
     assert artifact.summary.failure_limit_exceeded is False
@@ -87,12 +88,18 @@ def test_schema_1_and_current_baselines_are_both_committed() -> None:
     with_controls = 0
     for path in current:
         artifact = read_artifact(path, BaselineArtifact)
-        assert orjson.loads(path.read_bytes())["schema_version"] == BaselineArtifact.SCHEMA_VERSION
-        # Made with controls: sensitivity measured; without: none claimed. Read back exactly as written.
+        stored = orjson.loads(path.read_bytes())
+        # Schema 3 (before decoding and cost were recorded) or the current one.
+        assert stored["schema_version"] in (3, BaselineArtifact.SCHEMA_VERSION)
+        # Made with controls: sensitivity measured; without: none claimed. Read back exactly as written
+        # (schema 3: with the decoding and cost it did not record read as None).
         if artifact.config.controls:
             with_controls += 1
             assert artifact.summary.sensitivity is not None and artifact.summary.sensitivity.n > 0
         else:
             assert artifact.summary.sensitivity is None and artifact.summary.controls == 0
-        assert artifact.model_dump(mode="json")["summary"] == orjson.loads(path.read_bytes())["summary"]
+        expected = stored["summary"]
+        if stored["schema_version"] == 3:
+            expected = {**expected, "decoding": None, "cost": None}
+        assert artifact.model_dump(mode="json")["summary"] == expected
     assert with_controls, "the core baseline is committed with controls"

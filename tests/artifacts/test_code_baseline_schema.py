@@ -19,7 +19,8 @@ COMMITTED = sorted((REPO / "baselines").glob("code_*.json"))
 def test_committed_code_baselines_read_and_say_their_sandbox_was_not_recorded(path: Path) -> None:
     raw = orjson.loads(path.read_bytes())
     artifact = read_artifact(path, CodeBaselineArtifact)
-    assert artifact.schema_version == CodeBaselineArtifact.SCHEMA_VERSION == 3
+    assert artifact.schema_version == CodeBaselineArtifact.SCHEMA_VERSION == 4
+    assert artifact.summary.decoding is None and artifact.summary.cost is None  # not recorded before schema 4
     expected = raw["summary"].get("sandbox", "unrecorded") if raw["schema_version"] >= 2 else "unrecorded"
     assert artifact.summary.sandbox == expected
 
@@ -31,7 +32,7 @@ def test_a_schema_1_artifact_is_migrated_and_a_future_one_refused(tmp_path: Path
     old = tmp_path / "old.json"
     old.write_bytes(orjson.dumps(raw))
     assert read_artifact(old, CodeBaselineArtifact).summary.sandbox == "unrecorded"
-    raw["schema_version"] = 4
+    raw["schema_version"] = 5
     future = tmp_path / "future.json"
     future.write_bytes(orjson.dumps(raw))
     with pytest.raises(ArtifactError, match="newer than this tokdrift understands"):

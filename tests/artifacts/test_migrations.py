@@ -43,7 +43,7 @@ def test_a_baseline_from_before_controls_reads_as_not_measured(
 
     read = read_artifact(_write(tmp_path / "old.json", data), BaselineArtifact)
 
-    assert read.schema_version == BaselineArtifact.SCHEMA_VERSION == 3
+    assert read.schema_version == BaselineArtifact.SCHEMA_VERSION == 4
     assert read.summary.sensitivity is None and read.summary.per_control_rule == []
     assert all(case.sensitivity is None and case.controls == [] for case in read.cases)
     assert read.config == artifact.config and read.summary.robustness == artifact.summary.robustness

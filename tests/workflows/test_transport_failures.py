@@ -40,7 +40,8 @@ def _baseline(api_base: str, output: Path, mini_suite_path: Path, *extra: str) -
     return run(
         [
             "baseline", "--model", "openai/fake", "--api-base", api_base, "--suite", str(mini_suite_path),
-            "--variants", "3", "--no-paraphrases", "--request-timeout", "0.5", "--output", str(output), *extra,
+            "--variants", "3", "--no-paraphrases", "--request-timeout", "0.5", "--output", str(output),
+            "--structured-output", "json-schema", *extra,  # no probe: every request is a generation
         ]
     )
 
@@ -194,6 +195,7 @@ def _end_to_end(api_base: str, output: Path) -> int:
         [
             "end-to-end", "--model", "openai/fake", "--api-base", api_base, "--suite", str(MINI_SUITE),
             "--variants", "2", "--no-paraphrases", "--request-timeout", "0.5", "--output", str(output),
+            "--structured-output", "json-schema",
         ]
     )
 

@@ -18,6 +18,9 @@ Schema history:
       run without a judge, and None when read from it or from any older artifact. Likewise
       ``config.until_decided``, ``config.max_calls``, ``summary.sequential`` and ``summary.stop``
       (sequential and budget-capped runs): not written when unused, None in older artifacts.
+  4 - ``config.structured_output``; ``summary.decoding`` (provider, structured-output form used, the model
+      the server reported, the answer cap and the parameter that carried it) and ``summary.cost`` (this
+      run's calls, tokens and dollars). Older artifacts read with none recorded (None) and ``auto``.
 """
 
 from __future__ import annotations
@@ -28,9 +31,10 @@ from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler
 
 from tokdrift_cli.artifacts.header import Artifact, EndpointUrl
 from tokdrift_cli.artifacts.io import MIGRATIONS
+from tokdrift_cli.core.decoding import StructuredOutput
 from tokdrift_cli.core.equivalence import IRComparison, Outcome
 from tokdrift_cli.core.failures import DEFAULT_MAX_FAILURE_SHARE, failure_limit_exceeded, failure_share
-from tokdrift_cli.core.records import Generation
+from tokdrift_cli.core.records import CallCost, DecodingRecord, Generation
 from tokdrift_cli.core.robustness import Tally, family_keys, group_keys, rule_keys, tally, tally_by
 from tokdrift_cli.core.sequential import SequentialState
 from tokdrift_cli.core.stats import RateEstimate
@@ -280,6 +284,10 @@ class BaselineSummary(_OmitsAbsent):
     sequential: SequentialState | None = None
     # Set when the run stopped before its last prompt; the figures above are over the prompts it ran.
     stop: RunStop | None = None
+    # How the generator's answers were decoded (structured-output form, cap, the model the server reported)
+    # and what this run's calls cost; None in artifacts older than schema 4.
+    decoding: DecodingRecord | None = None
+    cost: CallCost | None = None
 
 
 class SequentialSettings(_Frozen):
@@ -300,6 +308,8 @@ class BaselineConfig(_OmitsAbsent):
     temperature: float
     max_tokens: int
     api_base: EndpointUrl = None
+    # How a provider's answers are held to the schema (the in-process model always uses a grammar).
+    structured_output: StructuredOutput = StructuredOutput.AUTO
     rules: list[str] | None = None
     include_paraphrases: bool = True
     limit: int | None = None
@@ -328,7 +338,7 @@ class BaselineConfig(_OmitsAbsent):
 
 class BaselineArtifact(Artifact):
     KIND = "baseline"
-    SCHEMA_VERSION = 3
+    SCHEMA_VERSION = 4
 
     kind: Literal["baseline"] = "baseline"
     schema_version: int = SCHEMA_VERSION
@@ -401,4 +411,9 @@ def _from_v2(data: dict[str, Any]) -> dict[str, Any]:
     return _count_undecided_apart(data)
 
 
-MIGRATIONS["baseline"] = {1: _from_v1, 2: _from_v2}
+def _from_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """Schema 3 recorded no decoding or cost: they read as not recorded (the defaults)."""
+    return data
+
+
+MIGRATIONS["baseline"] = {1: _from_v1, 2: _from_v2, 3: _from_v3}

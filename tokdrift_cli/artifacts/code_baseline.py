@@ -18,6 +18,8 @@ Schema history:
       (a schema-1 artifact reads as "unrecorded").
   3 - error kinds ``input`` and ``rate_limit``; ``config.max_failure_share``; ``summary.failure_share``
       and ``summary.failure_limit_exceeded``.
+  4 - ``config.structured_output``; ``summary.decoding`` and ``summary.cost`` (as in the baseline's schema 4);
+      older artifacts read with none recorded.
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from tokdrift_cli.artifacts.baseline import GroupSensitivity
 from tokdrift_cli.artifacts.header import Artifact, EndpointUrl
 from tokdrift_cli.artifacts.io import MIGRATIONS
+from tokdrift_cli.core.decoding import StructuredOutput
 from tokdrift_cli.core.failures import DEFAULT_MAX_FAILURE_SHARE, failure_limit_exceeded, failure_share
 from tokdrift_cli.core.ir import IR
-from tokdrift_cli.core.records import CodeGeneration, CodeVerdict, Generation, TestSummary
+from tokdrift_cli.core.records import CallCost, CodeGeneration, CodeVerdict, DecodingRecord, Generation, TestSummary
 from tokdrift_cli.core.stats import RateEstimate
 
 NO_IR_ERROR = "no IR to generate code from"  # the code record of an item whose IR failed: not a generation
@@ -97,6 +100,8 @@ class CodeBaselineConfig(_Frozen):
     max_tokens: int = 512
     code_max_tokens: int = 200
     api_base: EndpointUrl = None
+    # How a provider's answers are held to the schema (the in-process model always uses a grammar).
+    structured_output: StructuredOutput = StructuredOutput.AUTO
     include_paraphrases: bool = True
     limit: int | None = None
     shard: str | None = None
@@ -132,11 +137,15 @@ class CodeBaselineSummary(_Frozen):
     #: by explicit permission); None when no code ran; "unrecorded" in artifacts older than schema 2.
     sandbox: str | None = None
     resumed_generations: int
+    # How the model's answers were decoded and what this run's calls cost; None without a model (templated
+    # code from gold IRs) and in artifacts older than schema 4.
+    decoding: DecodingRecord | None = None
+    cost: CallCost | None = None
 
 
 class CodeBaselineArtifact(Artifact):
     KIND = "code_baseline"
-    SCHEMA_VERSION = 3
+    SCHEMA_VERSION = 4
 
     kind: Literal["code_baseline"] = "code_baseline"
     schema_version: int = SCHEMA_VERSION
@@ -174,4 +183,9 @@ def _from_v2(data: dict[str, Any]) -> dict[str, Any]:
     return data
 
 
-MIGRATIONS[CodeBaselineArtifact.KIND] = {1: _record_the_sandbox, 2: _from_v2}
+def _from_v3(data: dict[str, Any]) -> dict[str, Any]:
+    """Schema 3 recorded no decoding or cost: they read as not recorded (the defaults)."""
+    return data
+
+
+MIGRATIONS[CodeBaselineArtifact.KIND] = {1: _record_the_sandbox, 2: _from_v2, 3: _from_v3}

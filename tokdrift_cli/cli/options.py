@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
+from tokdrift_cli.core.decoding import StructuredOutput
+
 if TYPE_CHECKING:
     from pydantic import BaseModel
 
@@ -121,6 +123,30 @@ MaxTokensOption = Annotated[
     int,
     typer.Option("--max-tokens", envvar="TOKDRIFT_MAX_TOKENS", min=16, help="Cap on tokens per answer.", rich_help_panel=MODEL_PANEL),
 ]
+StructuredOutputOption = Annotated[
+    StructuredOutput,
+    typer.Option(
+        "--structured-output",
+        envvar="TOKDRIFT_STRUCTURED_OUTPUT",
+        help="How a provider's answers are held to the answer's JSON schema: json-schema (OpenAI's form), "
+        "json-object (JSON mode with the schema beside it, llama.cpp's form), off, or auto: the first the endpoint "
+        "honours, found by one small probe request (the artifact records which). The local model always uses a grammar.",
+        rich_help_panel=MODEL_PANEL,
+    ),
+]
+MaxCostOption = Annotated[
+    float | None,
+    typer.Option(
+        "--max-cost",
+        envvar="TOKDRIFT_MAX_COST",
+        min=0.0,
+        metavar="DOLLARS",
+        help="Stop before a call would take the run's spend (list prices of LiteLLM's bundled table) past this "
+        "budget; finished generations are kept, and the same command with a larger budget resumes. Needs a model "
+        "the price table knows.",
+        rich_help_panel=RUN_PANEL,
+    ),
+]
 SeedOption = Annotated[
     int, typer.Option("--seed", envvar="TOKDRIFT_SEED", help="Seed for variants and sampling.", rich_help_panel=RUN_PANEL)
 ]
@@ -132,6 +158,18 @@ WorkersOption = Annotated[
         min=1,
         max=64,
         help="Parallel generations (useful for remote models; the local model runs one call at a time).",
+        rich_help_panel=RUN_PANEL,
+    ),
+]
+CodeWorkersOption = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        envvar="TOKDRIFT_WORKERS",
+        min=1,
+        max=64,
+        help="Sandbox runs of generated code at a time (model calls stay one at a time); the output is the same "
+        "whatever the number.",
         rich_help_panel=RUN_PANEL,
     ),
 ]

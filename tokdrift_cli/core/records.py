@@ -11,6 +11,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from tokdrift_cli.core.decoding import StructuredOutput
 from tokdrift_cli.core.ir import IR
 
 # provider, timeout and rate_limit are failures of the model's service (retried by a later run); input is a
@@ -76,3 +77,41 @@ class TestSummary(BaseModel):
     @property
     def all_passed(self) -> bool:
         return self.total > 0 and self.passed == self.total
+
+
+class DecodingRecord(BaseModel):
+    """What the answers of a run were decoded under, as far as the client can tell."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    provider: str  # "local" (in-process llama.cpp) or the model string's provider ("openai", "anthropic"...)
+    # The model id the server reported in its answers (None: in-process, or no answer came back).
+    served_model: str | None = None
+    # The structured-output mode the answers were asked under; None when no call was made.
+    structured_output: StructuredOutput | None = None
+    probed: bool = False  # the mode was found by a probe request (--structured-output auto)
+    max_tokens: int
+    # The request parameter that carried the cap: servers built on llama.cpp read max_tokens and
+    # ignore max_completion_tokens, OpenAI's newer models take only the latter.
+    max_tokens_sent_as: str
+
+
+class CallCost(BaseModel):
+    """What the calls a run made (not the ones it reused) cost, at the price table's list prices."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    lm_calls: int
+    input_tokens: int
+    output_tokens: int
+    # Dollars; None when the price table has no entry for the model (local weights, a custom server).
+    usd: float | None = None
+
+    def plus(self, other: CallCost) -> CallCost:
+        usd = None if self.usd is None and other.usd is None else (self.usd or 0.0) + (other.usd or 0.0)
+        return CallCost(
+            lm_calls=self.lm_calls + other.lm_calls,
+            input_tokens=self.input_tokens + other.input_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            usd=usd,
+        )

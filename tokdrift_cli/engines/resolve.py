@@ -15,10 +15,15 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
+from tokdrift_cli.core.decoding import StructuredOutput
 from tokdrift_cli.core.redaction import redact_url
+from tokdrift_cli.engines.decoding import DecodingPlan, endpoint_probe
 from tokdrift_cli.errors import InputError, ModelError
+
+if TYPE_CHECKING:  # the pydantic record costs start-up time; it is built after a run
+    from tokdrift_cli.core.records import DecodingRecord
 
 EMBEDDED_MODEL_NAME = "smollm2-135m-instruct-q4_1"
 EMBEDDED_WEIGHTS_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -57,6 +62,8 @@ class ModelSettings:
     cache: bool = False
     # How long a provider call may take; it changes no answer, so no artifact records it.
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
+    # How a provider's answers are held to the answer's schema (the in-process engine always uses a grammar).
+    structured_output: StructuredOutput = StructuredOutput.AUTO
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,18 @@ class ResolvedModel:
     is_local: bool
     lm: Any
     engine: Any = None
+    decoding: DecodingPlan | None = None  # a provider's structured-output form (None: in-process)
+
+    def decoding_record(self) -> DecodingRecord:
+        """What this model's answers were decoded under (as far as the calls made so far tell)."""
+        from tokdrift_cli.core.records import DecodingRecord
+
+        if self.decoding is not None:
+            return self.decoding.record()
+        return DecodingRecord(
+            provider="local", structured_output=StructuredOutput.JSON_SCHEMA,
+            max_tokens=int(self.lm.kwargs.get("max_tokens") or 0), max_tokens_sent_as="max_tokens",
+        )
 
     def close(self) -> None:
         if self.engine is not None:
@@ -91,7 +110,11 @@ class ResolvedModel:
         kwargs = {**self.lm.kwargs, "max_tokens": max_tokens}
         if self.engine is not None:
             return dspy.LM(self.model_id, engine=self.engine, cache=self.lm.cache, **kwargs)
-        return dspy.LM(self.model_id, cache=self.lm.cache, num_retries=self.lm.num_retries, **kwargs)
+        lm = dspy.LM(
+            self.requested, engine=self.lm._engine_spec, cache=self.lm.cache, num_retries=self.lm.num_retries, **kwargs
+        )
+        lm.decoding = self.decoding  # one decision for every cap of the same endpoint
+        return lm
 
 
 def embedded_weights_path() -> Path:
@@ -210,5 +233,24 @@ def _resolve_provider(requested: str, settings: ModelSettings, identity: ModelId
     }
     if settings.api_base:
         kwargs["api_base"] = settings.api_base
+        # DSPy's own OpenAI route sends the cap as max_completion_tokens, which servers built on
+        # llama.cpp ignore; LiteLLM's route sends max_tokens, which every OpenAI-compatible server reads.
+        kwargs["engine"] = "litellm"
     lm = dspy.LM(requested, **kwargs)
-    return ResolvedModel(requested, identity.model_id, identity.fingerprint, False, lm)
+    lm.decoding = _decoding_plan(lm, requested, settings)
+    return ResolvedModel(requested, identity.model_id, identity.fingerprint, False, lm, decoding=lm.decoding)
+
+
+def _decoding_plan(lm: Any, requested: str, settings: ModelSettings) -> DecodingPlan:
+    """The structured-output form for a provider: as set, or under ``auto`` what the provider's entry in
+    DSPy's capability table says (a hosted model it knows), else what a probe of the endpoint finds."""
+    provider = requested.partition("/")[0]
+    sent_as = "max_tokens"
+    if not settings.api_base and "max_completion_tokens" in lm.supported_params:
+        sent_as = "max_completion_tokens"
+    mode = settings.structured_output
+    if mode is StructuredOutput.AUTO and not settings.api_base and lm.supports_response_schema:
+        mode = StructuredOutput.JSON_SCHEMA
+    plan = DecodingPlan(mode, provider=provider, max_tokens=settings.max_tokens, max_tokens_sent_as=sent_as)
+    plan.attach_probe(endpoint_probe(lm, plan.observe))
+    return plan

@@ -4,8 +4,8 @@ DSPy's JSONAdapter spends about a thousand tokens describing the field
 structure before the request; a 135M-parameter model loses the thread in
 that preamble. This adapter sends the instruction, the demos as plain
 request/JSON turns, and the request; the answer's shape is enforced by a JSON
-schema sent as ``response_format`` (a grammar on the local engine, structured
-output on providers that support it).
+schema sent as ``response_format`` (a grammar on the local engine; on a provider, in the
+form its endpoint honours, see :mod:`tokdrift_cli.engines.decoding`).
 
 When the signature has a single output field holding a pydantic model, the
 model's JSON is the whole answer (no wrapper object): fewer tokens, same data.
@@ -19,6 +19,9 @@ from typing import Any
 import dspy
 import pydantic
 from dspy.utils.exceptions import AdapterParseError
+
+from tokdrift_cli.core.decoding import StructuredOutput
+from tokdrift_cli.engines.decoding import DecodingPlan, response_format_for, served_model_of
 
 
 def _single_model_field(signature: Any) -> tuple[str, type[pydantic.BaseModel]] | None:
@@ -42,9 +45,27 @@ class CompactJSONAdapter(dspy.Adapter):
     """Instruction + demos + request, answered in schema-constrained JSON."""
 
     def __call__(self, lm: Any, lm_kwargs: dict[str, Any], signature: Any, demos: list[dict[str, Any]], inputs: dict[str, Any]) -> Any:
-        if "response_format" in getattr(lm, "supported_params", ()):
-            lm_kwargs = {**lm_kwargs, "response_format": self.response_format(signature)}
-        return super().__call__(lm, lm_kwargs, signature, demos, inputs)
+        plan: DecodingPlan | None = getattr(lm, "decoding", None)
+        if plan is None:
+            # An in-process engine (or a test's) that declares schema support: DSPy turns the class into
+            # the schema it hands the engine.
+            if "response_format" in getattr(lm, "supported_params", ()):
+                lm_kwargs = {**lm_kwargs, "response_format": self.response_format(signature)}
+            return super().__call__(lm, lm_kwargs, signature, demos, inputs)
+        mode = plan.mode()
+        if mode is not StructuredOutput.OFF:
+            lm_kwargs = {**lm_kwargs, "response_format": self.provider_response_format(signature, mode)}
+        result = super().__call__(lm, lm_kwargs, signature, demos, inputs)
+        plan.observe(served_model_of(lm))
+        return result
+
+    def provider_response_format(self, signature: Any, mode: StructuredOutput) -> dict[str, Any] | None:
+        """The answer's schema in the form ``mode`` names, shaped as DSPy shapes it for an in-process engine
+        (strict: every property required, no extra ones), so a server's grammar is the local one."""
+        from dspy.clients.legacy_requests import _strict_json_schema
+
+        model = self.response_format(signature)
+        return response_format_for(mode, _strict_json_schema(model.model_json_schema()), model.__name__)
 
     def response_format(self, signature: Any) -> type[pydantic.BaseModel]:
         """The answer's shape as a pydantic class; DSPy sends it as a strict JSON schema."""

@@ -5,11 +5,17 @@ instruction, every demo and the request), at about 4 characters per token,
 the usual rule of thumb for English with BPE tokenizers; it is an estimate,
 not a tokenizer count. Output tokens are bounded by --max-tokens; the typical
 figure is the length of the demos' answers, which is what the model imitates.
+
+Dollars come from the price table LiteLLM ships with its package (``litellm.model_cost``),
+read offline (``LITELLM_LOCAL_MODEL_COST_MAP``): list prices per token, as of the installed
+LiteLLM. A model the table does not know (the embedded model, a local GGUF, most custom
+servers) has no price: its cost is unknown, never a guessed figure.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -34,6 +40,50 @@ class CostEstimate:
 
 
 NO_COST = CostEstimate(0, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class Price:
+    """List prices of one model, dollars per token."""
+
+    model: str  # the price table's entry
+    input_per_token: float
+    output_per_token: float
+
+    def usd(self, input_tokens: int, output_tokens: int) -> float:
+        return input_tokens * self.input_per_token + output_tokens * self.output_per_token
+
+
+def price_of(model: str) -> Price | None:
+    """The model's list price from LiteLLM's bundled table, or None when it has none (never fetched)."""
+    if model == "local" or model.startswith("local:"):
+        return None
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+    import litellm
+
+    table = litellm.model_cost
+    provider, _, name = model.partition("/")
+    for key in (model, name):
+        entry = table.get(key)
+        if not isinstance(entry, dict):
+            continue
+        listed_provider = str(entry.get("litellm_provider") or provider)
+        if key == name and not listed_provider.startswith(provider) and provider not in ("openai", "openai_like"):
+            continue  # the same name under another provider is another model
+        input_price, output_price = entry.get("input_cost_per_token"), entry.get("output_cost_per_token")
+        if isinstance(input_price, (int, float)) and isinstance(output_price, (int, float)):
+            return Price(key, float(input_price), float(output_price))
+    return None
+
+
+def cost_of(estimate: CostEstimate, price: Price | None) -> tuple[float, float] | None:
+    """(typical, at most) dollars of an estimate; None without a price."""
+    if price is None:
+        return None
+    return (
+        price.usd(estimate.input_tokens, estimate.output_tokens_typical),
+        price.usd(estimate.input_tokens, estimate.output_tokens_max),
+    )
 
 
 def _tokens(chars: int) -> int:

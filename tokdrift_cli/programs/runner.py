@@ -35,6 +35,19 @@ def scrub(message: str) -> str:
     return redact_text(message)[:MAX_ERROR_CHARS]
 
 
+def describe(error: BaseException) -> str:
+    """The error, and the root cause it wraps when that says more (LiteLLM reports a refused connection
+    as "Connection error."; the socket's own error says "Connection refused")."""
+    text = f"{type(error).__name__}: {error}"
+    root, seen = error, {id(error)}
+    while (nested := root.__cause__ or root.__context__) is not None and id(nested) not in seen:
+        root = nested
+        seen.add(id(root))
+    if root is not error and str(root) and str(root) not in text:
+        text = f"{text} ({type(root).__name__}: {root})"
+    return text
+
+
 # How llama.cpp (and servers built on it) say a prompt is longer than the model's context window.
 _CONTEXT_WINDOW_PATTERN = re.compile(
     r"exceed(s|ed)? (the )?context window|context length|context_length_exceeded", re.IGNORECASE
@@ -136,7 +149,7 @@ class DspyCaller:
                 usage = usage_of(prediction)
         except Exception as error:  # noqa: BLE001 - recorded per call by design, see the docstring
             record = CallRecord(
-                error=scrub(f"{type(error).__name__}: {error}"),
+                error=scrub(describe(error)),
                 error_kind=classify_error(error),  # type: ignore[arg-type]
                 latency_s=time.perf_counter() - started,
                 lm_calls=self.meter.calls,

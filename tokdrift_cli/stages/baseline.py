@@ -8,7 +8,7 @@ resumed or repeated run redoes no LM call.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 
@@ -21,6 +21,7 @@ from tokdrift_cli.core.suite import Suite, SuiteCase
 from tokdrift_cli.core.variants import PARAPHRASE_ID, ControlVariant, generate_controls, generate_variants
 from tokdrift_cli.programs.judge import DspyTextJudge
 from tokdrift_cli.programs.runner import GeneratesIR
+from tokdrift_cli.stages.budget import SpendMeter
 from tokdrift_cli.stages.failure_policy import FailureBreaker, check_finished, worth_keeping
 from tokdrift_cli.stages.progress import ProgressSink
 from tokdrift_cli.stages.scoring import PlannedVariant, score_case, summarize
@@ -138,11 +139,14 @@ def run_baseline(
     progress: ProgressSink | None = None,
     clock: Callable[[], float] = time.perf_counter,
     judge: DspyTextJudge | None = None,
+    meter: SpendMeter | None = None,
 ) -> BaselineArtifact:
     """Every generation the plan needs (reusing the finished ones), scored; ``judge`` decides the free text
-    the deterministic tier leaves undecided, in every comparison with an original."""
+    the deterministic tier leaves undecided, in every comparison with an original; ``meter`` counts what
+    the calls cost and stops the run before its budget (--max-cost) would be passed."""
     started = clock()
     progress = progress or ProgressSink()
+    meter = meter or SpendMeter(None)
     plan = plan_cases(inputs.suite, inputs.config)
     stop = StopRule.for_run(inputs.config, [p.case.id for p in plan], max((len(p.variants) for p in plan), default=1))
     done: dict[str, Generation] = dict(reusable or {})
@@ -167,6 +171,7 @@ def run_baseline(
     def finish(key: str, generation: Generation) -> None:
         nonlocal spent
         spent += generation.lm_calls
+        meter.add(generation)
         done[key] = generation
         if checkpoint is not None and worth_keeping(generation.error_kind):
             checkpoint.record(key, generation)
@@ -182,7 +187,7 @@ def run_baseline(
             progress.finish_case()
 
     watch = FailureBreaker(program=f"--program {inputs.config.program}")
-    _execute(pending, runner, finish, workers, watch, stop.should_stop if stop is not None else _never)
+    _execute(pending, runner, finish, workers, watch, stop.should_stop if stop is not None else _never, meter)
     finished = [p for p in plan if remaining[p.case.id] == 0]
     check_finished(done[key] for p in finished for key, _ in p.units())
     results = [scored[p.case.id] if p.case.id in scored else _score(p, done, judge) for p in finished]
@@ -194,7 +199,7 @@ def run_baseline(
         resumed_generations=resumed,
         lm_calls=spent,
         judge=judge.summary() if judge is not None else None,
-    )
+    ).model_copy(update={"cost": meter.cost()})
     if stop is not None:
         record = stop.stop_record([result.case_id for result in results])
         summary = summary.model_copy(update={"sequential": stop.state(), "stop": record})
@@ -230,34 +235,57 @@ def _execute(
     workers: int,
     watch: FailureBreaker,
     should_stop: Callable[[], bool],
+    meter: SpendMeter,
 ) -> None:
-    """Run the pending generations, starting none once ``should_stop`` says so."""
+    """Run the pending generations, starting none once ``should_stop`` says so; before each call the budget is
+    asked whether it fits (the calls under way then finish and are kept before the run stops on it)."""
     text_of = dict(pending)
+
+    def done(key: str, generation: Generation) -> None:
+        finish(key, generation)
+        watch.see(generation.ok, generation.error_kind, generation.error)
+
     if workers <= 1:
-        for key, text in pending:
+        for index, (key, text) in enumerate(pending):
             if should_stop():
                 return
-            generation = runner.generate(text)
-            finish(key, generation)
-            watch.see(generation.ok, generation.error_kind, generation.error)
+            meter.check(left=len(pending) - index)
+            done(key, runner.generate(text))
         return
     executor = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="tokdrift-gen")
+    running: dict[Future[Generation], str] = {}
+    submitted, over_budget = 0, False
+
+    def admitted() -> Iterator[str]:
+        nonlocal over_budget
+        for key, _ in pending:
+            if should_stop():
+                return
+            if not meter.allows(in_flight=len(running)):
+                over_budget = True
+                return
+            yield key
+
+    def submit(key: str) -> None:
+        nonlocal submitted
+        running[executor.submit(runner.generate, text_of[key])] = key
+        submitted += 1
+
     try:
-        queue = (key for key, _ in pending if not should_stop())
-        running: dict[Future[Generation], str] = {}
+        queue = admitted()
         for key in queue:
-            running[executor.submit(runner.generate, text_of[key])] = key
+            submit(key)
             if len(running) >= workers * 2:
                 break
         while running:
             finished, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in finished:
                 key = running.pop(future)
-                generation = future.result()
-                finish(key, generation)
-                watch.see(generation.ok, generation.error_kind, generation.error)
+                done(key, future.result())
                 following = next(queue, None)
                 if following is not None:
-                    running[executor.submit(runner.generate, text_of[following])] = following
+                    submit(following)
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
+    if over_budget:
+        raise meter.exceeded(left=len(pending) - submitted)

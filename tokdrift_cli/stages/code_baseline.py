@@ -15,6 +15,7 @@ turned into code is not sent again: the answer would be the same.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -35,7 +36,7 @@ from tokdrift_cli.artifacts.header import InputFile, Provenance
 from tokdrift_cli.codegen.generators import GeneratesCode, defined_function
 from tokdrift_cli.codegen.inputs import generate_inputs
 from tokdrift_cli.codegen.judging import calls_from_tests
-from tokdrift_cli.codegen.sandbox import FunctionCall, SandboxLimits, run_function
+from tokdrift_cli.codegen.sandbox import FunctionCall, SandboxLimits, SandboxResult, run_function
 from tokdrift_cli.codegen.verdicts import ExecutedCode, judge_variant, summarise_tests
 from tokdrift_cli.core.failures import failure_limit_exceeded, failure_share
 from tokdrift_cli.core.ir import IR
@@ -46,6 +47,7 @@ from tokdrift_cli.core.variants import family_of
 from tokdrift_cli.core.variants.ir_rules import generate_ir_variants
 from tokdrift_cli.programs.runner import GeneratesIR
 from tokdrift_cli.stages.baseline import plan_cases, select_cases, unit_key
+from tokdrift_cli.stages.budget import SpendMeter
 from tokdrift_cli.stages.failure_policy import FailureBreaker, check_finished, worth_keeping
 from tokdrift_cli.stages.progress import ProgressSink
 from tokdrift_cli.stages.scoring import sensitivities
@@ -181,8 +183,12 @@ class CodeBaselineRun:
         progress: ProgressSink | None = None,
         limits: SandboxLimits | None = None,
         allow_unsandboxed: bool = False,
+        workers: int = 1,
+        meter: SpendMeter | None = None,
     ):
-        """``allow_unsandboxed``: run the generated code even where no operating-system boundary is available."""
+        """``allow_unsandboxed``: run the generated code even where no operating-system boundary is available;
+        ``workers``: sandbox runs at a time (model calls stay one at a time); ``meter``: what the calls cost,
+        and the budget that stops the run."""
         if inputs.config.stage is CodeStage.END_TO_END and ir_runner is None:
             raise ValueError("the end-to-end stage needs an IR runner")
         self.inputs = inputs
@@ -195,6 +201,9 @@ class CodeBaselineRun:
         self.progress = progress or ProgressSink()
         self.limits = limits or SandboxLimits()
         self.allow_unsandboxed = allow_unsandboxed
+        self.workers = workers
+        self.meter = meter or SpendMeter(None)
+        self.left = 0  # generations of the plan not yet made (what a stop on the budget leaves undone)
         self.tally = _Tally()
         self.watch = FailureBreaker(program=f"--program {self.config.program}")
         self.code_watch = FailureBreaker(program="the code generator")
@@ -223,7 +232,9 @@ class CodeBaselineRun:
             assert generation is not None
             self.progress.advance(generation.model_copy(update={"lm_calls": 0}))  # no call made now
         else:
+            self.meter.check(left=self.left)
             generation = self.ir_runner.generate(item.text)
+            self.meter.add(generation)
             self._record(key, CodeUnit(ir_generation=generation))
             self._spent(generation.lm_calls, generation.latency_s)
             self.watch.see(generation.ok, generation.error_kind, generation.error)
@@ -246,7 +257,9 @@ class CodeBaselineRun:
             self.tally.resumed += 1
             self.progress.advance(generation.model_copy(update={"lm_calls": 0}))  # no call made now
         else:
+            self.meter.check(left=self.left)
             generation = self.code_generator.generate(ir)
+            self.meter.add(generation)
             self._record(key, CodeUnit(code=generation))
             self._spent(generation.lm_calls, generation.latency_s)
             self.code_watch.see(generation.ok, generation.error_kind, generation.error)
@@ -285,13 +298,47 @@ class CodeBaselineRun:
             return None
         cache_key = (code.code, name)
         if cache_key not in runs:
+            self._run_all([cache_key], calls, runs)
+        return runs[cache_key]
+
+    def _run_all(
+        self, pending: Sequence[tuple[str, str]], calls: Sequence[FunctionCall], runs: dict[tuple[str, str], ExecutedCode]
+    ) -> None:
+        """Run each (code, function) in the sandbox, ``workers`` at a time; results kept in ``pending``'s order."""
+
+        def timed(item: tuple[str, str]) -> tuple[SandboxResult, float]:
             started = time.perf_counter()
-            result = run_function(code.code, name, calls, self.limits, allow_unsandboxed=self.allow_unsandboxed)
-            runs[cache_key] = ExecutedCode(code.code, name, result)
+            result = run_function(item[0], item[1], calls, self.limits, allow_unsandboxed=self.allow_unsandboxed)
+            return result, time.perf_counter() - started
+
+        if self.workers > 1 and len(pending) > 1:
+            with ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="tokdrift-sandbox") as pool:
+                outcomes = list(pool.map(timed, pending))
+        else:
+            outcomes = [timed(item) for item in pending]
+        for (code, name), (result, seconds) in zip(pending, outcomes, strict=True):
+            runs[(code, name)] = ExecutedCode(code, name, result)
             self.tally.boundaries.add(result.boundary)
             self.tally.sandbox_runs += 1
-            self.tally.sandbox_s += time.perf_counter() - started
-        return runs[cache_key]
+            self.tally.sandbox_s += seconds
+
+    def _prerun(
+        self,
+        items: Sequence[tuple[CodeGeneration | None, str]],
+        calls: Sequence[FunctionCall],
+        runs: dict[tuple[str, str], ExecutedCode],
+        arity: int | None,
+    ) -> None:
+        """Run a case's distinct pieces of code together, so ``workers`` sandboxes can run at once."""
+        pending: list[tuple[str, str]] = []
+        for code, ir_name in items:
+            if code is None or code.code is None:
+                continue
+            name = defined_function(code.code, ir_name, arity)
+            if name is not None and (code.code, name) not in runs and (code.code, name) not in pending:
+                pending.append((code.code, name))
+        if pending:
+            self._run_all(pending, calls, runs)
 
     # ------------------------------------------------------------------ one case
 
@@ -305,12 +352,18 @@ class CodeBaselineRun:
         ir_name = (original_ir or case.gold).signature.name
         # The tests call positionally: a function that takes as many arguments is the likely entry point.
         arity = len(calls[0].args) if calls else None
+        generated = []
+        for position, item in enumerate(planned.variants, start=1):
+            ir, ir_generation = self._ir_for(case, item)
+            generated.append((item, ir, ir_generation, self._code_for(case, ir, position, made)))
+        self._prerun(
+            [(original_code, ir_name), *((code, (ir or case.gold).signature.name) for _, ir, _, code in generated)],
+            calls, runs, arity,
+        )
         original_run = self._execute(original_code, ir_name, calls, runs, arity)
         original_tests = summarise_tests(original_run, case.tests) if original_run is not None else _failed_tests(case)
         variants = []
-        for position, item in enumerate(planned.variants, start=1):
-            ir, ir_generation = self._ir_for(case, item)
-            code = self._code_for(case, ir, position, made)
+        for item, ir, ir_generation, code in generated:
             variant_run = self._execute(code, (ir or case.gold).signature.name, calls, runs, arity)
             verdict = judge_variant(original_run, variant_run, calls)
             if original_run is not None and original_ir is not None and ir is None:
@@ -366,13 +419,16 @@ def run_code_baseline(
     started = clock()
     plan = plan_code_cases(run.inputs.suite, run.config)
     per_case = 2 if run.config.stage is CodeStage.END_TO_END else 1
-    run.progress.start(total=sum(per_case * (1 + len(p.variants)) for p in plan), reused=0, cases=len(plan))
+    total = sum(per_case * (1 + len(p.variants)) for p in plan)
+    run.progress.start(total=total, reused=0, cases=len(plan))
     results = []
     for planned in plan:
+        run.left = total - per_case * sum(1 + len(p.variants) for p in plan[: len(results)])
         results.append(run.run_case(planned))
         run.progress.finish_case()
     check_finished(generation for case in results for generation in case.generations())
     summary = summarise_code_cases(results, run.config, run.tally, wall_time_s=clock() - started)
+    summary = summary.model_copy(update={"cost": run.meter.cost()})
     return CodeBaselineArtifact(
         inputs=run.inputs.inputs, provenance=run.inputs.provenance, config=run.config, cases=results, summary=summary
     )

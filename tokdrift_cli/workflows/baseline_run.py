@@ -15,7 +15,7 @@ from tokdrift_cli.core.shards import parse_shard
 from tokdrift_cli.core.suite import Suite, load_suite
 from tokdrift_cli.engines.resolve import ModelSettings
 from tokdrift_cli.errors import InputError
-from tokdrift_cli.programs.cost import CostEstimate, estimate_generations
+from tokdrift_cli.programs.cost import CostEstimate, Price, estimate_generations, price_of
 from tokdrift_cli.programs.judge import DspyTextJudge, JudgeCache
 from tokdrift_cli.programs.loading import LoadedProgram, load_program, program_file
 from tokdrift_cli.programs.runner import DspyIRRunner
@@ -29,6 +29,7 @@ from tokdrift_cli.workflows.run import (
     finished_units,
     model_settings,
     run_with_resume,
+    spend_meter,
 )
 
 EXPECTED_RESULTS_PATH = Path("baselines/expected_results.json")
@@ -120,7 +121,7 @@ class BaselineStage(ResumableStage[BaselineArtifact, Generation]):
         if self.config.judge_model is not None:
             cache = JudgeCache(judge_cache_path(call.run.output))
             judge = DspyTextJudge(call.models[1].lm, model_id=call.identities[1].model_id, cache=cache)
-        return run_baseline(
+        artifact = run_baseline(
             inputs,
             DspyIRRunner(self.program.module, call.models[0].lm),
             checkpoint=call.checkpoint,
@@ -128,7 +129,10 @@ class BaselineStage(ResumableStage[BaselineArtifact, Generation]):
             workers=call.run.workers,
             progress=call.progress,
             judge=judge,
+            meter=spend_meter(self.config.model, call.run),
         )
+        summary = artifact.summary.model_copy(update={"decoding": call.models[0].decoding_record()})
+        return artifact.model_copy(update={"summary": summary})
 
 
 def prepare_baseline(
@@ -173,6 +177,7 @@ class BaselinePlan:
     generations: int
     reusable: int  # finished earlier (checkpoint or output of the same config): no call needed
     cost: CostEstimate  # of the generations still to make
+    price: Price | None = None  # the model's list price (None: the price table does not know it)
 
 
 def plan_baseline_command(config: BaselineConfig, run: RunOptions, *, split_from: Path | None = None) -> BaselinePlan:
@@ -182,7 +187,10 @@ def plan_baseline_command(config: BaselineConfig, run: RunOptions, *, split_from
     units = planned_units(plan)
     pending = [text for key, text in units.items() if key not in done]
     cost = estimate_generations(stage.program.module, pending, max_tokens=config.max_tokens)
-    return BaselinePlan(cases=len(plan), generations=len(units), reusable=len(units) - len(pending), cost=cost)
+    return BaselinePlan(
+        cases=len(plan), generations=len(units), reusable=len(units) - len(pending), cost=cost,
+        price=price_of(config.model),
+    )
 
 
 def run_baseline_command(

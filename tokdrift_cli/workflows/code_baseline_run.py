@@ -34,6 +34,7 @@ from tokdrift_cli.workflows.run import (
     StageCall,
     model_settings,
     run_with_resume,
+    spend_meter,
 )
 
 TEMPLATED_HASH = "templated-v1"
@@ -134,7 +135,7 @@ class CodeBaselineStage(ResumableStage[CodeBaselineArtifact, CodeUnit]):
         if self.from_baseline is not None:
             inputs.append(input_file("ir_baseline", self.from_baseline, sha256_file(self.from_baseline)))
         run_inputs = CodeBaselineInputs(suite=self.suite, config=self.config, provenance=call.provenance, inputs=inputs)
-        return run_code_baseline(
+        artifact = run_code_baseline(
             CodeBaselineRun(
                 run_inputs,
                 code_generator,
@@ -144,8 +145,14 @@ class CodeBaselineStage(ResumableStage[CodeBaselineArtifact, CodeUnit]):
                 reusable_units=call.reusable,
                 progress=call.progress,
                 allow_unsandboxed=self.allows_unsandboxed(call.run),
+                workers=call.run.workers,
+                meter=spend_meter(self.config.model, call.run) if call.models else None,
             )
         )
+        if not call.models:
+            return artifact
+        summary = artifact.summary.model_copy(update={"decoding": call.models[0].decoding_record()})
+        return artifact.model_copy(update={"summary": summary})
 
 
 def prepare_code_baseline(config: CodeBaselineConfig, *, from_baseline: Path | None = None) -> CodeBaselineStage:

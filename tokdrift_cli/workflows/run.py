@@ -25,6 +25,7 @@ from tokdrift_cli.artifacts.checkpoint import fingerprint as hash_settings
 from tokdrift_cli.artifacts.header import Artifact, InputFile, Provenance, input_file
 from tokdrift_cli.artifacts.io import write_artifact
 from tokdrift_cli.artifacts.outputs import NamedPath, check_outputs, claim_outputs
+from tokdrift_cli.core.decoding import StructuredOutput
 from tokdrift_cli.core.failures import holds_transient_failures
 from tokdrift_cli.core.records import CallRecord
 from tokdrift_cli.core.suite import Suite
@@ -37,6 +38,8 @@ from tokdrift_cli.engines.resolve import (
     resolve_model,
 )
 from tokdrift_cli.errors import InputError
+from tokdrift_cli.programs.cost import price_of
+from tokdrift_cli.stages.budget import SpendMeter
 from tokdrift_cli.stages.progress import ProgressSink
 from tokdrift_cli.workflows.resume import SELECTING_SETTINGS, previous_output, resume_settings, stored_alike
 
@@ -57,6 +60,7 @@ class RunOptions:
     # Run model-written code even where no operating-system boundary is available (code stages only).
     allow_unsandboxed: bool = False
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT  # seconds a provider call may take (no answer depends on it)
+    max_cost: float | None = None  # dollars the run may spend on calls (list prices); None: no budget
 
 
 class _Measured(Protocol):
@@ -75,9 +79,10 @@ class _SamplingConfig(Protocol):
 
 
 def model_settings(config: _SamplingConfig) -> ModelSettings:
-    """How a config asks the model to answer."""
+    """How a config asks the model to answer (a config without a structured-output setting leaves it to ``auto``)."""
     return ModelSettings(
-        temperature=config.temperature, max_tokens=config.max_tokens, api_base=config.api_base, seed=config.seed
+        temperature=config.temperature, max_tokens=config.max_tokens, api_base=config.api_base, seed=config.seed,
+        structured_output=getattr(config, "structured_output", StructuredOutput.AUTO),
     )
 
 
@@ -245,6 +250,7 @@ def run_with_resume(
             # and rewriting would replace the measured wall time and call count with a replay's.
             return Outcome(known.previous, up_to_date=True)
         stage.check_ready(run)
+        _check_budget(stage, run)
         loaded: dict[ModelUse, ResolvedModel] = {}
         for use, identity in zip(stage.models, known.identities, strict=True):
             if use not in loaded:
@@ -271,6 +277,20 @@ def run_with_resume(
         # Written inside the block: the checkpoint is removed only once the output is safely on disk.
         artifact = stage.write(stage.call(call), run)
     return Outcome(artifact)
+
+
+def _check_budget(stage: ResumableStage[Any, Any], run: RunOptions) -> None:
+    """A budget in dollars needs a model the price table knows."""
+    if run.max_cost is not None and stage.models and price_of(stage.models[0].requested) is None:
+        raise InputError(
+            f"--max-cost: no price is known for {stage.models[0].requested} (LiteLLM's bundled price table has no "
+            "entry; local and custom models have none): leave --max-cost out"
+        )
+
+
+def spend_meter(model: str, run: RunOptions) -> SpendMeter:
+    """What counts the cost of a run's calls on ``model``, stopping it at ``--max-cost``."""
+    return SpendMeter(price_of(model), run.max_cost)
 
 
 def finished_units(

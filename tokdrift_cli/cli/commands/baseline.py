@@ -12,6 +12,7 @@ from tokdrift_cli.cli import options
 from tokdrift_cli.cli.command import TokdriftCommand
 from tokdrift_cli.cli.console import err_console, print_fields, print_next
 from tokdrift_cli.cli.progress import GenerationProgress
+from tokdrift_cli.core.decoding import StructuredOutput
 from tokdrift_cli.core.failures import DEFAULT_MAX_FAILURE_SHARE
 from tokdrift_cli.engines.resolve import DEFAULT_REQUEST_TIMEOUT
 from tokdrift_cli.errors import BudgetReachedError, FailureLimitError, InputError
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from rich.table import Table
 
     from tokdrift_cli.artifacts.baseline import BaselineSummary, GroupSensitivity, SequentialSettings
+    from tokdrift_cli.programs.cost import CostEstimate, Price
     from tokdrift_cli.workflows.baseline_run import BaselinePlan
 
 
@@ -39,6 +41,7 @@ def baseline(
     suite: options.SuiteOption = None,
     model: options.ModelOption = "local",
     api_base: options.ApiBaseOption = None,
+    structured_output: options.StructuredOutputOption = StructuredOutput.AUTO,
     judge_model: options.JudgeModelOption = None,
     program: options.ProgramOption = "default",
     variants_per_prompt: options.VariantsOption = 5,
@@ -47,6 +50,7 @@ def baseline(
     temperature: options.TemperatureOption = 0.0,
     max_tokens: options.MaxTokensOption = 512,
     workers: options.WorkersOption = 1,
+    max_cost: options.MaxCostOption = None,
     request_timeout: options.RequestTimeoutOption = DEFAULT_REQUEST_TIMEOUT,
     limit: options.LimitOption = None,
     case_ids: Annotated[
@@ -243,8 +247,19 @@ def print_plan(plan: BaselinePlan) -> None:
             ("lm calls", cost.lm_calls),
             ("input tokens (estimated)", cost.input_tokens),
             ("output tokens (estimated)", f"{cost.output_tokens_typical} typical, at most {cost.output_tokens_max}"),
+            ("cost (estimated)", dollars_line(plan.cost, plan.price)),
         ]
     )
+
+
+def dollars_line(cost: CostEstimate, price: Price | None) -> str:
+    """The dry-run's dollars, or why there are none."""
+    from tokdrift_cli.programs.cost import cost_of
+
+    dollars = cost_of(cost, price)
+    if dollars is None or price is None:
+        return "unknown: no price for this model in LiteLLM's bundled price table (local and custom models have none)"
+    return f"${dollars[0]:.4f} typical, at most ${dollars[1]:.4f} (list price of {price.model}, LiteLLM's table)"
 
 
 def print_summary(

@@ -10,6 +10,7 @@ import typer
 from tokdrift_cli.cli import options
 from tokdrift_cli.cli.console import print_next
 from tokdrift_cli.cli.progress import GenerationProgress
+from tokdrift_cli.core.decoding import StructuredOutput
 from tokdrift_cli.core.failures import DEFAULT_MAX_FAILURE_SHARE
 from tokdrift_cli.engines.resolve import DEFAULT_REQUEST_TIMEOUT
 
@@ -21,9 +22,12 @@ def ir_to_code(
     code_generator: options.CodeGeneratorOption = options.CodeGeneratorChoice.LM,
     model: options.ModelOption = "local",
     api_base: options.ApiBaseOption = None,
+    structured_output: options.StructuredOutputOption = StructuredOutput.AUTO,
     temperature: options.TemperatureOption = 0.0,
     code_max_tokens: options.CodeMaxTokensOption = 200,
     request_timeout: options.RequestTimeoutOption = DEFAULT_REQUEST_TIMEOUT,
+    workers: options.CodeWorkersOption = 1,
+    max_cost: options.MaxCostOption = None,
     variants_per_case: options.VariantsOption = 5,
     seed: options.SeedOption = 0,
     limit: options.LimitOption = None,
@@ -49,11 +53,14 @@ def end_to_end(
     code_generator: options.CodeGeneratorOption = options.CodeGeneratorChoice.LM,
     model: options.ModelOption = "local",
     api_base: options.ApiBaseOption = None,
+    structured_output: options.StructuredOutputOption = StructuredOutput.AUTO,
     program: options.ProgramOption = "default",
     temperature: options.TemperatureOption = 0.0,
     max_tokens: options.MaxTokensOption = 512,
     code_max_tokens: options.CodeMaxTokensOption = 200,
     request_timeout: options.RequestTimeoutOption = DEFAULT_REQUEST_TIMEOUT,
+    workers: options.CodeWorkersOption = 1,
+    max_cost: options.MaxCostOption = None,
     variants_per_case: options.VariantsOption = 5,
     seed: options.SeedOption = 0,
     limit: options.LimitOption = None,
