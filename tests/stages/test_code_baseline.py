@@ -189,3 +189,33 @@ def test_a_finished_smaller_run_is_reused_for_a_larger_one(mini_suite_path: Path
     assert engine.calls - calls_after_first == new_irs  # the first case's IRs were not asked again
     assert len(coder.calls) == larger.summary.lm_calls - new_irs  # nor its code
     assert not set(coder.calls) & set(first_coder.calls)
+
+
+def test_workers_run_sandboxes_at_once_and_change_nothing_in_the_output(
+    mini_suite_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+
+    import tokdrift_cli.stages.code_baseline as stage
+
+    real_run = stage.run_function
+    active, peak, lock = 0, 0, threading.Lock()
+
+    def watched(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        nonlocal active, peak
+        with lock:
+            active += 1
+            peak = max(peak, active)
+        try:
+            return real_run(*args, **kwargs)  # type: ignore[arg-type]
+        finally:
+            with lock:
+                active -= 1
+
+    monkeypatch.setattr(stage, "run_function", watched)
+    serial = run_code_baseline(make_run(mini_suite_path, CasingSensitiveCoder(), variants_per_case=4))
+    assert peak == 1
+    parallel = run_code_baseline(make_run(mini_suite_path, CasingSensitiveCoder(), variants_per_case=4, workers=3))
+    assert peak > 1  # sandboxes ran side by side
+    assert [case.model_dump() for case in parallel.cases] == [case.model_dump() for case in serial.cases]
+    assert parallel.summary.sandbox_runs == serial.summary.sandbox_runs

@@ -1,0 +1,94 @@
+"""The same weights, in-process and behind a real OpenAI-compatible server: the same measurement?
+
+Starts ``llama_cpp.server`` (the ``server`` extra of llama-cpp-python) on the embedded GGUF on a
+free loopback port, runs a small baseline through ``--api-base`` and the same baseline with
+``--model local``, and compares them IR by IR. The agreement is printed (run with ``-s``) and
+reported in docs/models.md; what the test holds fixed is what parity needs: the server is asked
+with a schema in the form it enforces, every answer parses, the cap is the one it reads, and the
+artifact records the form, the cap and the model the server reported.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import MINI_SUITE
+from tokdrift_cli.artifacts.baseline import BaselineArtifact
+from tokdrift_cli.artifacts.io import read_artifact
+from tokdrift_cli.cli.app import run
+from tokdrift_cli.core.decoding import StructuredOutput
+from tokdrift_cli.engines.resolve import embedded_weights_path
+
+pytestmark = pytest.mark.integration
+pytest.importorskip("llama_cpp.server.app", reason="the server extra of llama-cpp-python is not installed")
+
+COMMON = ["--suite", str(MINI_SUITE), "--limit", "2", "--variants", "2", "--no-paraphrases", "--max-tokens", "256"]
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[str]:
+    port = _free_port()
+    command = [
+        sys.executable, "-m", "llama_cpp.server", "--model", str(embedded_weights_path()),
+        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--seed", "0",
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}/v1"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/models", timeout=2) as answer:
+                    json.load(answer)
+                break
+            except OSError:
+                if process.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail("llama_cpp.server did not start")
+                time.sleep(0.5)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def test_remote_and_local_runs_of_the_same_weights_compared_ir_by_ir(
+    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("OPENAI_API_KEY", "not-needed-by-a-local-server")
+    remote, local = tmp_path / "remote.json", tmp_path / "local.json"
+    assert run(["baseline", *COMMON, "--model", "openai/smollm2", "--api-base", server, "--output", str(remote)]) == 0
+    assert run(["baseline", *COMMON, "--model", "local", "--output", str(local)]) == 0
+    remote_run, local_run = read_artifact(remote, BaselineArtifact), read_artifact(local, BaselineArtifact)
+
+    decoding = remote_run.summary.decoding
+    assert decoding is not None
+    # llama.cpp's server refuses OpenAI's json_schema form and enforces json_object with a schema.
+    assert decoding.structured_output is StructuredOutput.JSON_OBJECT and decoding.probed
+    assert decoding.served_model and decoding.served_model.endswith(".gguf")
+    assert (decoding.max_tokens, decoding.max_tokens_sent_as) == (256, "max_tokens")
+    # Schema-constrained: every remote answer parses, as every local one does.
+    assert all(generation.ok for generation in remote_run.generations())
+    assert all(generation.ok for generation in local_run.generations())
+
+    pairs = list(zip(remote_run.generations(), local_run.generations(), strict=True))
+    same = sum(1 for a, b in pairs if a.ir == b.ir)
+    print(f"\nlocal vs remote: {same} of {len(pairs)} IRs identical")
+    for (a, b), case in zip(pairs, [c.case_id for c in remote_run.cases for _ in c.generations()], strict=True):
+        if a.ir != b.ir:
+            print(f"  {case}: remote {a.raw or (a.ir and a.ir.model_dump_json())}\n  {case}: local  {b.ir and b.ir.model_dump_json()}")
+    assert len(pairs) == 6
