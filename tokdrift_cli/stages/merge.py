@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tokdrift_cli.artifacts.baseline import BaselineArtifact, BaselineSummary, CaseResult, JudgeSummary
+from tokdrift_cli.core.records import CallCost
 from tokdrift_cli.core.shards import Shard, parse_shard
 from tokdrift_cli.core.suite import Suite
 from tokdrift_cli.errors import InputError
@@ -58,6 +59,13 @@ def merge_shards(shards: Sequence[ShardFile], suite: Suite) -> BaselineArtifact:
         lm_calls=sum(s.lm_calls for s in summaries),
         judge=_judged_together(summaries),
     )
+    costs = [s.cost for s in summaries if s.cost is not None]
+    decodings = [s.decoding for s in summaries if s.decoding is not None]
+    summary = summary.model_copy(update={
+        # The shards' decoding as the first recorded it (one config); their costs added up.
+        "decoding": decodings[0] if decodings else None,
+        "cost": functools.reduce(CallCost.plus, costs) if costs else None,
+    })
     return BaselineArtifact(
         tool_version=first.artifact.tool_version,
         inputs=first.artifact.inputs,
