@@ -149,8 +149,8 @@ class CodeBaselineStage(ResumableStage[CodeBaselineArtifact, CodeUnit]):
                 meter=spend_meter(self.config.model, call.run) if call.models else None,
             )
         )
-        if not call.models:
-            return artifact
+        if not call.models:  # templated code from gold IRs: no model, nothing decoded or paid for
+            return artifact.model_copy(update={"summary": artifact.summary.model_copy(update={"cost": None})})
         summary = artifact.summary.model_copy(update={"decoding": call.models[0].decoding_record()})
         return artifact.model_copy(update={"summary": summary})
 
