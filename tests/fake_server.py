@@ -18,8 +18,9 @@ Structured output: ``honours`` names the ``response_format`` types it enforces (
 ``json_schema`` and ``json_object``, the latter with a ``schema`` beside it, as llama.cpp's server
 does); a request with another type is refused with 422, as llama.cpp's server refuses
 ``json_schema``. An enforced schema the natural answer does not fit gets the smallest answer that
-does (a probe's ``{"probe": true}``); ``ignores`` names types accepted but not enforced. Every
-request body is kept in ``bodies``.
+does (a probe's ``{"probe": true}``); ``ignores`` names types accepted but not enforced. A type it
+neither honours nor ignores is refused with ``refusal_status``: 500, as llama_cpp.server 0.3 answers
+``json_schema`` ("1 validation error"), or 422. Every request body is kept in ``bodies``.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ class FakeOpenAIServer:
         honours: tuple[str, ...] = ("json_schema", "json_object"),
         ignores: tuple[str, ...] = (),
         served_model: str | None = None,
+        refusal_status: int = 500,
     ):
         if mode not in MODES:
             raise ValueError(f"unknown mode {mode!r}")
@@ -61,6 +63,7 @@ class FakeOpenAIServer:
         self.honours = honours
         self.ignores = ignores
         self.served_model = served_model
+        self.refusal_status = refusal_status
         self.bodies: list[dict[str, Any]] = []
         self.kill_after = kill_after
         self.answered = 0
@@ -154,6 +157,12 @@ def _handler_for(owner: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
+        def do_GET(self) -> None:
+            if not self.path.rstrip("/").endswith("/models") or owner.served_model is None:
+                self._send(404, {"error": {"message": "not found"}})
+                return
+            self._send(200, {"object": "list", "data": [{"id": owner.served_model, "object": "model"}]})
+
         def do_POST(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
@@ -163,7 +172,7 @@ def _handler_for(owner: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             kind = (response_format or {}).get("type")
             if kind not in (None, "text", *owner.honours, *owner.ignores):
                 detail = {"loc": ["body", "response_format", "type"], "msg": "Input should be 'text' or 'json_object'"}
-                self._send(422, {"detail": [detail]})
+                self._send(owner.refusal_status, {"detail": [detail], "error": {"message": "1 validation error"}})
                 return
             mode = owner._next(prompt)
             if mode == "hang":
@@ -194,7 +203,7 @@ def _handler_for(owner: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 "id": "chatcmpl-fake",
                 "object": "chat.completion",
                 "created": 0,
-                "model": owner.served_model or body.get("model", "fake"),
+                "model": body.get("model", "fake"),  # echoed, as llama.cpp's server does
                 "choices": [{"index": 0, "message": {"role": "assistant", "content": text}, "finish_reason": "stop"}],
                 "usage": {"prompt_tokens": len(prompt.split()), "completion_tokens": len(text.split()),
                           "total_tokens": len(prompt.split()) + len(text.split())},

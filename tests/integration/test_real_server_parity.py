@@ -31,6 +31,24 @@ from tokdrift_cli.engines.resolve import embedded_weights_path
 pytestmark = pytest.mark.integration
 pytest.importorskip("llama_cpp.server.app", reason="the server extra of llama-cpp-python is not installed")
 
+# llama_cpp.server as its command line starts it, but with the weights loaded without llama.cpp's extra CPU
+# buffer types, as the in-process engine loads them (with them, a source build crashes on its first decode on
+# CPUs with AMX: see tokdrift_cli/engines/llama_engine.py).
+LAUNCH = """
+import sys
+import uvicorn
+from llama_cpp.server.app import create_app
+from llama_cpp.server.settings import ModelSettings, ServerSettings
+from tokdrift_cli.engines.llama_engine import _without_extra_buffer_types
+path, port = sys.argv[1], int(sys.argv[2])
+with _without_extra_buffer_types():
+    app = create_app(
+        server_settings=ServerSettings(host="127.0.0.1", port=port),
+        model_settings=[ModelSettings(model=path, n_ctx=4096, seed=0, verbose=False)],
+    )
+uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning")
+"""
+
 COMMON = ["--suite", str(MINI_SUITE), "--limit", "2", "--variants", "2", "--no-paraphrases", "--max-tokens", "256"]
 
 
@@ -43,10 +61,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server() -> Iterator[str]:
     port = _free_port()
-    command = [
-        sys.executable, "-m", "llama_cpp.server", "--model", str(embedded_weights_path()),
-        "--host", "127.0.0.1", "--port", str(port), "--n_ctx", "4096", "--seed", "0",
-    ]
+    command = [sys.executable, "-c", LAUNCH, str(embedded_weights_path()), str(port)]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}/v1"
     try:

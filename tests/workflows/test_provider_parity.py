@@ -48,8 +48,8 @@ def _generation_bodies(server: FakeOpenAIServer) -> list[dict[str, object]]:
     ("honours", "expected", "probes"),
     [
         (("json_schema", "json_object"), StructuredOutput.JSON_SCHEMA, 1),
-        (("json_object",), StructuredOutput.JSON_OBJECT, 2),  # llama.cpp's server: json_schema refused with 422
-        ((), StructuredOutput.OFF, 2),
+        (("json_object",), StructuredOutput.JSON_OBJECT, 2),  # llama.cpp's server: json_schema refused (500)
+        ((), StructuredOutput.OFF, 3),  # both forms refused: a request without a schema tells refusal from down
     ],
 )
 def test_auto_probes_once_and_every_generation_uses_the_form_found(
@@ -77,6 +77,14 @@ def test_auto_probes_once_and_every_generation_uses_the_form_found(
     assert decoding.structured_output is expected and decoding.probed
     assert decoding.provider == "openai" and decoding.served_model == "smollm2-135m.gguf"
     assert (decoding.max_tokens, decoding.max_tokens_sent_as) == (77, "max_tokens")
+
+
+def test_a_form_refused_with_422_is_passed_over_too(tmp_path: Path) -> None:
+    output = tmp_path / "refused.json"
+    with FakeOpenAIServer(honours=("json_object",), refusal_status=422) as server:
+        assert _baseline(server, output) == 0
+    decoding = read_artifact(output, BaselineArtifact).summary.decoding
+    assert decoding is not None and decoding.structured_output is StructuredOutput.JSON_OBJECT
 
 
 def test_a_server_that_ignores_a_form_is_not_trusted_with_it(tmp_path: Path) -> None:

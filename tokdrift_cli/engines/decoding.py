@@ -5,7 +5,8 @@ model, and a custom model name behind ``--api-base`` is in no table: its answers
 unconstrained, while the same weights run in-process are grammar-constrained. So the form is
 a setting (``--structured-output``); ``auto`` asks the endpoint itself with one small probe
 request per form, in order json-schema, json-object, off, and keeps the first whose answer
-obeys the probe's schema. A form the server refuses (400/422) or ignores is passed over.
+obeys the probe's schema. A form the server refuses (400/422, or llama.cpp's 500) or ignores is
+passed over.
 
 The probe runs on the first generation, inside it: a probe that fails the way a call fails
 (server down, timeout, rate limit) fails that generation with the same error, so the run's
@@ -75,6 +76,7 @@ class DecodingPlan:
         self.max_tokens = max_tokens
         self.max_tokens_sent_as = max_tokens_sent_as
         self._probe: Probe | None = None
+        self._lister: Callable[[], list[str]] | None = None
         self._mode: StructuredOutput | None = None if requested is StructuredOutput.AUTO else requested
         self.probed = False
         self.served_model: str | None = None
@@ -84,20 +86,49 @@ class DecodingPlan:
         """How ``auto`` asks the endpoint (without one, ``auto`` sends no schema)."""
         self._probe = probe
 
+    def attach_model_lister(self, lister: Callable[[], list[str]]) -> None:
+        """How to ask the server which models it serves (an OpenAI-compatible ``GET /models``)."""
+        self._lister = lister
+
     def mode(self) -> StructuredOutput:
         """The form to send; under ``auto`` the first call probes (and raises what a failed call raises)."""
         with self._lock:
             if self._mode is None:
                 self._mode = self._decide()
+            if self._lister is not None:
+                lister, self._lister = self._lister, None
+                self._served_from(lister)
             return self._mode
 
+    def _served_from(self, lister: Callable[[], list[str]]) -> None:
+        """The served model from the server's list, when it names one: some servers (llama.cpp's) echo the
+        requested name in their answers' ``model`` field instead of what they serve."""
+        try:
+            served = lister()
+        except Exception:  # noqa: BLE001 - the listing is provenance only; the answers' field stays
+            return
+        if len(served) == 1:
+            self.served_model = served[0]
+
     def _decide(self) -> StructuredOutput:
+        """The first form the endpoint honours. A form the server answers with an error of its own (llama.cpp's
+        server answers OpenAI's json_schema form with a 500) is passed over; when no form works and one failed
+        that way, a request without a schema tells a refusing server (``off``) from a dead one (raised)."""
         if self._probe is None:
             return StructuredOutput.OFF
+        failure = False
         for candidate in PROBE_ORDER:
-            if self._probe(candidate):
+            try:
+                honoured = self._probe(candidate)
+            except Exception:  # noqa: BLE001 - a refusal or a dead server: the request without a schema tells
+                failure = True
+                continue
+            if honoured:
                 self.probed = True
                 return candidate
+        if failure:
+            # Refused, or down? A request without a schema tells (and raises if the server is down).
+            self._probe(StructuredOutput.OFF)
         self.probed = True
         return StructuredOutput.OFF
 
@@ -141,6 +172,20 @@ def endpoint_probe(lm: Any, plan_observer: Callable[[str | None], None]) -> Prob
         return obeys_probe_schema(text if isinstance(text, str) else None)
 
     return probe
+
+
+def list_served_models(api_base: str, timeout: float) -> list[str]:
+    """The model ids an OpenAI-compatible server lists at ``GET {api_base}/models``."""
+    import os
+
+    import httpx
+
+    key = os.environ.get("OPENAI_API_KEY")
+    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    answer = httpx.get(f"{api_base.rstrip('/')}/models", headers=headers, timeout=timeout)
+    answer.raise_for_status()
+    data = answer.json().get("data") or []
+    return [str(entry["id"]) for entry in data if isinstance(entry, dict) and entry.get("id")]
 
 
 def served_model_of(lm: Any) -> str | None:

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Self
 
 from tokdrift_cli.core.decoding import StructuredOutput
 from tokdrift_cli.core.redaction import redact_url
-from tokdrift_cli.engines.decoding import DecodingPlan, endpoint_probe
+from tokdrift_cli.engines.decoding import DecodingPlan, endpoint_probe, list_served_models
 from tokdrift_cli.errors import InputError, ModelError
 
 if TYPE_CHECKING:  # the pydantic record costs start-up time; it is built after a run
@@ -253,4 +253,7 @@ def _decoding_plan(lm: Any, requested: str, settings: ModelSettings) -> Decoding
         mode = StructuredOutput.JSON_SCHEMA
     plan = DecodingPlan(mode, provider=provider, max_tokens=settings.max_tokens, max_tokens_sent_as=sent_as)
     plan.attach_probe(endpoint_probe(lm, plan.observe))
+    if settings.api_base:
+        api_base, timeout = settings.api_base, settings.request_timeout
+        plan.attach_model_lister(lambda: list_served_models(api_base, timeout))
     return plan
