@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_cli import one_line_error
+from tests.conftest import MINI_SUITE
 from tokdrift_cli.artifacts.code_baseline import CodeBaselineArtifact
 from tokdrift_cli.artifacts.io import read_artifact
 from tokdrift_cli.cli.app import run
@@ -32,7 +33,7 @@ def test_templated_ir_to_code_writes_a_code_baseline(
         ("ir-to-code", "--dry-run"),
         ("ir-to-code", "--program"),
         ("end-to-end", "--repeats"),
-        ("end-to-end", "--workers"),
+        ("end-to-end", "--controls"),
         ("end-to-end", "--shard"),
         ("baseline", "--from-baseline"),
         ("baseline", "--code-generator"),
@@ -71,3 +72,22 @@ def test_settings_from_pyproject_do_not_trip_the_stage_checks(
     args = ["ir-to-code", "--code-generator", "templated", "--suite", str(mini_suite_path)]
     assert run([*args, "--output", str(tmp_path / "c.json")]) == 0
     capsys.readouterr()
+
+
+def test_templated_ir_to_code_with_sandbox_workers_writes_what_one_worker_writes(tmp_path: Path) -> None:
+    common = ["ir-to-code", "--code-generator", "templated", "--suite", str(MINI_SUITE), "--variants", "2"]
+    one, three = tmp_path / "one.json", tmp_path / "three.json"
+    assert run([*common, "--output", str(one)]) == 0
+    assert run([*common, "--workers", "3", "--output", str(three)]) == 0
+    first, second = read_artifact(one, CodeBaselineArtifact), read_artifact(three, CodeBaselineArtifact)
+    assert _timeless([case.model_dump() for case in first.cases]) == _timeless([case.model_dump() for case in second.cases])
+    assert second.summary.cost is None and second.summary.decoding is None  # no model was called
+
+
+def _timeless(value: object) -> object:
+    """A dump without its timings (they differ between any two runs)."""
+    if isinstance(value, dict):
+        return {key: _timeless(item) for key, item in value.items() if key != "latency_s"}
+    if isinstance(value, list):
+        return [_timeless(item) for item in value]
+    return value
