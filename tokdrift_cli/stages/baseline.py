@@ -141,12 +141,9 @@ def run_baseline(
     judge: DspyTextJudge | None = None,
     meter: SpendMeter | None = None,
 ) -> BaselineArtifact:
-    """Every generation the plan needs (reusing the finished ones), scored; ``judge`` decides the free text
-    the deterministic tier leaves undecided, in every comparison with an original; ``meter`` counts what
-    the calls cost and stops the run before its budget (--max-cost) would be passed."""
-    started = clock()
-    progress = progress or ProgressSink()
-    meter = meter or SpendMeter(None)
+    """Every generation the plan needs (reusing the finished ones), scored; ``judge`` decides undecided free
+    text in every comparison with an original; ``meter`` counts the calls' cost and stops at --max-cost."""
+    started, progress, meter = clock(), progress or ProgressSink(), meter or SpendMeter(None)
     plan = plan_cases(inputs.suite, inputs.config)
     stop = StopRule.for_run(inputs.config, [p.case.id for p in plan], max((len(p.variants) for p in plan), default=1))
     done: dict[str, Generation] = dict(reusable or {})
