@@ -13,7 +13,7 @@ from tokdrift_cli.artifacts.analysis import AnalysisArtifact
 from tokdrift_cli.artifacts.io import read_artifact
 from tokdrift_cli.cli.app import run
 from tokdrift_cli.reports.issue_drafts import render_issue_drafts
-from tokdrift_cli.reports.reproduce import baseline_command, variant_command
+from tokdrift_cli.reports.reproduce import baseline_command, reproduce_lines, variant_command
 from tokdrift_cli.reports.word_diff import changes, inline_html, side_html, word_diff
 
 CORE = Path(__file__).resolve().parents[2] / "baselines" / "analysis_core_local.json"
@@ -56,6 +56,21 @@ def test_baseline_command_carries_the_runs_settings() -> None:
     ]
     unknown = baseline_command(analysis.model_copy(update={"baseline_config": None}), ["a"])
     assert "--suite SUITE.jsonl" in unknown and unknown.endswith("# the suite the baseline ran")
+
+
+@pytest.mark.parametrize("case_id", ["x\nrm -rf ~", "x  #y", "a'b\"c $(d)"])
+def test_hostile_case_ids_stay_inside_comments_and_quotes(case_id: str) -> None:
+    """A suite's case id is data: it never becomes a shell line of its own, and never breaks the quoting."""
+    analysis = make_analysis()
+    item = analysis.fragile_prompts[0].model_copy(update={"case_id": case_id})
+    lines = reproduce_lines(analysis, item)
+    for line in lines:
+        if line.startswith("#"):
+            assert "\n" not in line  # a comment stays one line
+        words = shlex.split(line, comments=True)  # every line parses: quoting is never broken
+        assert not words or words[0] == "tokdrift", line
+    command = next(line for line in lines if line.startswith("tokdrift baseline"))
+    assert shlex.split(command)[3] == case_id
 
 
 @pytest.mark.skipif(not CORE.exists(), reason="no committed analysis")

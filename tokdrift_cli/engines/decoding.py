@@ -114,12 +114,16 @@ class DecodingPlan:
         """The first form the endpoint honours. A form the server answers with an error of its own (llama.cpp's
         server answers OpenAI's json_schema form with a 500) is passed over; when no form works and one failed
         that way, a request without a schema tells a refusing server (``off``) from a dead one (raised)."""
+        from dspy.utils.exceptions import ContextWindowExceededError, LMRateLimitError, LMTimeoutError
+
         if self._probe is None:
             return StructuredOutput.OFF
         failure = False
         for candidate in PROBE_ORDER:
             try:
                 honoured = self._probe(candidate)
+            except (TimeoutError, LMTimeoutError, LMRateLimitError, ContextWindowExceededError):
+                raise  # says nothing about the form: this generation fails, the next one probes again
             except Exception:  # noqa: BLE001 - a refusal or a dead server: the request without a schema tells
                 failure = True
                 continue
@@ -174,14 +178,15 @@ def endpoint_probe(lm: Any, plan_observer: Callable[[str | None], None]) -> Prob
     return probe
 
 
-def list_served_models(api_base: str, timeout: float) -> list[str]:
-    """The model ids an OpenAI-compatible server lists at ``GET {api_base}/models``."""
-    import os
+def list_served_models(api_base: str, timeout: float, api_key: str | None = None) -> list[str]:
+    """The model ids an OpenAI-compatible server lists at ``GET {api_base}/models``.
 
+    ``api_key`` is sent only when given: the caller passes the key of the provider the run talks to,
+    so no other provider's key ever reaches ``api_base``.
+    """
     import httpx
 
-    key = os.environ.get("OPENAI_API_KEY")
-    headers = {"Authorization": f"Bearer {key}"} if key else {}
+    headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
     answer = httpx.get(f"{api_base.rstrip('/')}/models", headers=headers, timeout=timeout)
     answer.raise_for_status()
     data = answer.json().get("data") or []

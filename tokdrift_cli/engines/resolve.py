@@ -255,5 +255,7 @@ def _decoding_plan(lm: Any, requested: str, settings: ModelSettings) -> Decoding
     plan.attach_probe(endpoint_probe(lm, plan.observe))
     if settings.api_base:
         api_base, timeout = settings.api_base, settings.request_timeout
-        plan.attach_model_lister(lambda: list_served_models(api_base, timeout))
+        # The OpenAI key only for an openai/ model: an --api-base of another provider never receives it.
+        key = os.environ.get("OPENAI_API_KEY") if provider == "openai" else None
+        plan.attach_model_lister(lambda: list_served_models(api_base, timeout, key))
     return plan

@@ -23,9 +23,19 @@ def _slug(case_id: str) -> str:
     return "".join(ch if ch.isalnum() or ch in "-_" else "-" for ch in case_id) or "prompt"
 
 
+def _comment(text: str) -> str:
+    """``text`` safe inside a shell comment: a suite's case id may hold a newline, which would end the comment."""
+    return " ".join(text.split())
+
+
+def repro_output(case_ids: Sequence[str]) -> str:
+    """The file the reproduce command writes (a plain name: slugged, never quoted)."""
+    return f"repro-{_slug(case_ids[0])}.json" if len(case_ids) == 1 else "repro.json"
+
+
 def baseline_command(analysis: AnalysisArtifact, case_ids: Sequence[str]) -> str:
     """``tokdrift baseline --case ...`` with every setting of the analysed run that is not the default."""
-    output = f"repro-{_slug(case_ids[0])}.json" if len(case_ids) == 1 else "repro.json"
+    output = repro_output(case_ids)
     words = ["tokdrift", "baseline", *(part for case_id in case_ids for part in ("--case", case_id))]
     config = analysis.baseline_config
     if config is None:
@@ -64,12 +74,12 @@ def reproduce_lines(analysis: AnalysisArtifact, item: FragilePrompt, variant: Br
     lines = []
     rewrite = variant_command(item.prompt, example) if example is not None else None
     if rewrite is not None:
-        lines += [f"# the rewrite ({', '.join(example.rule_ids)}), no model needed", rewrite]  # type: ignore[union-attr]
-    command = baseline_command(analysis, [item.case_id])
-    output = shlex.split(command.split("  #")[0])[-1]
+        rules = _comment(", ".join(example.rule_ids))  # type: ignore[union-attr]
+        lines += [f"# the rewrite ({rules}), no model needed", rewrite]
+    output = repro_output([item.case_id])
     lines += [
-        f"# {item.case_id} and its variants through the generator, with the settings of the analysed run",
-        command,
+        f"# {_comment(item.case_id)} and its variants through the generator, with the settings of the analysed run",
+        baseline_command(analysis, [item.case_id]),
         f"tokdrift analyze {output} --output repro-analysis.json",
         "tokdrift report repro-analysis.json --output REPRO.md --html repro.html",
     ]
