@@ -8,6 +8,7 @@ no extra package.
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import subprocess
@@ -22,9 +23,10 @@ class Browser:
         # The child's fd 3 and 4 are the pipe ends; dup2 them in after fork, before exec.
         command = [str(chromium), *flags, f"--user-data-dir={profile}", "--remote-debugging-pipe", "about:blank"]
 
-        # Move the child's ends above 4 first, so that wiring one cannot overwrite the other.
-        child_read = os.dup2(to_chrome_read, 100)
-        child_write = os.dup2(from_chrome_write, 101)
+        # Copy the child's ends to free descriptors above 4 (never a fixed number: in a long test run that
+        # number may already be open, even be one of these pipes), so wiring 3 and 4 cannot overwrite them.
+        child_read = fcntl.fcntl(to_chrome_read, fcntl.F_DUPFD, 5)
+        child_write = fcntl.fcntl(from_chrome_write, fcntl.F_DUPFD, 5)
 
         def wire() -> None:
             os.dup2(child_read, 3)
