@@ -39,6 +39,9 @@ DIFFERENT = [
     ("getUsername", "get_user_name"),
     ("PARSE_HTTP", "par_se_http"),
     ("count_vowels", "countvowels"),
+    # a leading capital is a word's first letter, not the end of an acronym
+    ("Ab", "a_b"),
+    ("Parse", "p_arse"),
 ]
 
 

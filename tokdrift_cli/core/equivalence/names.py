@@ -60,7 +60,8 @@ def _reading(previous_two: str, char: str, cased: bool) -> bool | None:
         return _JOINED
     if previous.islower() and char.isupper():
         return _BOUNDARY
-    if previous.isupper() and (char.isupper() or (char.islower() and previous_two[:1].isupper())):
+    after_acronym = len(previous_two) == 2 and previous_two[0].isupper()  # a leading capital is no acronym
+    if previous.isupper() and (char.isupper() or (char.islower() and after_acronym)):
         return _EITHER
     return _JOINED
 
