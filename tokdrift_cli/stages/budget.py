@@ -4,7 +4,9 @@ Dollars are tokens times the model's list price (:func:`tokdrift_cli.programs.co
 counted for the calls a run makes (reused generations cost nothing again). A run with a budget
 stops before a call that could take its spend past the budget, judged by the costliest call so
 far: finished generations are kept in the checkpoint, and the same command with a larger budget
-resumes where it stopped.
+resumes where it stopped. Until a call has finished there is no price to judge by, so the first
+call (with ``--workers W``, the first ``2 W``) is made unjudged: a budget smaller than one call
+can be passed by that much.
 """
 
 from __future__ import annotations
