@@ -1,7 +1,8 @@
 """A local OpenAI-compatible server for transport-failure tests.
 
 It answers ``POST /v1/chat/completions`` with the fake engine's deterministic
-answer for the last user message, so a run through it gives the same IRs as a
+answer for the last user message (and ``POST /v1/completions`` for the last request of a few-shot
+document rendered as the in-process engine renders it, answered as ``text``), so a run through it gives the same IRs as a
 run through :class:`tests.fakes.FakeEngine` (and a spec, the code stage's
 request, gets a one-line function). Its ``mode`` can be switched
 while it runs:
@@ -65,6 +66,7 @@ class FakeOpenAIServer:
         self.served_model = served_model
         self.refusal_status = refusal_status
         self.bodies: list[dict[str, Any]] = []
+        self.paths: list[str] = []  # the route of each request body, in order
         self.kill_after = kill_after
         self.answered = 0
         self.requests = 0
@@ -167,7 +169,11 @@ def _handler_for(owner: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
             owner.bodies.append(body)
-            prompt = _last_user_text(body.get("messages") or [])
+            owner.paths.append(self.path)
+            completion_route = not self.path.rstrip("/").endswith("/chat/completions")
+            prompt = _last_request_text(str(body.get("prompt") or "")) if completion_route else _last_user_text(
+                body.get("messages") or []
+            )
             response_format = body.get("response_format")
             kind = (response_format or {}).get("type")
             if kind not in (None, "text", *owner.honours, *owner.ignores):
@@ -199,6 +205,9 @@ def _handler_for(owner: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
                 self._send(400, {"error": error})
                 return
             text = owner.answer_to(prompt, response_format)
+            if completion_route:
+                self._send(200, _text_completion(body, prompt, text))
+                return
             completion = {
                 "id": "chatcmpl-fake",
                 "object": "chat.completion",
@@ -221,6 +230,23 @@ def _handler_for(owner: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(data)
 
     return Handler
+
+
+def _last_request_text(document: str) -> str:
+    """The last request of a few-shot document (``Request: ...`` lines, ending in ``Answer:``)."""
+    return document.rpartition("Request: ")[2].rpartition("\nAnswer:")[0]
+
+
+def _text_completion(body: dict[str, Any], prompt: str, text: str) -> dict[str, Any]:
+    return {
+        "id": "cmpl-fake",
+        "object": "text_completion",
+        "created": 0,
+        "model": body.get("model", "fake"),
+        "choices": [{"index": 0, "text": text, "finish_reason": "stop", "logprobs": None}],
+        "usage": {"prompt_tokens": len(prompt.split()), "completion_tokens": len(text.split()),
+                  "total_tokens": len(prompt.split()) + len(text.split())},
+    }
 
 
 def _last_user_text(messages: list[dict[str, Any]]) -> str:

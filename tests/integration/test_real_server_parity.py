@@ -1,8 +1,9 @@
 """The same weights, in-process and behind a real OpenAI-compatible server: the same measurement?
 
 Starts ``llama_cpp.server`` (the ``server`` extra of llama-cpp-python) on the embedded GGUF on a
-free loopback port, runs a small baseline through ``--api-base`` and the same baseline with
-``--model local``, and compares them IR by IR. The agreement is printed (run with ``-s``) and
+free loopback port, runs a small baseline through ``--api-base`` (chat messages, and ``--api-prompt completion``: the
+in-process prompt, grammar and sampler) and the same baseline with ``--model local``, and compares
+them IR by IR. The agreement is printed (run with ``-s``) and
 reported in docs/models.md; what the test holds fixed is what parity needs: the server is asked
 with a schema in the form it enforces, every answer parses, the cap is the one it reads, and the
 artifact records the form, the cap and the model the server reported.
@@ -81,14 +82,36 @@ def server() -> Iterator[str]:
         process.wait(timeout=30)
 
 
-def test_remote_and_local_runs_of_the_same_weights_compared_ir_by_ir(
-    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+@pytest.fixture(scope="module")
+def local_run(tmp_path_factory: pytest.TempPathFactory) -> BaselineArtifact:
+    output = tmp_path_factory.mktemp("local") / "local.json"
+    assert run(["baseline", *COMMON, "--model", "local", "--output", str(output)]) == 0
+    return read_artifact(output, BaselineArtifact)
+
+
+def _remote_run(server: str, output: Path, *extra: str) -> BaselineArtifact:
+    command = ["baseline", *COMMON, "--model", "openai/smollm2", "--api-base", server, "--output", str(output)]
+    assert run([*command, *extra]) == 0
+    return read_artifact(output, BaselineArtifact)
+
+
+def _identical_irs(route: str, remote_run: BaselineArtifact, local_run: BaselineArtifact) -> int:
+    """How many generations gave the same IR both ways (printed, with every differing pair)."""
+    pairs = list(zip(remote_run.generations(), local_run.generations(), strict=True))
+    assert len(pairs) == 6
+    same = sum(1 for a, b in pairs if a.ir == b.ir)
+    print(f"\nlocal vs remote ({route}): {same} of {len(pairs)} IRs identical")
+    for (a, b), case in zip(pairs, [c.case_id for c in remote_run.cases for _ in c.generations()], strict=True):
+        if a.ir != b.ir:
+            print(f"  {case}: remote {a.raw or (a.ir and a.ir.model_dump_json())}\n  {case}: local  {b.ir and b.ir.model_dump_json()}")
+    return same
+
+
+def test_chat_route_compared_ir_by_ir(
+    server: str, local_run: BaselineArtifact, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("OPENAI_API_KEY", "not-needed-by-a-local-server")
-    remote, local = tmp_path / "remote.json", tmp_path / "local.json"
-    assert run(["baseline", *COMMON, "--model", "openai/smollm2", "--api-base", server, "--output", str(remote)]) == 0
-    assert run(["baseline", *COMMON, "--model", "local", "--output", str(local)]) == 0
-    remote_run, local_run = read_artifact(remote, BaselineArtifact), read_artifact(local, BaselineArtifact)
+    remote_run = _remote_run(server, tmp_path / "remote.json")
 
     decoding = remote_run.summary.decoding
     assert decoding is not None
@@ -99,11 +122,19 @@ def test_remote_and_local_runs_of_the_same_weights_compared_ir_by_ir(
     # Schema-constrained: every remote answer parses, as every local one does.
     assert all(generation.ok for generation in remote_run.generations())
     assert all(generation.ok for generation in local_run.generations())
+    _identical_irs("chat", remote_run, local_run)
 
-    pairs = list(zip(remote_run.generations(), local_run.generations(), strict=True))
-    same = sum(1 for a, b in pairs if a.ir == b.ir)
-    print(f"\nlocal vs remote: {same} of {len(pairs)} IRs identical")
-    for (a, b), case in zip(pairs, [c.case_id for c in remote_run.cases for _ in c.generations()], strict=True):
-        if a.ir != b.ir:
-            print(f"  {case}: remote {a.raw or (a.ir and a.ir.model_dump_json())}\n  {case}: local  {b.ir and b.ir.model_dump_json()}")
-    assert len(pairs) == 6
+
+def test_completion_route_gives_the_local_irs(
+    server: str, local_run: BaselineArtifact, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The in-process prompt, grammar and sampler sent to /v1/completions: the same weights, the same answers."""
+    monkeypatch.setenv("OPENAI_API_KEY", "not-needed-by-a-local-server")
+    remote_run = _remote_run(server, tmp_path / "remote.json", "--api-prompt", "completion")
+
+    decoding = remote_run.summary.decoding
+    assert decoding is not None and decoding.structured_output is StructuredOutput.JSON_SCHEMA
+    assert decoding.served_model and decoding.served_model.endswith(".gguf")
+    assert all(generation.ok for generation in remote_run.generations())
+    same = _identical_irs("completion", remote_run, local_run)
+    assert same == 6

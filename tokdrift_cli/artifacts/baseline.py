@@ -31,7 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler
 
 from tokdrift_cli.artifacts.header import Artifact, EndpointUrl
 from tokdrift_cli.artifacts.io import MIGRATIONS
-from tokdrift_cli.core.decoding import StructuredOutput
+from tokdrift_cli.core.decoding import ApiPrompt, StructuredOutput
 from tokdrift_cli.core.equivalence import IRComparison, Outcome
 from tokdrift_cli.core.failures import DEFAULT_MAX_FAILURE_SHARE, failure_limit_exceeded, failure_share
 from tokdrift_cli.core.records import CallCost, DecodingRecord, Generation
@@ -310,6 +310,8 @@ class BaselineConfig(_OmitsAbsent):
     api_base: EndpointUrl = None
     # How a provider's answers are held to the schema (the in-process model always uses a grammar).
     structured_output: StructuredOutput = StructuredOutput.AUTO
+    # How an --api-base server is asked (older artifacts were all made through the chat route).
+    api_prompt: ApiPrompt = ApiPrompt.CHAT
     rules: list[str] | None = None
     include_paraphrases: bool = True
     limit: int | None = None

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
-from tokdrift_cli.core.decoding import StructuredOutput
+from tokdrift_cli.core.decoding import ApiPrompt, StructuredOutput
 
 if TYPE_CHECKING:
     from pydantic import BaseModel
@@ -131,6 +131,17 @@ StructuredOutputOption = Annotated[
         help="How a provider's answers are held to the answer's JSON schema: json-schema (OpenAI's form), "
         "json-object (JSON mode with the schema beside it, llama.cpp's form), off, or auto: the first the endpoint "
         "honours, found by one small probe request (the artifact records which). The local model always uses a grammar.",
+        rich_help_panel=MODEL_PANEL,
+    ),
+]
+ApiPromptOption = Annotated[
+    ApiPrompt,
+    typer.Option(
+        "--api-prompt",
+        envvar="TOKDRIFT_API_PROMPT",
+        help="How an --api-base server is asked: chat (messages to /chat/completions, for any OpenAI-compatible "
+        "provider) or completion (the local model's prompt, grammar and sampler settings to /completions, for "
+        "llama.cpp's server: the same weights then answer as with --model local).",
         rich_help_panel=MODEL_PANEL,
     ),
 ]

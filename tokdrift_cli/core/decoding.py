@@ -25,3 +25,16 @@ class StructuredOutput(StrEnum):
     JSON_SCHEMA = "json-schema"
     JSON_OBJECT = "json-object"
     OFF = "off"
+
+
+class ApiPrompt(StrEnum):
+    """How an ``--api-base`` server is asked.
+
+    ``chat``: the adapter's messages to ``/chat/completions`` (the server applies the model's chat
+    template and its own sampler defaults), what any OpenAI-compatible provider takes;
+    ``completion``: the in-process engine's few-shot document, grammar and sampler settings to
+    ``/completions`` (llama.cpp's server), so the same weights answer as they do in-process.
+    """
+
+    CHAT = "chat"
+    COMPLETION = "completion"

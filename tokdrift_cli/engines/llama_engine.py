@@ -133,21 +133,11 @@ class LlamaCppEngine:
     def _grammar(self, schema: dict[str, Any]) -> Any:
         from llama_cpp import LlamaGrammar
 
-        # Key order matters: the grammar makes the model write properties in
-        # schema order, which must match the order the demos show.
         key = json.dumps(schema)
         if key not in self._grammars:
             with _quiet_native_stderr():
-                self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
+                self._grammars[key] = LlamaGrammar.from_string(grammar_text(schema), verbose=False)
         return self._grammars[key]
-
-    def _messages(self, request: Any) -> list[dict[str, str]]:
-        messages = []
-        if request.system is not None:
-            messages.append({"role": "system", "content": _text_of(request.system)})
-        for message in request.messages:
-            messages.append({"role": message.role, "content": message.text or ""})
-        return messages
 
     def complete(self, request: Any) -> Any:
         from dspy.lm15 import Message, Response, TextPart, Usage
@@ -160,11 +150,8 @@ class LlamaCppEngine:
         seed = getattr(config, "seed", None)
         with self._lock:
             llama = self._model()
-            grammar = None
-            if response_format.get("type") == "json_schema":
-                grammar = self._grammar(response_format["schema"])
-            elif response_format.get("type") == "json_object":
-                grammar = self._grammar({"type": "object"})
+            schema = constrained_schema(response_format)
+            grammar = None if schema is None else self._grammar(schema)
             sampling = {
                 "grammar": grammar,
                 "temperature": 0.0 if temperature is None else float(temperature),
@@ -174,10 +161,10 @@ class LlamaCppEngine:
             }
             try:
                 if self.prompt_format == "chat":
-                    result = llama.create_chat_completion(messages=self._messages(request), **sampling)
+                    result = llama.create_chat_completion(messages=chat_messages(request), **sampling)
                     text = result["choices"][0]["message"].get("content") or ""
                 else:
-                    prompt = render_completion_prompt(self._messages(request))
+                    prompt = render_completion_prompt(chat_messages(request))
                     result = llama.create_completion(prompt=prompt, **sampling)
                     text = result["choices"][0].get("text") or ""
             except ValueError as error:
@@ -214,6 +201,36 @@ class LlamaCppEngine:
                 with contextlib.suppress(Exception):
                     self._llama.close()
                 self._llama = None
+
+
+def chat_messages(request: Any) -> list[dict[str, str]]:
+    """A DSPy request's system text and turns as plain chat messages."""
+    messages = []
+    if request.system is not None:
+        messages.append({"role": "system", "content": _text_of(request.system)})
+    for message in request.messages:
+        messages.append({"role": message.role, "content": message.text or ""})
+    return messages
+
+
+def constrained_schema(response_format: dict[str, Any]) -> dict[str, Any] | None:
+    """The JSON schema a request's ``response_format`` holds the answer to (None: unconstrained)."""
+    if response_format.get("type") == "json_schema":
+        return dict(response_format["schema"])
+    if response_format.get("type") == "json_object":
+        return {"type": "object"}
+    return None
+
+
+def grammar_text(schema: dict[str, Any]) -> str:
+    """The llama.cpp grammar (GBNF) that holds an answer to ``schema``.
+
+    Key order matters: the grammar makes the model write properties in schema order, which must
+    match the order the demos show.
+    """
+    from llama_cpp.llama_grammar import json_schema_to_gbnf
+
+    return json_schema_to_gbnf(json.dumps(schema))
 
 
 def render_completion_prompt(messages: list[dict[str, str]]) -> str:

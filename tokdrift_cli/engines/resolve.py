@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from tokdrift_cli.core.decoding import StructuredOutput
+from tokdrift_cli.core.decoding import ApiPrompt, StructuredOutput
 from tokdrift_cli.core.redaction import redact_url
 from tokdrift_cli.engines.decoding import DecodingPlan, endpoint_probe, list_served_models
 from tokdrift_cli.errors import InputError, ModelError
@@ -64,6 +64,8 @@ class ModelSettings:
     request_timeout: float = DEFAULT_REQUEST_TIMEOUT
     # How a provider's answers are held to the answer's schema (the in-process engine always uses a grammar).
     structured_output: StructuredOutput = StructuredOutput.AUTO
+    # How an --api-base server is asked: chat messages, or the in-process engine's completion prompt.
+    api_prompt: ApiPrompt = ApiPrompt.CHAT
 
 
 @dataclass(frozen=True)
@@ -109,7 +111,9 @@ class ResolvedModel:
 
         kwargs = {**self.lm.kwargs, "max_tokens": max_tokens}
         if self.engine is not None:
-            return dspy.LM(self.model_id, engine=self.engine, cache=self.lm.cache, **kwargs)
+            return dspy.LM(
+                self.model_id, engine=self.engine, cache=self.lm.cache, num_retries=self.lm.num_retries, **kwargs
+            )
         lm = dspy.LM(
             self.requested, engine=self.lm._engine_spec, cache=self.lm.cache, num_retries=self.lm.num_retries, **kwargs
         )
@@ -223,6 +227,8 @@ def _check_provider(requested: str) -> None:
 def _resolve_provider(requested: str, settings: ModelSettings, identity: ModelIdentity) -> ResolvedModel:
     import dspy
 
+    if settings.api_base and settings.api_prompt is ApiPrompt.COMPLETION:
+        return _resolve_completion_endpoint(requested, settings.api_base, settings, identity)
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     kwargs: dict[str, Any] = {
         "temperature": settings.temperature,
@@ -259,3 +265,27 @@ def _decoding_plan(lm: Any, requested: str, settings: ModelSettings) -> Decoding
         key = os.environ.get("OPENAI_API_KEY") if provider == "openai" else None
         plan.attach_model_lister(lambda: list_served_models(api_base, timeout, key))
     return plan
+
+
+def _resolve_completion_endpoint(
+    requested: str, api_base: str, settings: ModelSettings, identity: ModelIdentity
+) -> ResolvedModel:
+    """A server asked as the in-process engine asks its model (``--api-prompt completion``): the answers are held
+    to the schema by the same grammar, which the artifact records as the json-schema form."""
+    import dspy
+
+    from tokdrift_cli.engines.completion_endpoint import CompletionEndpointEngine
+
+    plan = DecodingPlan(
+        StructuredOutput.JSON_SCHEMA, provider=requested.partition("/")[0], max_tokens=settings.max_tokens,
+        max_tokens_sent_as="max_tokens",
+    )
+    timeout = settings.request_timeout
+    plan.attach_model_lister(lambda: list_served_models(api_base, timeout))
+    name = requested.partition("/")[2]
+    engine = CompletionEndpointEngine(api_base, name, timeout=timeout, seed=settings.seed, plan=plan)
+    lm = dspy.LM(
+        requested, engine=engine, cache=settings.cache, num_retries=PROVIDER_RETRIES,
+        temperature=settings.temperature, max_tokens=settings.max_tokens,
+    )
+    return ResolvedModel(requested, identity.model_id, identity.fingerprint, False, lm, engine, decoding=plan)

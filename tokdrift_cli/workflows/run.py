@@ -25,7 +25,7 @@ from tokdrift_cli.artifacts.checkpoint import fingerprint as hash_settings
 from tokdrift_cli.artifacts.header import Artifact, InputFile, Provenance, input_file
 from tokdrift_cli.artifacts.io import write_artifact
 from tokdrift_cli.artifacts.outputs import NamedPath, check_outputs, claim_outputs
-from tokdrift_cli.core.decoding import StructuredOutput
+from tokdrift_cli.core.decoding import ApiPrompt, StructuredOutput
 from tokdrift_cli.core.failures import holds_transient_failures
 from tokdrift_cli.core.records import CallRecord
 from tokdrift_cli.core.suite import Suite
@@ -83,6 +83,7 @@ def model_settings(config: _SamplingConfig) -> ModelSettings:
     return ModelSettings(
         temperature=config.temperature, max_tokens=config.max_tokens, api_base=config.api_base, seed=config.seed,
         structured_output=getattr(config, "structured_output", StructuredOutput.AUTO),
+        api_prompt=getattr(config, "api_prompt", ApiPrompt.CHAT),
     )
 
 

@@ -12,7 +12,7 @@ from tokdrift_cli.cli import options
 from tokdrift_cli.cli.command import TokdriftCommand
 from tokdrift_cli.cli.console import err_console, print_fields, print_next
 from tokdrift_cli.cli.progress import GenerationProgress
-from tokdrift_cli.core.decoding import StructuredOutput
+from tokdrift_cli.core.decoding import ApiPrompt, StructuredOutput
 from tokdrift_cli.core.failures import DEFAULT_MAX_FAILURE_SHARE
 from tokdrift_cli.engines.resolve import DEFAULT_REQUEST_TIMEOUT
 from tokdrift_cli.errors import BudgetReachedError, FailureLimitError, InputError
@@ -42,6 +42,7 @@ def baseline(
     model: options.ModelOption = "local",
     api_base: options.ApiBaseOption = None,
     structured_output: options.StructuredOutputOption = StructuredOutput.AUTO,
+    api_prompt: options.ApiPromptOption = ApiPrompt.CHAT,
     judge_model: options.JudgeModelOption = None,
     program: options.ProgramOption = "default",
     variants_per_prompt: options.VariantsOption = 5,

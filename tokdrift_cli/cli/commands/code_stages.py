@@ -10,7 +10,7 @@ import typer
 from tokdrift_cli.cli import options
 from tokdrift_cli.cli.console import print_next
 from tokdrift_cli.cli.progress import GenerationProgress
-from tokdrift_cli.core.decoding import StructuredOutput
+from tokdrift_cli.core.decoding import ApiPrompt, StructuredOutput
 from tokdrift_cli.core.failures import DEFAULT_MAX_FAILURE_SHARE
 from tokdrift_cli.engines.resolve import DEFAULT_REQUEST_TIMEOUT
 
@@ -23,6 +23,7 @@ def ir_to_code(
     model: options.ModelOption = "local",
     api_base: options.ApiBaseOption = None,
     structured_output: options.StructuredOutputOption = StructuredOutput.AUTO,
+    api_prompt: options.ApiPromptOption = ApiPrompt.CHAT,
     temperature: options.TemperatureOption = 0.0,
     code_max_tokens: options.CodeMaxTokensOption = 200,
     request_timeout: options.RequestTimeoutOption = DEFAULT_REQUEST_TIMEOUT,
@@ -54,6 +55,7 @@ def end_to_end(
     model: options.ModelOption = "local",
     api_base: options.ApiBaseOption = None,
     structured_output: options.StructuredOutputOption = StructuredOutput.AUTO,
+    api_prompt: options.ApiPromptOption = ApiPrompt.CHAT,
     program: options.ProgramOption = "default",
     temperature: options.TemperatureOption = 0.0,
     max_tokens: options.MaxTokensOption = 512,
