@@ -157,3 +157,10 @@ def test_the_prompt_route_is_part_of_what_a_resume_must_match(
         assert _baseline(server.api_base, output, "--api-prompt", "completion") == ExitCode.USAGE
     err = capsys.readouterr().err
     assert "--api-prompt default there, 'completion' now" in err
+
+
+def test_completion_without_an_endpoint_is_a_usage_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    command = ["baseline", "--model", "openai/fake", "--suite", str(MINI_SUITE), "--api-prompt", "completion"]
+    assert run([*command, "--output", str(tmp_path / "out.json")]) == ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert "--api-prompt completion asks an --api-base server" in err and "Traceback" not in err

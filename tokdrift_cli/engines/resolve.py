@@ -169,6 +169,8 @@ class ModelIdentity:
 
 def identify_model(requested: str, settings: ModelSettings) -> ModelIdentity:
     """The model id a run would record (local weights are hashed, not loaded; nothing is called)."""
+    if settings.api_prompt is ApiPrompt.COMPLETION and not settings.api_base:
+        raise InputError("--api-prompt completion asks an --api-base server; pass --api-base URL")
     if requested == "local" or requested.startswith("local:"):
         from tokdrift_cli.engines.llama_engine import weights_fingerprint
 
