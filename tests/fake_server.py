@@ -67,6 +67,7 @@ class FakeOpenAIServer:
         self.refusal_status = refusal_status
         self.bodies: list[dict[str, Any]] = []
         self.paths: list[str] = []  # the route of each request body, in order
+        self.authorizations: list[str | None] = []  # the Authorization header of each request body
         self.kill_after = kill_after
         self.answered = 0
         self.requests = 0
@@ -170,6 +171,7 @@ def _handler_for(owner: FakeOpenAIServer) -> type[BaseHTTPRequestHandler]:
             body = json.loads(self.rfile.read(length) or b"{}")
             owner.bodies.append(body)
             owner.paths.append(self.path)
+            owner.authorizations.append(self.headers.get("Authorization"))
             completion_route = not self.path.rstrip("/").endswith("/chat/completions")
             prompt = _last_request_text(str(body.get("prompt") or "")) if completion_route else _last_user_text(
                 body.get("messages") or []

@@ -58,6 +58,8 @@ def test_completion_route_carries_the_document_grammar_and_in_process_sampler(tm
         assert _baseline(server.api_base, tmp_path / "completion.json", "--api-prompt", "completion") == 0
         assert _baseline(server.api_base, tmp_path / "chat.json") == 0
         completion_bodies = [b for b, p in zip(server.bodies, server.paths, strict=True) if p == "/v1/completions"]
+        keys = {k for k, p in zip(server.authorizations, server.paths, strict=True) if p == "/v1/completions"}
+    assert keys == {"Bearer sk-test-dummy"}  # an openai/ model's endpoint gets the OpenAI key
     assert len(completion_bodies) == 8  # one per generation, no probe
     for body in completion_bodies:
         assert "messages" not in body and "response_format" not in body
@@ -164,3 +166,10 @@ def test_completion_without_an_endpoint_is_a_usage_error(tmp_path: Path, capsys:
     assert run([*command, "--output", str(tmp_path / "out.json")]) == ExitCode.USAGE
     err = capsys.readouterr().err
     assert "--api-prompt completion asks an --api-base server" in err and "Traceback" not in err
+
+
+def test_an_endpoint_of_another_provider_never_receives_the_openai_key(tmp_path: Path) -> None:
+    with FakeOpenAIServer() as server:
+        command = ["baseline", "--model", "hosted_vllm/fake", "--api-base", server.api_base, "--api-prompt", "completion"]
+        assert run([*command, "--suite", str(MINI_SUITE), "--limit", "1", "--output", str(tmp_path / "o.json")]) == 0
+        assert server.authorizations and set(server.authorizations) == {None}

@@ -16,7 +16,6 @@ it as any provider call.
 
 from __future__ import annotations
 
-import os
 import threading
 from typing import TYPE_CHECKING, Any
 
@@ -52,11 +51,12 @@ class CompletionEndpointEngine:
     supports_reasoning = False
     supported_params = frozenset({"response_format", "temperature", "max_tokens", "stop", "seed", "top_p"})
 
-    def __init__(self, api_base: str, model: str, *, timeout: float, seed: int, plan: DecodingPlan) -> None:
+    def __init__(
+        self, api_base: str, model: str, *, timeout: float, seed: int, plan: DecodingPlan, api_key: str | None = None
+    ) -> None:
         import httpx
 
-        key = os.environ.get("OPENAI_API_KEY")
-        headers = {"Authorization": f"Bearer {key}"} if key else {}
+        headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
         self.url = f"{api_base.rstrip('/')}/completions"
         self.model = model
         self.seed = seed

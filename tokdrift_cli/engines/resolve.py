@@ -263,8 +263,7 @@ def _decoding_plan(lm: Any, requested: str, settings: ModelSettings) -> Decoding
     plan.attach_probe(endpoint_probe(lm, plan.observe))
     if settings.api_base:
         api_base, timeout = settings.api_base, settings.request_timeout
-        # The OpenAI key only for an openai/ model: an --api-base of another provider never receives it.
-        key = os.environ.get("OPENAI_API_KEY") if provider == "openai" else None
+        key = _endpoint_key(provider)
         plan.attach_model_lister(lambda: list_served_models(api_base, timeout, key))
     return plan
 
@@ -278,16 +277,21 @@ def _resolve_completion_endpoint(
 
     from tokdrift_cli.engines.completion_endpoint import CompletionEndpointEngine
 
+    provider, _, name = requested.partition("/")
     plan = DecodingPlan(
-        StructuredOutput.JSON_SCHEMA, provider=requested.partition("/")[0], max_tokens=settings.max_tokens,
-        max_tokens_sent_as="max_tokens",
+        StructuredOutput.JSON_SCHEMA, provider=provider, max_tokens=settings.max_tokens, max_tokens_sent_as="max_tokens"
     )
-    timeout = settings.request_timeout
-    plan.attach_model_lister(lambda: list_served_models(api_base, timeout))
-    name = requested.partition("/")[2]
-    engine = CompletionEndpointEngine(api_base, name, timeout=timeout, seed=settings.seed, plan=plan)
+    timeout, key = settings.request_timeout, _endpoint_key(provider)
+    plan.attach_model_lister(lambda: list_served_models(api_base, timeout, key))
+    engine = CompletionEndpointEngine(api_base, name, timeout=timeout, seed=settings.seed, plan=plan, api_key=key)
     lm = dspy.LM(
         requested, engine=engine, cache=settings.cache, num_retries=PROVIDER_RETRIES,
         temperature=settings.temperature, max_tokens=settings.max_tokens,
     )
     return ResolvedModel(requested, identity.model_id, identity.fingerprint, False, lm, engine, decoding=plan)
+
+
+def _endpoint_key(provider: str) -> str | None:
+    """The key an --api-base server receives: the OpenAI key only for an openai/ model, so an endpoint of
+    another provider never receives it."""
+    return os.environ.get("OPENAI_API_KEY") if provider == "openai" else None
