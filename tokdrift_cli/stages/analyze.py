@@ -259,26 +259,6 @@ def _field_flips(variants: Sequence[VariantResult], confidence: float) -> list[F
     ]
 
 
-def _per_category(cases: Sequence[CaseResult], confidence: float) -> list[CategoryAccuracy]:
-    per_category = []
-    for category in sorted({case.category for case in cases}):
-        members = [case for case in cases if case.category == category]
-        accuracy = wilson(sum(1 for c in members if c.correct), len(members), confidence)
-        robust_accuracy = wilson(sum(1 for c in members if c.robust_correct), len(members), confidence)
-        member_outcomes = [v for c in members for v in c.variants if v.robust is not None]
-        per_category.append(
-            CategoryAccuracy(
-                category=category,
-                cases=len(members),
-                accuracy=accuracy,
-                robust_accuracy=robust_accuracy,
-                accuracy_drop=_drop(accuracy, robust_accuracy),
-                robustness=wilson(sum(1 for v in member_outcomes if v.robust), len(member_outcomes), confidence),
-            )
-        )
-    return per_category
-
-
 def analyze_baseline(
     baseline: BaselineArtifact,
     *,
