@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shlex
 from collections.abc import Sequence
 from functools import lru_cache
@@ -31,3 +32,17 @@ def print_next(*argv: str | Path, why: str = "") -> None:
     """The command that usually follows, as a line to copy (``next: tokdrift analyze baseline.json``)."""
     line = "next: " + shlex.join(["tokdrift", *(str(arg) for arg in argv)])
     err_console().print(f"{line}  ({why})" if why else line, highlight=False, markup=False)
+
+
+def append_step_summary(text: str) -> None:
+    """Append ``text`` to ``$GITHUB_STEP_SUMMARY`` when it is set (GitHub Actions), on a line of its own."""
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if not summary_path:
+        return
+    from tokdrift_cli.artifacts.atomic import writing
+
+    target = Path(summary_path)
+    with writing(target):
+        ends_open = target.is_file() and target.stat().st_size and not target.read_bytes().endswith(b"\n")
+        with target.open("a", encoding="utf-8") as handle:
+            handle.write(("\n" if ends_open else "") + text)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -12,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tokdrift_cli.cli.command import TokdriftTyper
-from tokdrift_cli.cli.console import err_console, out_console
+from tokdrift_cli.cli.console import append_step_summary, err_console, out_console
 from tokdrift_cli.core.gates import gates_exit_code
 from tokdrift_cli.core.trend import TrendSettings
 
@@ -52,20 +51,6 @@ class CheckFormat(StrEnum):
     MARKDOWN = "markdown"
     GITHUB = "github"
     JUNIT = "junit"
-
-
-def append_step_summary(text: str) -> None:
-    """Append ``text`` to ``$GITHUB_STEP_SUMMARY`` when it is set (GitHub Actions), on a line of its own."""
-    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if not summary_path:
-        return
-    from tokdrift_cli.artifacts.atomic import writing
-
-    target = Path(summary_path)
-    with writing(target):
-        ends_open = target.is_file() and target.stat().st_size and not target.read_bytes().endswith(b"\n")
-        with target.open("a", encoding="utf-8") as handle:
-            handle.write(("\n" if ends_open else "") + text)
 
 
 @history_app.command("add")

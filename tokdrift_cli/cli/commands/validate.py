@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -14,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tokdrift_cli.cli import options
-from tokdrift_cli.cli.console import err_console, print_next
+from tokdrift_cli.cli.console import append_step_summary, err_console, print_next
 from tokdrift_cli.core.gates import VERDICTS, GateResult, GateSettings, gates_exit_code
 
 if TYPE_CHECKING:
@@ -308,15 +307,7 @@ def _emit(validation: ValidationArtifact, output_format: ValidateFormat, inconcl
 
         annotations, step_summary = render_github(validation)
         typer.echo(annotations, nl=False)
-        summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
-        if summary_path:
-            from tokdrift_cli.artifacts.atomic import writing
-
-            target = Path(summary_path)
-            with writing(target):
-                ends_open = target.is_file() and target.stat().st_size and not target.read_bytes().endswith(b"\n")
-                with target.open("a", encoding="utf-8") as handle:
-                    handle.write(("\n" if ends_open else "") + step_summary)
+        append_step_summary(step_summary)
     else:
         from tokdrift_cli.reports.improvement_markdown import render_improvement_report
 
