@@ -28,7 +28,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tokdrift_cli.artifacts.atomic import make_parents, writing
 from tokdrift_cli.artifacts.header import Artifact
-from tokdrift_cli.artifacts.io import artifact_from_data
+from tokdrift_cli.artifacts.io import artifact_from_data, parse_artifact_data
 from tokdrift_cli.artifacts.outputs import lock_path_for
 from tokdrift_cli.core.files import read_input
 from tokdrift_cli.core.stats import RateEstimate
@@ -174,12 +174,9 @@ def _parse_lines(path: Path, raw: bytes) -> list[HistoryRun]:
         if not line.strip():
             continue
         where = f"{path} line {number}"
-        try:
-            data = orjson.loads(line)
-        except orjson.JSONDecodeError:
-            raise ArtifactError(f"{where} is not valid JSON; is {path} a tokdrift history?") from None
-        if not isinstance(data, dict) or "kind" not in data or "schema_version" not in data:
-            raise ArtifactError(f"{where} is not a tokdrift history line (no kind/schema_version header)")
+        data = parse_artifact_data(
+            line, where, question=f"is {path} a tokdrift history?", noun="a tokdrift history line"
+        )
         runs.append(artifact_from_data(data, HistoryRun, where))
     return runs
 

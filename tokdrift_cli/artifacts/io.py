@@ -45,15 +45,21 @@ def write_artifact(path: Path, artifact: Artifact) -> None:
     write_bytes_atomic(path, dump_artifact(artifact))
 
 
-def read_raw_artifact(path: Path) -> dict[str, Any]:
-    raw = read_input(path)
+def parse_artifact_data(
+    raw: bytes, where: str, *, question: str = "is it a tokdrift artifact?", noun: str = "a tokdrift artifact"
+) -> dict[str, Any]:
+    """JSON bytes with a tokdrift header (``kind``, ``schema_version``), or a one-line error saying ``where``."""
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        raise ArtifactError(f"{path} is not valid JSON; is it a tokdrift artifact?") from None
+        raise ArtifactError(f"{where} is not valid JSON; {question}") from None
     if not isinstance(data, dict) or "kind" not in data or "schema_version" not in data:
-        raise ArtifactError(f"{path} is not a tokdrift artifact (no kind/schema_version header)")
+        raise ArtifactError(f"{where} is not {noun} (no kind/schema_version header)")
     return data
+
+
+def read_raw_artifact(path: Path) -> dict[str, Any]:
+    return parse_artifact_data(read_input(path), str(path))
 
 
 def read_artifact(path: Path, model: type[ArtifactT]) -> ArtifactT:
