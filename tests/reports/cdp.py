@@ -87,9 +87,14 @@ class Browser:
         return result["result"].get("value")
 
     def click(self, selector: str) -> None:
-        """A real mouse click (press and release) at the middle of the element, scrolled into view first."""
+        """A real mouse click (press and release) at the middle of the element, scrolled into view first.
+
+        The page's own work queued by the previous click (a ``hashchange`` handler that scrolls) runs
+        before the element is measured, so the click lands where the element is, not where it was.
+        """
         box = self.evaluate(
-            f"(() => {{ const e = document.querySelector({json.dumps(selector)}); e.scrollIntoView({{block: 'center'}});"
+            "(async () => { await new Promise(done => setTimeout(done, 50));"
+            f" const e = document.querySelector({json.dumps(selector)}); e.scrollIntoView({{block: 'center'}});"
             " const r = e.getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()"
         )
         for kind in ("mousePressed", "mouseReleased"):
