@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from tests.history_factory import make_run
+from tests.reports.cdp import CHROMIUM, render_page
 from tests.reports.png import hex_to_rgb, read_png
-from tests.reports.test_html_browser import CHROMIUM, _chromium
 from tokdrift_cli.artifacts.history import HistoryRun
 from tokdrift_cli.reports.history_html import render_history_html
 from tokdrift_cli.reports.trend_chart import BREAK_COLOUR, PALETTE
@@ -35,16 +35,9 @@ def synthetic_history() -> list[HistoryRun]:
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     if not CHROMIUM.exists():
         pytest.skip("chromium is not installed at /usr/bin/chromium")
-    tmp_path = tmp_path_factory.mktemp("trends")
-    page = tmp_path / "trends.html"
-    page.write_text(render_history_html(synthetic_history()), encoding="utf-8")
-    screenshot = tmp_path / "trends.png"
-    shot = _chromium(tmp_path, f"--screenshot={screenshot}", page.as_uri())
-    assert screenshot.exists(), shot.stderr[-2000:]
-    dump = _chromium(tmp_path, "--dump-dom", page.as_uri())
-    assert dump.returncode == 0, dump.stderr[-2000:]
+    screenshot, dom = render_page(render_history_html(synthetic_history()), tmp_path_factory.mktemp("trends"), "trends")
     SCREENSHOT_COPY.write_bytes(screenshot.read_bytes())
-    return screenshot, dump.stdout
+    return screenshot, dom
 
 
 def test_screenshot_shows_both_lines_and_the_break_rules(rendered: tuple[Path, str]) -> None:

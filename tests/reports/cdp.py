@@ -15,6 +15,38 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--force-color-profile=srgb",  # screenshot pixels keep the exact CSS colours
+    "--window-size=1200,2400",
+]
+
+
+def run_chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    profile = tmp_path / "profile"
+    command = [str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
+
+
+def render_page(html: str, tmp_path: Path, name: str) -> tuple[Path, str]:
+    """``html`` as a headless Chromium screenshot (its path) and the DOM it builds (after scripts ran)."""
+    page = tmp_path / f"{name}.html"
+    page.write_text(html, encoding="utf-8")
+    screenshot = tmp_path / f"{name}.png"
+    shot = run_chromium(tmp_path, f"--screenshot={screenshot}", page.as_uri())
+    assert screenshot.exists(), shot.stderr[-2000:]
+    dump = run_chromium(tmp_path, "--dump-dom", page.as_uri())
+    assert dump.returncode == 0, dump.stderr[-2000:]
+    return screenshot, dump.stdout
+
 
 class Browser:
     def __init__(self, chromium: Path, profile: Path, flags: list[str]) -> None:

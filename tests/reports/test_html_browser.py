@@ -10,12 +10,11 @@ query-string presets; the highlight colours are counted in screenshots.
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 import pytest
 
-from tests.reports.cdp import Browser
+from tests.reports.cdp import CHROMIUM, FLAGS, Browser, render_page
 from tests.reports.factories import make_analysis
 from tests.reports.png import hex_to_rgb, read_png
 from tokdrift_cli.reports.charts import (
@@ -30,40 +29,12 @@ from tokdrift_cli.reports.charts import (
 )
 from tokdrift_cli.reports.html_report import render_html_report
 
-CHROMIUM = Path("/usr/bin/chromium")
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--force-color-profile=srgb",  # screenshot pixels keep the exact CSS colours
-    "--window-size=1200,2400",
-]
-
-
-def _chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    profile = tmp_path / "profile"
-    command = [str(CHROMIUM), *FLAGS, f"--user-data-dir={profile}", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=60, check=False)
-
 
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     if not CHROMIUM.exists():
         pytest.skip("chromium is not installed at /usr/bin/chromium")
-    tmp_path = tmp_path_factory.mktemp("browser")
-    page = tmp_path / "report.html"
-    page.write_text(render_html_report(make_analysis()), encoding="utf-8")
-    screenshot = tmp_path / "report.png"
-    shot = _chromium(tmp_path, f"--screenshot={screenshot}", page.as_uri())
-    assert screenshot.exists(), shot.stderr[-2000:]
-    dump = _chromium(tmp_path, "--dump-dom", page.as_uri())
-    assert dump.returncode == 0, dump.stderr[-2000:]
-    return screenshot, dump.stdout
+    return render_page(render_html_report(make_analysis()), tmp_path_factory.mktemp("browser"), "report")
 
 
 def test_screenshot_shows_the_chart_bars(rendered: tuple[Path, str]) -> None:
