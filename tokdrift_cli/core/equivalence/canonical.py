@@ -1,7 +1,7 @@
 """Free text in canonical form: content tokens and the features that must match.
 
 The pipeline, in order: Unicode, quote and whitespace normalisation;
-identifiers folded across casing styles (``maxOfThree`` -> ``max_of_three``);
+ordered compounds ("DD/MM/YYYY", "a/b") made single tokens; identifiers folded across casing styles (``maxOfThree`` -> ``max_of_three``);
 the variant rules' synonyms (on the original casing, as the rules see it); lower case;
 contractions expanded; the rewrites of ``equivalents.toml`` (comparisons to
 operators, framing dropped, ...); tokens; number words to digits; Snowball
@@ -41,6 +41,11 @@ _CONTRACTIONS: Final = (
     (re.compile(r"\b(\w+)'ve\b"), r"\1 have"),
 )
 _WORD_HYPHEN: Final = re.compile(r"(?<=[a-z])-(?=[a-z0-9])")
+# Ordered compounds: words joined by "/" ("a/b", "DD/MM/YYYY") or capitals joined by ":" or "-"
+# ("HH:MM", "YYYY-MM-DD"). Their order is their meaning, so each stays one token.
+_ORDERED_COMPOUND: Final = re.compile(
+    r"(?<![\w/])[A-Za-z]+(?:/[A-Za-z]+)+(?![\w/])|(?<![\w:-])[A-Z]+(?:[:-][A-Z]+)+(?![\w:-])"
+)
 _TOKEN: Final = re.compile(r"->|[<>!=]=|[<>]|-?\d+(?:\.\d+)?(?![^\W\d])|\w+(?:\.\w+)*")
 _NUMBER: Final = re.compile(r"-?\d+(?:\.\d+)?")
 _EXCEPTION: Final = re.compile(r"[a-z0-9_]+_(?:error|exception)|stop_iteration|keyboard_interrupt")
@@ -100,9 +105,15 @@ def _fold_identifier(match: re.Match[str]) -> str:
     return "_".join(words) if words else token
 
 
+def _joined_compound(match: re.Match[str]) -> str:
+    """An ordered compound as one identifier-like token, its parts kept in order."""
+    return re.sub(r"[/:-]", "_", match.group())
+
+
 def _rewritten(text: str, *, phrase: bool, variant_synonyms_first: bool = True) -> str:
     """``phrase``: a lexicon entry, not a whole text (framing rewrites do not apply)."""
     text = " ".join(unicodedata.normalize("NFKC", text[:_MAX_TEXT]).translate(_QUOTES).split())
+    text = _ORDERED_COMPOUND.sub(_joined_compound, text)
     # Identifiers first: the variants' task verbs look for a snake_case or camelCase name after them.
     text = _IDENTIFIER.sub(_fold_identifier, text)
     if variant_synonyms_first:

@@ -47,7 +47,10 @@ class PredicateCanonicaliser(ast.NodeTransformer):
 
     ``not (a < b)`` -> ``b <= a`` assumes a total order (numbers, strings), which
     is what specs compare; it is wrong for sets, which specs rarely order.
-    No De Morgan or arithmetic rewriting: ``len(s) > 0`` stays apart from
+    De Morgan's laws hold for any operands, so a negation is pushed inside
+    ``and``/``or`` and through ``any``/``all`` over a generator
+    (``not any(x <= 0 for x in xs)`` -> ``all(0 < x for x in xs)``).
+    No arithmetic rewriting: ``len(s) > 0`` stays apart from
     ``s != ""`` and ``x >= 1`` from ``x > 0`` here; they are equal only for
     some types, which :mod:`.typed_predicates` reads from the signature.
     """
@@ -74,12 +77,7 @@ class PredicateCanonicaliser(ast.NodeTransformer):
         self.generic_visit(node)
         if not isinstance(node.op, ast.Not):
             return node
-        operand = node.operand
-        if isinstance(operand, ast.UnaryOp) and isinstance(operand.op, ast.Not):
-            return operand.operand
-        if isinstance(operand, ast.Compare) and len(operand.ops) == 1:
-            return negated_comparison(operand.left, operand.ops[0], operand.comparators[0]) or node
-        return node
+        return negated(node.operand)
 
     def visit_BoolOp(self, node: ast.BoolOp) -> ast.expr:
         self.generic_visit(node)
@@ -106,6 +104,37 @@ def negated_comparison(left: ast.expr, op: ast.cmpop, right: ast.expr) -> ast.ex
         return canonical_comparison(right, ast.Lt(), left)
     negated = _NEGATED.get(type(op))
     return None if negated is None else canonical_comparison(left, negated(), right)
+
+
+_DUAL_QUANTIFIER: Final = MappingProxyType({"any": "all", "all": "any"})
+
+
+def negated(operand: ast.expr) -> ast.expr:
+    """``not operand`` in canonical form: negation pushed inward where a law allows it."""
+    if isinstance(operand, ast.UnaryOp) and isinstance(operand.op, ast.Not):
+        return operand.operand
+    if isinstance(operand, ast.Compare) and len(operand.ops) == 1:
+        negation = negated_comparison(operand.left, operand.ops[0], operand.comparators[0])
+        if negation is not None:
+            return negation
+    if isinstance(operand, ast.BoolOp):
+        dual = ast.Or() if isinstance(operand.op, ast.And) else ast.And()
+        return _bool_op(dual, [negated(value) for value in operand.values])
+    quantified = _quantified_generator(operand)
+    if quantified is not None:
+        function, generator = quantified
+        inverted = ast.GeneratorExp(elt=negated(generator.elt), generators=generator.generators)
+        return ast.Call(func=ast.Name(id=_DUAL_QUANTIFIER[function], ctx=ast.Load()), args=[inverted], keywords=[])
+    return ast.UnaryOp(op=ast.Not(), operand=operand)
+
+
+def _quantified_generator(node: ast.expr) -> tuple[str, ast.GeneratorExp] | None:
+    """``("any", gen)`` for ``any(gen)`` (likewise ``all``): the calls De Morgan's laws apply to."""
+    if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in _DUAL_QUANTIFIER):
+        return None
+    if node.keywords or len(node.args) != 1 or not isinstance(node.args[0], ast.GeneratorExp):
+        return None
+    return node.func.id, node.args[0]
 
 
 def _is_none(node: ast.expr) -> bool:

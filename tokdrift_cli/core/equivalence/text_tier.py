@@ -6,7 +6,8 @@ framing do not matter), and no two words swapped roles ("from Celsius to
 Fahrenheit" against "from Fahrenheit to Celsius").
 
 *Different* needs a contradiction: a contrast class each text has and the
-other lacks ("ascending" / "descending"), numbers or exception names that
+other lacks ("ascending" / "descending"; unless the lexicon silences that
+group beside another both texts share), numbers or exception names that
 differ on both sides, opposite comparisons, or a negation added to
 otherwise matching text. Negation flips the sense of contrasts and
 comparisons ("if empty" is "unless non-empty"), so when the negations
@@ -25,6 +26,7 @@ from typing import Final, Protocol
 
 from tokdrift_cli.core.equivalence.canonical import CanonicalText, canonical_text, is_number, negation_tokens
 from tokdrift_cli.core.equivalence.verdicts import IRField, Outcome, Tier
+from tokdrift_cli.core.lexicon.contrast import contrast_lexicon
 
 # Share of content words two texts must have in common for a lone negation to decide "different".
 NEGATION_OVERLAP: Final = 0.6
@@ -103,7 +105,11 @@ def _multiset_conflict(name: str, a: Sequence[str], b: Sequence[str], *, polarit
 
 def _contrast_conflicts(a: CanonicalText, b: CanonicalText) -> list[_Conflict]:
     conflicts = []
+    shared_groups = {hit.group for hit in a.contrasts} & {hit.group for hit in b.contrasts}
+    silent_beside = {group.name: set(group.silent_beside) for group in contrast_lexicon().groups}
     for group in dict.fromkeys(hit.group for hit in a.contrasts):
+        if silent_beside.get(group, set()) & shared_groups:
+            continue
         classes_a = {hit.class_index: hit.label for hit in a.contrasts if hit.group == group}
         classes_b = {hit.class_index: hit.label for hit in b.contrasts if hit.group == group}
         only_a = [classes_a[index] for index in sorted(classes_a.keys() - classes_b.keys())]

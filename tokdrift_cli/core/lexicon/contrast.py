@@ -32,6 +32,8 @@ class ContrastGroup:
     classes: tuple[tuple[str, ...], ...]
     swaps: tuple[Swap, ...] = ()
     control: str = DEFAULT_CONTROL  # the control rule that swaps this group's pairs
+    # Groups beside which this one decides nothing (both texts name one of their classes).
+    silent_beside: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -70,9 +72,15 @@ def contrast_lexicon() -> ContrastLexicon:
             classes=tuple(tuple(phrases) for phrases in group["classes"]),
             swaps=_swaps(group.get("swaps")),
             control=group.get("control", DEFAULT_CONTROL),
+            silent_beside=tuple(group.get("silent_beside", ())),
         )
         for group in data["group"]
     )
+    names = {group.name for group in groups}
+    for group in groups:
+        unknown = sorted(set(group.silent_beside) - names)
+        if unknown:
+            raise ValueError(f"contrast.toml: group {group.name!r} is silent beside unknown groups {unknown}")
     return ContrastLexicon(groups=groups, comparison_swaps=_swaps(data.get("comparison", {}).get("swaps")))
 
 
