@@ -42,9 +42,11 @@ _CONTRACTIONS: Final = (
 )
 _WORD_HYPHEN: Final = re.compile(r"(?<=[a-z])-(?=[a-z0-9])")
 # Ordered compounds: words joined by "/" ("a/b", "DD/MM/YYYY") or capitals joined by ":" or "-"
-# ("HH:MM", "YYYY-MM-DD"). Their order is their meaning, so each stays one token.
+# ("HH:MM", "YYYY-MM-DD"). Their order is their meaning, so each stays one token. Spaces around
+# "/" and "-" are allowed: the spacing variant writes "a / b" for "a/b".
 _ORDERED_COMPOUND: Final = re.compile(
-    r"(?<![\w/])[A-Za-z]+(?:/[A-Za-z]+)+(?![\w/])|(?<![\w:-])[A-Z]+(?:[:-][A-Z]+)+(?![\w:-])"
+    r"(?<![\w/])[A-Za-z]+(?:\s*/\s*[A-Za-z]+)+(?![\w/])"
+    r"|(?<![\w:-])[A-Z]+(?:(?::|\s*-\s*)[A-Z]+)+(?![\w:-])"
 )
 _TOKEN: Final = re.compile(r"->|[<>!=]=|[<>]|-?\d+(?:\.\d+)?(?![^\W\d])|\w+(?:\.\w+)*")
 _NUMBER: Final = re.compile(r"-?\d+(?:\.\d+)?")
@@ -107,7 +109,7 @@ def _fold_identifier(match: re.Match[str]) -> str:
 
 def _joined_compound(match: re.Match[str]) -> str:
     """An ordered compound as one identifier-like token, its parts kept in order."""
-    return re.sub(r"[/:-]", "_", match.group())
+    return re.sub(r"\s*[/:-]\s*", "_", match.group())
 
 
 def _rewritten(text: str, *, phrase: bool, variant_synonyms_first: bool = True) -> str:
