@@ -9,7 +9,9 @@ from tokdrift_cli.core.lexicon.contrast import contrast_lexicon, phrase_pattern
 from tokdrift_cli.core.variants import CONTROL_RULES, synonym
 
 LEXICON = contrast_lexicon()
-EVERY_SWAP = sorted({swap for control in ("contrast_word", "comparison", "operation") for swap in LEXICON.swaps_for(control)})
+EVERY_SWAP = sorted(
+    {swap for control in ("contrast_word", "comparison", "operation") for swap in LEXICON.swaps_for(control)}
+)
 
 
 @pytest.mark.parametrize(("phrase", "partner"), EVERY_SWAP, ids=[f"{a}->{b}" for a, b in EVERY_SWAP])
@@ -57,3 +59,37 @@ def test_the_synonym_lexicon_and_the_control_swaps_share_no_word() -> None:
     for entry in (*synonym.TASK_VERBS, *synonym.VERBS, *synonym.PHRASES, *synonym.NOUNS):
         assert not set(entry.alternatives) & swapped, entry
         assert not [phrase for phrase in swapped if entry.pattern.fullmatch(phrase)], entry
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        # Under an extreme the quantifier names the range: any and all range over the same things.
+        (
+            "Return the largest sum of any contiguous subarray.",
+            "Return the maximum sum over all contiguous subarrays.",
+            Outcome.UNDECIDED,
+        ),
+        (
+            "Find the smallest value among all the lists.",
+            "Find the smallest value in any of the lists.",
+            Outcome.UNDECIDED,
+        ),
+        # Without one, any and all are a contradiction.
+        (
+            "Return True if any of the numbers is even.",
+            "Return True if all of the numbers are even.",
+            Outcome.DIFFERENT,
+        ),
+        # Only an extreme both texts name silences it; the extremes themselves still contradict.
+        ("Return the largest value of any list.", "Return the smallest value of all lists.", Outcome.DIFFERENT),
+    ],
+)
+def test_a_group_is_silent_beside_a_group_both_texts_name(a: str, b: str, expected: Outcome) -> None:
+    assert compare_texts(a, b).outcome is expected
+
+
+def test_silent_beside_names_a_group_of_the_lexicon() -> None:
+    names = {group.name for group in contrast_lexicon().groups}
+    silenced = [group for group in contrast_lexicon().groups if group.silent_beside]
+    assert silenced and all(set(group.silent_beside) <= names for group in silenced)

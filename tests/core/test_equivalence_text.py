@@ -251,3 +251,34 @@ def test_property_never_raises_and_is_reflexive(a: str, b: str) -> None:
 def test_long_text_is_cut_not_choked_on() -> None:
     text = "Sort the values in ascending order. " * 2_000
     assert compare_texts(text, text + " ").outcome is Outcome.SAME
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Date in DD/MM/YYYY format", "Date in MM/DD/YYYY format"),
+        ("Parse a date written as YYYY-MM-DD.", "Parse a date written as YYYY-DD-MM."),
+        ("a time written as HH:MM", "a time written as MM:HH"),
+        ("Return the ratio a/b.", "Return the ratio b/a."),
+        ("return old_value / new_value", "return newValue / oldValue"),
+    ],
+)
+def test_an_ordered_compound_in_another_order_is_never_the_same(a: str, b: str) -> None:
+    assert compare_texts(a, b).outcome is not Outcome.SAME
+
+
+@pytest.mark.parametrize(
+    ("a", "b"),
+    [
+        ("Return the ratio a/b.", "Return the ratio a / b."),
+        ("return old_value / new_value", "return oldValue / newValue"),
+        ("Parse a date written as YYYY-MM-DD.", "Parse a date written as YYYY - MM - DD."),
+    ],
+)
+def test_an_ordered_compound_is_the_same_across_spacing_and_casing(a: str, b: str) -> None:
+    assert compare_texts(a, b).outcome is Outcome.SAME
+
+
+def test_an_ordered_compound_is_one_token_and_plain_numbers_are_not_joined() -> None:
+    assert content_tokens("Date in DD/MM/YYYY format") == ("date", "in", "dd_mm_yyyy", "format")
+    assert "1" in content_tokens("Between 1/2 and 3/4") and "4" in content_tokens("Between 1/2 and 3/4")

@@ -162,7 +162,22 @@ EQUAL = {
     ],
 }
 
+EQUAL["De Morgan"] = [
+    ("not any(v <= 0 for v in xs)", "all(v > 0 for v in xs)"),
+    ("not all(v >= 0 for v in xs)", "any(v < 0 for v in xs)"),
+    ("not any(not v for v in xs)", "all(v for v in xs)"),
+    ("not (n > 0 or s)", "n <= 0 and not s"),
+    ("not (n > 0 and flag)", "n <= 0 or not flag"),
+    ("not any(xs[i] > xs[i + 1] for i in range(len(xs) - 1))", "xs == sorted(xs)"),
+]
+
 DIFFERENT = {
+    "De Morgan near misses": [
+        ("not any(v < 0 for v in xs)", "all(v > 0 for v in xs)"),
+        ("not all(v > 0 for v in xs)", "any(v < 0 for v in xs)"),
+        ("not (n > 0 and flag)", "n <= 0 and not flag"),
+        ("not any(v <= 0 for v in xs)", "any(v > 0 for v in xs)"),
+    ],
     "emptiness near misses": [
         ("s", "s.strip()"),
         ("len(s) > 0", "len(s.split()) > 0"),
@@ -276,6 +291,8 @@ PREDICATES = [
     "result > 0", "result < 1", "0 < len(s) <= 20", "s and len(s) <= 20", "xs or not flag",
     "n if s else x", "result == (not xs)", "bool(xs) == flag", "not (len(s) > 0 and n > 0)",
     "isinstance(n, (int, float))", "isinstance(x, int) or isinstance(x, float)", "0 <= n < len(xs)",
+    "not any(v <= 0 for v in xs)", "not all(v % 2 == 0 for v in xs)", "not any(not v for v in xs)",
+    "not (n > 0 or len(s) > 0)", "not (n < 0 and not s)", "not (xs and flag)",
 ]  # fmt: skip
 
 

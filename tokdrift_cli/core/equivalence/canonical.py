@@ -1,7 +1,8 @@
 """Free text in canonical form: content tokens and the features that must match.
 
 The pipeline, in order: Unicode, quote and whitespace normalisation;
-ordered compounds ("DD/MM/YYYY", "a/b") made single tokens; identifiers folded across casing styles (``maxOfThree`` -> ``max_of_three``);
+identifiers folded across casing styles (``maxOfThree`` -> ``max_of_three``);
+ordered compounds ("DD/MM/YYYY", "a/b") made single tokens;
 the variant rules' synonyms (on the original casing, as the rules see it); lower case;
 contractions expanded; the rewrites of ``equivalents.toml`` (comparisons to
 operators, framing dropped, ...); tokens; number words to digits; Snowball
@@ -41,11 +42,11 @@ _CONTRACTIONS: Final = (
     (re.compile(r"\b(\w+)'ve\b"), r"\1 have"),
 )
 _WORD_HYPHEN: Final = re.compile(r"(?<=[a-z])-(?=[a-z0-9])")
-# Ordered compounds: words joined by "/" ("a/b", "DD/MM/YYYY") or capitals joined by ":" or "-"
+# Ordered compounds: words or identifiers joined by "/" ("a/b", "DD/MM/YYYY") or capitals joined by ":" or "-"
 # ("HH:MM", "YYYY-MM-DD"). Their order is their meaning, so each stays one token. Spaces around
 # "/" and "-" are allowed: the spacing variant writes "a / b" for "a/b".
 _ORDERED_COMPOUND: Final = re.compile(
-    r"(?<![\w/])[A-Za-z]+(?:\s*/\s*[A-Za-z]+)+(?![\w/])"
+    r"(?<![\w/])[A-Za-z_]\w*(?:\s*/\s*[A-Za-z_]\w*)+(?![\w/])"
     r"|(?<![\w:-])[A-Z]+(?:(?::|\s*-\s*)[A-Z]+)+(?![\w:-])"
 )
 _TOKEN: Final = re.compile(r"->|[<>!=]=|[<>]|-?\d+(?:\.\d+)?(?![^\W\d])|\w+(?:\.\w+)*")
@@ -115,9 +116,9 @@ def _joined_compound(match: re.Match[str]) -> str:
 def _rewritten(text: str, *, phrase: bool, variant_synonyms_first: bool = True) -> str:
     """``phrase``: a lexicon entry, not a whole text (framing rewrites do not apply)."""
     text = " ".join(unicodedata.normalize("NFKC", text[:_MAX_TEXT]).translate(_QUOTES).split())
-    text = _ORDERED_COMPOUND.sub(_joined_compound, text)
     # Identifiers first: the variants' task verbs look for a snake_case or camelCase name after them.
     text = _IDENTIFIER.sub(_fold_identifier, text)
+    text = _ORDERED_COMPOUND.sub(_joined_compound, text)
     if variant_synonyms_first:
         for pattern, representative in variant_synonyms():
             text = pattern.sub(representative, text)
