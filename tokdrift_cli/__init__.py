@@ -1,4 +1,4 @@
 """tokdrift: measure and improve how robust an NL -> IR -> code generator is to
 meaning-preserving changes of its input."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

@@ -46,10 +46,12 @@ class Tier(StrEnum):
     RECORDED = "recorded"  # read from an artifact written before verdicts had tiers
 
 
-# Every field counts. Intent and effects count because, on the held-out labelled
-# pairs, the deterministic tier is precise on "different" (docs/results/equivalence.md);
-# what it leaves undecided makes the comparison undecided, never equivalent.
-ROBUSTNESS_FIELDS: Final[frozenset[IRField]] = frozenset(IRField)
+# A free-text field counts only while the latest held-out labelled pairs show the
+# deterministic tier precise on "different" there (>= 0.95, docs/results/equivalence.md).
+# Effects do (10 of 10 on round 4); intent does not (12 of 14), so it is compared and
+# reported but a difference in intent alone does not make a variant fragile. What a
+# counted field leaves undecided makes the comparison undecided, never equivalent.
+ROBUSTNESS_FIELDS: Final[frozenset[IRField]] = frozenset(IRField) - {IRField.INTENT}
 GOLD_FIELDS: Final[frozenset[IRField]] = frozenset({IRField.NAME, IRField.PARAMETERS, IRField.RETURNS})
 
 
