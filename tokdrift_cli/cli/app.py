@@ -26,6 +26,7 @@ from tokdrift_cli.cli.commands.history import history_app
 from tokdrift_cli.cli.commands.inspect import compare_ir, suite_app, variants
 from tokdrift_cli.cli.commands.merge import merge
 from tokdrift_cli.cli.commands.optimize import optimize
+from tokdrift_cli.cli.commands.rescore import rescore
 from tokdrift_cli.cli.commands.validate import validate
 from tokdrift_cli.cli.console import err_console
 from tokdrift_cli.cli.settings import command_tree, project_settings
@@ -43,6 +44,7 @@ app.command("baseline", cls=BaselineCommand)(baseline)
 app.command("ir-to-code")(ir_to_code)
 app.command("end-to-end")(end_to_end)
 app.command("merge")(merge)
+app.command("rescore")(rescore)
 app.command("analyze")(analyze)
 app.command("report")(report)
 app.command("validate")(validate)
