@@ -2,8 +2,8 @@
 # File these drafts as GitHub issues, most urgent first (needs the gh CLI, logged in to the repository).
 set -e
 cd "$(dirname "$0")"
-gh issue create --title "$(cat P0-framing.title)" --body-file P0-framing.md
 gh issue create --title "$(cat P0-casing.title)" --body-file P0-casing.md
+gh issue create --title "$(cat P0-framing.title)" --body-file P0-framing.md
 gh issue create --title "$(cat P0-spacing.title)" --body-file P0-spacing.md
 gh issue create --title "$(cat P0-synonym.title)" --body-file P0-synonym.md
 gh issue create --title "$(cat P0-paraphrase.title)" --body-file P0-paraphrase.md
