@@ -282,3 +282,24 @@ def test_an_ordered_compound_is_the_same_across_spacing_and_casing(a: str, b: st
 def test_an_ordered_compound_is_one_token_and_plain_numbers_are_not_joined() -> None:
     assert content_tokens("Date in DD/MM/YYYY format") == ("date", "in", "dd_mm_yyyy", "format")
     assert "1" in content_tokens("Between 1/2 and 3/4") and "4" in content_tokens("Between 1/2 and 3/4")
+
+
+@pytest.mark.parametrize(
+    ("a", "b", "expected"),
+    [
+        # A hyphen between two numbers is a range, not a minus sign.
+        ("four integers 0-255 separated by dots", "four integers from 0 to 255 separated by dots", Outcome.UNDECIDED),
+        ("an integer 0-255", "an integer 1-255", Outcome.DIFFERENT),
+        ("returns -1 if absent", "returns 1 if absent", Outcome.DIFFERENT),
+        # Numbers and comparisons decide only between texts that share enough of their other words.
+        ("how many keys to return; must be positive", "number of results wanted (at least 1)", Outcome.UNDECIDED),
+        ("Return the values greater than limit.", "Return the values that are at least limit.", Outcome.DIFFERENT),
+        ("Retries up to 3 times on a timeout", "Retries up to 5 times on a timeout", Outcome.DIFFERENT),
+        # Removing the duplicates keeps the distinct items; keeping the repeated ones does not.
+        ("Return the list with duplicates removed.", "Return the distinct items of the list.", Outcome.UNDECIDED),
+        ("Remove duplicate items from the list.", "Return the unique items of the list.", Outcome.UNDECIDED),
+        ("Return the items that appear more than once.", "Return the list with duplicates removed.", Outcome.DIFFERENT),
+    ],
+)
+def test_ranges_topics_and_removed_duplicates(a: str, b: str, expected: Outcome) -> None:
+    assert compare_texts(a, b).outcome is expected

@@ -162,6 +162,13 @@ EQUAL = {
     ],
 }
 
+EQUAL["parity of a length and squares"] = [
+    ("len(xs) % 2 == 1", "len(xs) % 2 != 0"),
+    ("len(s) % 2 != 1", "len(s) % 2 == 0"),
+    ("result == n ** 2", "result == n * n"),
+    ("result * result <= n < (result + 1) ** 2", "result ** 2 <= n and n < (result + 1) * (result + 1)"),
+]
+
 EQUAL["De Morgan"] = [
     ("not any(v <= 0 for v in xs)", "all(v > 0 for v in xs)"),
     ("not all(v >= 0 for v in xs)", "any(v < 0 for v in xs)"),
@@ -172,6 +179,12 @@ EQUAL["De Morgan"] = [
 ]
 
 DIFFERENT = {
+    "parity and square near misses": [
+        ("len(xs) % 2 == 1", "len(xs) % 2 == 0"),
+        ("x % 2 != 0", "x % 2 == 1"),  # a float's remainder may be 0.5
+        ("result == n ** 2", "result == n * 2"),
+        ("result == n ** 3", "result == n * n * n"),
+    ],
     "De Morgan near misses": [
         ("not any(v < 0 for v in xs)", "all(v > 0 for v in xs)"),
         ("not all(v > 0 for v in xs)", "any(v < 0 for v in xs)"),
@@ -293,6 +306,7 @@ PREDICATES = [
     "isinstance(n, (int, float))", "isinstance(x, int) or isinstance(x, float)", "0 <= n < len(xs)",
     "not any(v <= 0 for v in xs)", "not all(v % 2 == 0 for v in xs)", "not any(not v for v in xs)",
     "not (n > 0 or len(s) > 0)", "not (n < 0 and not s)", "not (xs and flag)",
+    "len(xs) % 2 != 0", "len(s) % 2 != 1", "n ** 2 > 4", "n * n > 4",
 ]  # fmt: skip
 
 

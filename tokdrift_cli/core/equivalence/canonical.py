@@ -49,7 +49,8 @@ _ORDERED_COMPOUND: Final = re.compile(
     r"(?<![\w/])[A-Za-z_]\w*(?:\s*/\s*[A-Za-z_]\w*)+(?![\w/])"
     r"|(?<![\w:-])[A-Z]+(?:(?::|\s*-\s*)[A-Z]+)+(?![\w:-])"
 )
-_TOKEN: Final = re.compile(r"->|[<>!=]=|[<>]|-?\d+(?:\.\d+)?(?![^\W\d])|\w+(?:\.\w+)*")
+# A "-" right after a word or a number joins a range ("0-255"), not a sign.
+_TOKEN: Final = re.compile(r"->|[<>!=]=|[<>]|(?:(?<![\w)])-)?\d+(?:\.\d+)?(?![^\W\d])|\w+(?:\.\w+)*")
 _NUMBER: Final = re.compile(r"-?\d+(?:\.\d+)?")
 _EXCEPTION: Final = re.compile(r"[a-z0-9_]+_(?:error|exception)|stop_iteration|keyboard_interrupt")
 _SMALL_WORDS: Final = (

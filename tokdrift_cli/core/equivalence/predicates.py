@@ -50,7 +50,7 @@ class PredicateCanonicaliser(ast.NodeTransformer):
     De Morgan's laws hold for any operands, so a negation is pushed inside
     ``and``/``or`` and through ``any``/``all`` over a generator
     (``not any(x <= 0 for x in xs)`` -> ``all(0 < x for x in xs)``).
-    No arithmetic rewriting: ``len(s) > 0`` stays apart from
+    Arithmetic is left as written, but for squares (``x ** 2`` is ``x * x``): ``len(s) > 0`` stays apart from
     ``s != ""`` and ``x >= 1`` from ``x > 0`` here; they are equal only for
     some types, which :mod:`.typed_predicates` reads from the signature.
     """
@@ -78,6 +78,13 @@ class PredicateCanonicaliser(ast.NodeTransformer):
         if not isinstance(node.op, ast.Not):
             return node
         return negated(node.operand)
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.expr:
+        self.generic_visit(node)
+        if isinstance(node.op, ast.Pow) and isinstance(node.right, ast.Constant) and node.right.value == 2:
+            # A square has one form: ``x ** 2`` is ``x * x`` (for the numbers either is defined on).
+            return ast.BinOp(left=node.left, op=ast.Mult(), right=node.left)
+        return node
 
     def visit_BoolOp(self, node: ast.BoolOp) -> ast.expr:
         self.generic_visit(node)

@@ -7,8 +7,9 @@ Fahrenheit" against "from Fahrenheit to Celsius").
 
 *Different* needs a contradiction: a contrast class each text has and the
 other lacks ("ascending" / "descending"; unless the lexicon silences that
-group beside another both texts share), numbers or exception names that
-differ on both sides, opposite comparisons, or a negation added to
+group beside another both texts share), exception names that differ on both
+sides, numbers or comparisons that differ on both sides of texts that share
+enough of their other words, or a negation added to
 otherwise matching text. Negation flips the sense of contrasts and
 comparisons ("if empty" is "unless non-empty"), so when the negations
 differ, a contrast or comparison alone decides nothing.
@@ -24,12 +25,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Final, Protocol
 
-from tokdrift_cli.core.equivalence.canonical import CanonicalText, canonical_text, is_number, negation_tokens
+from tokdrift_cli.core.equivalence.canonical import (
+    COMPARATORS,
+    CanonicalText,
+    canonical_text,
+    is_number,
+    negation_tokens,
+)
 from tokdrift_cli.core.equivalence.verdicts import IRField, Outcome, Tier
 from tokdrift_cli.core.lexicon.contrast import contrast_lexicon
 
 # Share of content words two texts must have in common for a lone negation to decide "different".
 NEGATION_OVERLAP: Final = 0.6
+# ... and for numbers or comparisons that differ: "must be positive" against "at least 1", or
+# "exactly one '@'" against "a single '@' and at least one character", are rewordings, not changes.
+TOPIC_OVERLAP: Final = 0.3
 _COORDINATION: Final = frozenset({"and", "or", "nor", "&"})
 _SHOWN_WORDS: Final = 6
 
@@ -62,6 +72,7 @@ def decide_text(field: IRField, a: str, b: str, judge: TextJudge | None = None) 
 class _Conflict:
     polarity_bound: bool  # reversed by a negation (contrasts, comparisons)
     text: str
+    needs_topic: bool = False  # decides only when the texts otherwise talk about the same things
 
 
 def _resolve_one(tokens: Sequence[str], other: Sequence[str]) -> list[str]:
@@ -95,12 +106,14 @@ def _swapped_roles(a: Sequence[str], b: Sequence[str]) -> tuple[str, str] | None
     return a[first], a[second]
 
 
-def _multiset_conflict(name: str, a: Sequence[str], b: Sequence[str], *, polarity_bound: bool) -> _Conflict | None:
+def _multiset_conflict(
+    name: str, a: Sequence[str], b: Sequence[str], *, polarity_bound: bool, needs_topic: bool = False
+) -> _Conflict | None:
     only_a, only_b = Counter(a) - Counter(b), Counter(b) - Counter(a)
     if not (only_a and only_b):
         return None
     shown_a, shown_b = " ".join(sorted(only_a.elements())), " ".join(sorted(only_b.elements()))
-    return _Conflict(polarity_bound, f"{name} differ: {shown_a} vs {shown_b}")
+    return _Conflict(polarity_bound, f"{name} differ: {shown_a} vs {shown_b}", needs_topic)
 
 
 def _contrast_conflicts(a: CanonicalText, b: CanonicalText) -> list[_Conflict]:
@@ -123,15 +136,18 @@ def _conflicts(a: CanonicalText, b: CanonicalText, tokens_a: list[str], tokens_b
     numbers_a = [token for token in tokens_a if is_number(token)]
     numbers_b = [token for token in tokens_b if is_number(token)]
     found = [
-        _multiset_conflict("numbers", numbers_a, numbers_b, polarity_bound=False),
+        _multiset_conflict("numbers", numbers_a, numbers_b, polarity_bound=False, needs_topic=True),
         _multiset_conflict("exceptions", sorted(a.exceptions), sorted(b.exceptions), polarity_bound=False),
-        _multiset_conflict("comparisons", a.comparators, b.comparators, polarity_bound=True),
+        _multiset_conflict("comparisons", a.comparators, b.comparators, polarity_bound=True, needs_topic=True),
     ]
     return [conflict for conflict in found if conflict is not None] + _contrast_conflicts(a, b)
 
 
-def _overlap(a: Sequence[str], b: Sequence[str], ignored: frozenset[str]) -> float:
+def _overlap(a: Sequence[str], b: Sequence[str], ignored: frozenset[str], *, numbers: bool = True) -> float:
+    """Shared share of the two texts' words (Jaccard), leaving out ``ignored`` and, unless ``numbers``, numbers."""
     set_a, set_b = set(a) - ignored, set(b) - ignored
+    if not numbers:
+        set_a, set_b = {t for t in set_a if not is_number(t)}, {t for t in set_b if not is_number(t)}
     union = set_a | set_b
     return len(set_a & set_b) / len(union) if union else 1.0
 
@@ -163,7 +179,10 @@ def compare_texts(a: str, b: str) -> TextVerdict:
     negation_differs = canonical_a.negations % 2 != canonical_b.negations % 2
     # A negation inside a contrast phrase ("does not raise") belongs to that phrase, not to the sentence.
     polarity_flipped = canonical_a.free_negations % 2 != canonical_b.free_negations % 2
-    deciding = [c for c in conflicts if not (polarity_flipped and c.polarity_bound)]
+    same_topic = _overlap(tokens_a, tokens_b, negation_tokens() | COMPARATORS, numbers=False) >= TOPIC_OVERLAP
+    deciding = [
+        c for c in conflicts if not (polarity_flipped and c.polarity_bound) and (same_topic or not c.needs_topic)
+    ]
     if deciding:
         return TextVerdict(Outcome.DIFFERENT, "; ".join(c.text for c in deciding))
     if negation_differs and not conflicts:

@@ -360,12 +360,11 @@ class _TypedRewriter:
 
 
     def is_int_parity(self, node: ast.expr) -> bool:
-        """Is ``node`` ``x % 2`` for an ``int`` ``x`` (so 0 or 1)?"""
+        """Is ``node`` ``x % 2`` for an ``int`` ``x`` (a name typed ``int``, or a ``len()``), so 0 or 1?"""
         return (
             isinstance(node, ast.BinOp)
             and isinstance(node.op, ast.Mod)
             and _integer_value(node.right) == 2
-            and isinstance(node.left, ast.Name)
             and self.type_of(node.left) == "int"
         )
 
