@@ -46,12 +46,15 @@ class Tier(StrEnum):
     RECORDED = "recorded"  # read from an artifact written before verdicts had tiers
 
 
-# A free-text field counts only while the latest held-out labelled pairs show the
-# deterministic tier precise on "different" there (>= 0.95, docs/results/equivalence.md).
-# Effects do (10 of 10 on round 4); intent does not (12 of 14), so it is compared and
-# reported but a difference in intent alone does not make a variant fragile. What a
-# counted field leaves undecided makes the comparison undecided, never equivalent.
-ROBUSTNESS_FIELDS: Final[frozenset[IRField]] = frozenset(IRField) - {IRField.INTENT}
+# Every field counts in robustness, with one limit on free text (intent, effects, parameter
+# descriptions). On fresh held-out labelled pairs the deterministic text tier's calls of "same"
+# were never wrong, but its calls of "different" were right only 76-94% of the time, short of the
+# 0.95 a flip needs (docs/results/equivalence.md). So a field that tier calls different keeps the
+# comparison from being same without making it different: it counts as undecided. What a field
+# leaves undecided makes the comparison undecided, never equivalent.
+ROBUSTNESS_FIELDS: Final[frozenset[IRField]] = frozenset(IRField)
+# The tiers whose "different" counts as undecided (a judge model's verdicts count as given).
+WITHHOLDING_TIERS: Final[frozenset[Tier]] = frozenset({Tier.DETERMINISTIC})
 GOLD_FIELDS: Final[frozenset[IRField]] = frozenset({IRField.NAME, IRField.PARAMETERS, IRField.RETURNS})
 
 
@@ -84,12 +87,20 @@ class FieldVerdict(BaseModel):
         """True when same, False when different, None when undecided."""
         return None if self.outcome is Outcome.UNDECIDED else self.outcome is Outcome.SAME
 
+    @property
+    def counted_outcome(self) -> Outcome:
+        """What this verdict adds to a comparison's outcome: a free-text "different" only withholds "same"."""
+        if self.outcome is Outcome.DIFFERENT and self.tier in WITHHOLDING_TIERS:
+            return Outcome.UNDECIDED
+        return self.outcome
+
 
 class IRComparison(BaseModel):
     """Verdicts for every field plus the overall verdict over the counted ones.
 
     ``outcome`` is different when any counted field differs, undecided when
-    none differs but some counted field is undecided, and same otherwise.
+    none differs but some counted field is undecided (or called different by
+    the free-text tier, see :data:`WITHHOLDING_TIERS`), and same otherwise.
     ``equivalent`` is True only for a decided *same*: it stays a boolean for
     callers that only ask "is this surely equivalent?"; callers that count
     must read ``outcome``, where undecided is its own value.
@@ -127,8 +138,8 @@ class IRComparison(BaseModel):
 def overall(verdicts: list[FieldVerdict], fields: frozenset[IRField]) -> IRComparison:
     """Combine per-field verdicts into a comparison counting only ``fields``."""
     counted = [field for field in IRField if field in fields]
-    differing = [v.field for v in verdicts if v.field in fields and v.outcome is Outcome.DIFFERENT]
-    undecided = [v.field for v in verdicts if v.field in fields and v.outcome is Outcome.UNDECIDED]
+    differing = [v.field for v in verdicts if v.field in fields and v.counted_outcome is Outcome.DIFFERENT]
+    undecided = [v.field for v in verdicts if v.field in fields and v.counted_outcome is Outcome.UNDECIDED]
     outcome = Outcome.DIFFERENT if differing else Outcome.UNDECIDED if undecided else Outcome.SAME
     return IRComparison(
         verdicts=verdicts,
