@@ -120,13 +120,14 @@ class CopyingEngine(FakeEngine):
 
 
 class WordingEngine(FakeEngine):
-    """Answers every prompt text with its own wording of the intent, which no deterministic rule can judge.
+    """Answers every prompt text with its own wording of an effect, which no deterministic rule can judge.
 
-    The summary carries a made-up word derived from the prompt text, so an original and any
-    rewrite of it get intents the text tier leaves *undecided* (unless ``please`` makes the
-    assertions differ first, as in :class:`FakeEngine`, when ``keep_please`` is set). With
-    ``reworded`` below 1 only that share of prompt texts (chosen by hash) is worded apart; the
-    others keep the plain summary, so two of them compare the same.
+    The one effect carries a made-up word derived from the prompt text, so an original and any
+    rewrite of it get effects the text tier leaves *undecided* (unless ``please`` makes the
+    assertions differ first, as in :class:`FakeEngine`, when ``keep_please`` is set). Effects
+    count in robustness, so the comparison is undecided too. With ``reworded`` below 1 only that
+    share of prompt texts (chosen by hash) is worded apart; the others keep a plain effect, so two
+    of them compare the same.
     """
 
     def __init__(self, *, keep_please: bool = False, reworded: float = 1.0, **kwargs: Any):
@@ -140,8 +141,8 @@ class WordingEngine(FakeEngine):
         answer = json.loads(super().answer(prompt))
         digest = hashlib.sha256(prompt.encode()).hexdigest()
         word = "".join(chr(ord("a") + int(digit, 16)) for digit in digest[:8])
-        if int(digest[8:12], 16) / 0x10000 < self.reworded:
-            answer["summary"] = f"Handles the {word} case."
+        reworded = int(digest[8:12], 16) / 0x10000 < self.reworded
+        answer["effects"] = [f"Handles the {word if reworded else 'usual'} case."]
         if not self.keep_please:
             answer["assertions"] = []
         return json.dumps(answer)

@@ -52,7 +52,7 @@ def test_suite_validate_lists_every_bad_line(tmp_path: Path, capsys: pytest.Capt
     good = json.dumps({"id": "a", "prompt": "p", "category": "c", "gold": gold_ir()})
     bad_schema = json.dumps({"id": "b", "prompt": "p", "category": "c", "gold": gold_ir(), "extra": 1})
     suite = tmp_path / "suite.jsonl"
-    suite.write_text("\n".join([good, "{not json", bad_schema]) + "\n")
+    suite.write_text(f"{good}\n{{not json\n{bad_schema}\n")
     assert run(["suite", "validate", str(suite)]) == 2
     err = capsys.readouterr().err
     assert "line 2" in err and "line 3" in err and "extra: unknown field" in err
@@ -148,19 +148,39 @@ def _with_summary(ir: dict[str, Any], summary: str) -> dict[str, Any]:
     return {**ir, "intent": {"summary": summary}}
 
 
+def _with_effect(ir: dict[str, Any], effect: str) -> dict[str, Any]:
+    return {**ir, "effects": [effect]}
+
+
+LOGS_VOWELS = "Logs each vowel it finds."
+
+
 @pytest.mark.parametrize(
-    ("second", "code", "outcome"),
+    ("first", "second", "code", "outcome"),
     [
-        (gold_ir(name="countVowels"), 0, "same"),
-        (gold_ir(param_type="list[str]"), 1, "different"),
-        (_with_summary(gold_ir(), "Tally up the vowels of some text."), 3, "undecided"),
+        (gold_ir(), gold_ir(name="countVowels"), 0, "same"),
+        (gold_ir(), gold_ir(param_type="list[str]"), 1, "different"),
+        # Effects count: a rewording the text tier cannot judge leaves the comparison undecided.
+        (
+            _with_effect(gold_ir(), LOGS_VOWELS),
+            _with_effect(gold_ir(), "Writes every vowel it meets to the log."),
+            3,
+            "undecided",
+        ),
+        # The intent is compared and reported, but does not count: the same rewording there is equivalent.
+        (gold_ir(), _with_summary(gold_ir(), "Tally up the vowels of some text."), 0, "same"),
     ],
 )
 def test_compare_ir(
-    second: dict[str, Any], code: int, outcome: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    first: dict[str, Any],
+    second: dict[str, Any],
+    code: int,
+    outcome: str,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     first_path, second_path = tmp_path / "a.json", tmp_path / "b.json"
-    first_path.write_bytes(orjson.dumps(gold_ir()))
+    first_path.write_bytes(orjson.dumps(first))
     second_path.write_bytes(orjson.dumps(second))
     assert run(["compare-ir", str(first_path), str(second_path), "--format", "json"]) == code
     verdicts = json.loads(capsys.readouterr().out)
@@ -172,13 +192,28 @@ def test_compare_ir(
 
 def test_compare_ir_table_names_the_deciding_tier(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     first_path, second_path = tmp_path / "a.json", tmp_path / "b.json"
-    first_path.write_bytes(orjson.dumps(_with_summary(gold_ir(), "Sort the numbers in ascending order.")))
-    second_path.write_bytes(orjson.dumps(_with_summary(gold_ir(), "Sort the numbers in descending order.")))
+    first_path.write_bytes(orjson.dumps(_with_effect(gold_ir(), "Raises ValueError when text is empty.")))
+    second_path.write_bytes(orjson.dumps(_with_effect(gold_ir(), "Raises TypeError when text is empty.")))
     assert run(["compare-ir", str(first_path), str(second_path)]) == 1
     table = capsys.readouterr().out
     assert "decided by" in table and "NOT equivalent" in table
+    effects_row = next(line for line in table.splitlines() if "effects" in line)
+    assert "differs" in effects_row and "deterministic" in effects_row and "yes" in effects_row
+    assert "exceptions" in table
+
+
+def test_compare_ir_table_shows_an_intent_difference_that_does_not_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    first_path, second_path = tmp_path / "a.json", tmp_path / "b.json"
+    first_path.write_bytes(orjson.dumps(_with_summary(gold_ir(), "Sort the numbers in ascending order.")))
+    second_path.write_bytes(orjson.dumps(_with_summary(gold_ir(), "Sort the numbers in descending order.")))
+    assert run(["compare-ir", str(first_path), str(second_path)]) == 0
+    table = capsys.readouterr().out
+    assert "decided by" in table and "equivalent" in table and "NOT equivalent" not in table
     intent_row = next(line for line in table.splitlines() if "intent" in line)
     assert "differs" in intent_row and "deterministic" in intent_row and "order direction" in intent_row
+    assert "no" in intent_row.split()  # the counted column
 
 
 def test_compare_ir_invalid(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

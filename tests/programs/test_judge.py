@@ -65,10 +65,14 @@ def test_the_judge_decides_only_what_the_deterministic_tier_left_undecided(tmp_p
 
 def test_an_unsure_judge_leaves_the_field_undecided() -> None:
     engine = FakeJudgeEngine()
-    comparison = compare_irs(make_ir(), make_ir("Work out a text's size in words."), judge=make_judge(engine))
-    intent = comparison.verdict(IRField.INTENT)
-    assert (intent.outcome, intent.tier) == (Outcome.UNDECIDED, Tier.JUDGE)
+    a = make_ir(effects=("logs how many words there were",))
+    b = make_ir("Work out a text's size in words.", effects=("records the size",))
+    comparison = compare_irs(a, b, judge=make_judge(engine))
+    for field in (IRField.INTENT, IRField.EFFECTS):
+        verdict = comparison.verdict(field)
+        assert (verdict.outcome, verdict.tier) == (Outcome.UNDECIDED, Tier.JUDGE)
     assert comparison.outcome is Outcome.UNDECIDED
+    assert comparison.undecided_fields == [IRField.EFFECTS]  # intent is reported, but only effects count
 
 
 def test_a_rerun_is_answered_from_the_disk_cache(tmp_path: Path) -> None:

@@ -1,6 +1,6 @@
 """analyze with undecided comparisons: never listed as a differing field, never fragile on their own.
 
-The fake generators answer through the real DSPy stack; their intents are worded per prompt text
+The fake generators answer through the real DSPy stack; their effects are worded per prompt text
 with a made-up word, which the deterministic text tier can only leave undecided.
 """
 
@@ -41,7 +41,7 @@ def test_a_generator_whose_outputs_are_all_undecided_is_not_measured(mini_suite_
 
 
 def test_undecided_fields_are_not_listed_as_differing(mini_suite_path: Path) -> None:
-    # "please" adds an assertion (a decided difference); the intent is always worded apart (undecided).
+    # "please" adds an assertion (a decided difference); the effect is always worded apart (undecided).
     artifact = baseline(mini_suite_path, WordingEngine(keep_please=True))
     analysis = analyze_baseline(artifact)
     assert analysis.fragile_prompts, "the plan should hold a polite variant that flips"
@@ -52,12 +52,12 @@ def test_undecided_fields_are_not_listed_as_differing(mini_suite_path: Path) -> 
         assert prompt.robustness == counts.robustness() and prompt.robustness.n == counts.different
         assert len(prompt.broken_variants) == counts.different  # only decided flips are broken variants
         flips = [variant for variant in case.variants if variant.outcome is Outcome.DIFFERENT]
-        # Each flip's intent is undecided, and only its assertions differ:
-        assert all(v.versus_original and v.versus_original.undecided_fields == [IRField.INTENT] for v in flips)
+        # Each flip's effect is undecided, and only its assertions differ:
+        assert all(v.versus_original and v.versus_original.undecided_fields == [IRField.EFFECTS] for v in flips)
         for broken in prompt.broken_variants:
             assert [change.field for change in broken.changes] == [IRField.ASSERTIONS]
-    intent = next(row for row in analysis.field_flips if row.field is IRField.INTENT)
-    assert intent.flips == 0  # undecided everywhere, yet never counted as a differing field
+    effects = next(row for row in analysis.field_flips if row.field is IRField.EFFECTS)
+    assert effects.flips == 0  # undecided everywhere, yet never counted as a differing field
     flipped = next(row for row in analysis.field_flips if row.field is IRField.ASSERTIONS)
     assert flipped.flips == analysis.noise_floor.variant_flip_rate.successes > 0
 

@@ -286,7 +286,7 @@ def test_rejected_variants_carry_reasons(mini_suite_path: Path) -> None:
 
 
 def test_undecided_candidates_are_not_kept_nor_fragile_and_counted_apart(mini_suite_path: Path) -> None:
-    # Every prompt text gets its own wording of the intent; "please" still adds an assertion (decided).
+    # Every prompt text gets its own wording of an effect; "please" still adds an assertion (decided).
     result = run(mini_suite_path, WordingEngine(keep_please=True), factor=4, verify="original")
     summary = result.artifact.summary
     assert summary.kept == 0  # an undecided comparison verifies nothing
@@ -294,8 +294,8 @@ def test_undecided_candidates_are_not_kept_nor_fragile_and_counted_apart(mini_su
     decided = [item for item in summary.rejected if item.differing_fields]
     assert undecided and decided
     for item in undecided:
-        assert item.undecided_fields == ["intent"] and item.differing_fields == []
-        assert item.reason.startswith(f"{UNDECIDED_REASON} against the original prompt's IR on intent")
+        assert item.undecided_fields == ["effects"] and item.differing_fields == []
+        assert item.reason.startswith(f"{UNDECIDED_REASON} against the original prompt's IR on effects")
     assert all(item.differing_fields == ["assertions"] and item.reason.startswith("differs") for item in decided)
     share = summary.undecided_share
     assert (share.successes, share.n) == (len(undecided), summary.tried) and summary.tried == len(summary.rejected)

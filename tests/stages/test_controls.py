@@ -171,7 +171,7 @@ def test_insensitivity_priority(successes: int, n: int, expected: str) -> None:
 
 
 class RewordingEngine(ConstantEngine):
-    """Constant but for an intent reworded by prompt, in words no deterministic rule can compare."""
+    """Constant but for an effect reworded by prompt, in words no deterministic rule can compare."""
 
     WORDS = ("Tidies the basket.", "Polishes the lantern.", "Folds the blanket.")
 
@@ -180,7 +180,7 @@ class RewordingEngine(ConstantEngine):
         import json
 
         spec = json.loads(super().answer(prompt))
-        spec["summary"] = self.WORDS[hashlib.sha256(prompt.encode()).digest()[0] % len(self.WORDS)]
+        spec["effects"] = [self.WORDS[hashlib.sha256(prompt.encode()).digest()[0] % len(self.WORDS)]]
         return json.dumps(spec)
 
 

@@ -30,7 +30,7 @@ class SameJudgeEngine(FakeEngine):
 
 
 class Models:
-    """The generator ("fake": every intent worded apart, so undecided) and the judge ("judge"), counted."""
+    """The generator ("fake": every effect worded apart, so undecided) and the judge ("judge"), counted."""
 
     def __init__(self) -> None:
         self.generator = WordingEngine()
@@ -72,7 +72,7 @@ def test_a_judge_that_answers_same_turns_undecided_variants_into_robust_ones(
     assert variants and all(variant.outcome is Outcome.SAME and variant.robust for variant in variants)
     for variant in variants:
         assert variant.versus_original is not None
-        assert variant.versus_original.verdict(IRField.INTENT).tier is Tier.JUDGE
+        assert variant.versus_original.verdict(IRField.EFFECTS).tier is Tier.JUDGE
     assert all(control.outcome is Outcome.SAME for case in judged.cases for control in case.controls)
     assert all(case.repeat_agreements == [True] for case in judged.cases)
     summary = judged.summary
@@ -109,7 +109,10 @@ def test_a_rerun_is_answered_from_the_judge_cache(tmp_path: Path, mini_suite_pat
 
     def verdicts(artifact: BaselineArtifact) -> list[tuple[Outcome | None, Tier | None]]:
         return [
-            (variant.outcome, variant.versus_original.verdict(IRField.INTENT).tier if variant.versus_original else None)
+            (
+                variant.outcome,
+                variant.versus_original.verdict(IRField.EFFECTS).tier if variant.versus_original else None,
+            )
             for case in artifact.cases
             for variant in case.variants
         ]
