@@ -160,15 +160,14 @@ LOGS_VOWELS = "Logs each vowel it finds."
     [
         (gold_ir(), gold_ir(name="countVowels"), 0, "same"),
         (gold_ir(), gold_ir(param_type="list[str]"), 1, "different"),
-        # Effects count: a rewording the text tier cannot judge leaves the comparison undecided.
+        # A rewording the text tier cannot judge leaves the comparison undecided, in effects as in the intent.
         (
             _with_effect(gold_ir(), LOGS_VOWELS),
             _with_effect(gold_ir(), "Writes every vowel it meets to the log."),
             3,
             "undecided",
         ),
-        # The intent is compared and reported, but does not count: the same rewording there is equivalent.
-        (gold_ir(), _with_summary(gold_ir(), "Tally up the vowels of some text."), 0, "same"),
+        (gold_ir(), _with_summary(gold_ir(), "Tally up the vowels of some text."), 3, "undecided"),
     ],
 )
 def test_compare_ir(
@@ -193,27 +192,29 @@ def test_compare_ir(
 def test_compare_ir_table_names_the_deciding_tier(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     first_path, second_path = tmp_path / "a.json", tmp_path / "b.json"
     first_path.write_bytes(orjson.dumps(_with_effect(gold_ir(), "Raises ValueError when text is empty.")))
-    second_path.write_bytes(orjson.dumps(_with_effect(gold_ir(), "Raises TypeError when text is empty.")))
+    second_path.write_bytes(orjson.dumps(_with_effect(gold_ir(param_type="bytes"), "Raises TypeError when text is empty.")))
     assert run(["compare-ir", str(first_path), str(second_path)]) == 1
     table = capsys.readouterr().out
     assert "decided by" in table and "NOT equivalent" in table
+    parameters_row = next(line for line in table.splitlines() if "parameters" in line)
+    assert "differs" in parameters_row and "structural" in parameters_row and "yes" in parameters_row.split()
     effects_row = next(line for line in table.splitlines() if "effects" in line)
-    assert "differs" in effects_row and "deterministic" in effects_row and "yes" in effects_row
+    assert "differs" in effects_row and "deterministic" in effects_row and "as undecided" in effects_row
     assert "exceptions" in table
 
 
-def test_compare_ir_table_shows_an_intent_difference_that_does_not_count(
+def test_compare_ir_table_shows_a_free_text_difference_that_only_withholds_same(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     first_path, second_path = tmp_path / "a.json", tmp_path / "b.json"
     first_path.write_bytes(orjson.dumps(_with_summary(gold_ir(), "Sort the numbers in ascending order.")))
     second_path.write_bytes(orjson.dumps(_with_summary(gold_ir(), "Sort the numbers in descending order.")))
-    assert run(["compare-ir", str(first_path), str(second_path)]) == 0
+    assert run(["compare-ir", str(first_path), str(second_path)]) == 3
     table = capsys.readouterr().out
-    assert "decided by" in table and "equivalent" in table and "NOT equivalent" not in table
+    assert "decided by" in table and "undecided" in table and "equivalent" not in table.splitlines()[0]
     intent_row = next(line for line in table.splitlines() if "intent" in line)
-    assert "differs" in intent_row and "deterministic" in intent_row and "order direction" in intent_row
-    assert "no" in intent_row.split()  # the counted column
+    assert "differs" in intent_row and "deterministic" in intent_row and "as undecided" in intent_row
+    assert "order" in intent_row and "direction" in " ".join(table.split())
 
 
 def test_compare_ir_invalid(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -61,10 +61,29 @@ def test_the_new_shape_round_trips_and_still_carries_equivalent() -> None:
 def test_overall_outcome_different_beats_undecided_beats_same(
     outcomes: tuple[Outcome, Outcome], expected: Outcome
 ) -> None:
-    verdicts = [_verdict(IRField.INTENT, outcomes[0]), _verdict(IRField.EFFECTS, outcomes[1])]
+    verdicts = [
+        _verdict(IRField.NAME, outcomes[0], Tier.STRUCTURAL),
+        _verdict(IRField.ASSERTIONS, outcomes[1], Tier.STRUCTURAL),
+    ]
     assert overall(verdicts, frozenset(IRField)).outcome is expected
     # A field that is not counted does not move the overall verdict.
-    assert overall(verdicts, frozenset({IRField.NAME})).outcome is Outcome.SAME
+    assert overall(verdicts, frozenset({IRField.RETURNS})).outcome is Outcome.SAME
+
+
+@pytest.mark.parametrize("tier", [Tier.DETERMINISTIC])
+def test_a_free_text_different_counts_as_undecided(tier: Tier) -> None:
+    withheld = _verdict(IRField.EFFECTS, Outcome.DIFFERENT, tier)
+    assert withheld.counted_outcome is Outcome.UNDECIDED
+    comparison = overall([_verdict(IRField.NAME, Outcome.SAME, Tier.STRUCTURAL), withheld], frozenset(IRField))
+    assert comparison.outcome is Outcome.UNDECIDED
+    assert (comparison.differing_fields, comparison.undecided_fields) == ([], [IRField.EFFECTS])
+
+
+@pytest.mark.parametrize("tier", [Tier.STRUCTURAL, Tier.JUDGE, Tier.RECORDED])
+def test_other_tiers_decide_different_as_given(tier: Tier) -> None:
+    verdict = _verdict(IRField.EFFECTS, Outcome.DIFFERENT, tier)
+    assert verdict.counted_outcome is Outcome.DIFFERENT
+    assert overall([verdict], frozenset(IRField)).outcome is Outcome.DIFFERENT
 
 
 def _kind(path: Path) -> str:

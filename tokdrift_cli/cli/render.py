@@ -12,6 +12,7 @@ if TYPE_CHECKING:  # annotations only: keeps `tokdrift --help` from importing sc
     from tokdrift_cli.artifacts.baseline import BaselineArtifact, GroupSensitivity
     from tokdrift_cli.artifacts.code_baseline import CodeBaselineArtifact
     from tokdrift_cli.core.equivalence import IRComparison
+    from tokdrift_cli.core.equivalence.verdicts import FieldVerdict
     from tokdrift_cli.core.stats import RateEstimate
 
 
@@ -123,6 +124,13 @@ _OVERALL_TITLES = {"same": "equivalent", "different": "NOT equivalent", "undecid
 _VERDICT_CELLS = {"same": "same", "different": "[red]differs[/red]", "undecided": "[yellow]undecided[/yellow]"}
 
 
+def _counted_cell(verdict: FieldVerdict, comparison: IRComparison) -> str:
+    """How a field enters the outcome: not at all, as given, or (free text called different) as undecided."""
+    if verdict.field not in comparison.counted_fields:
+        return "no"
+    return "as undecided" if verdict.counted_outcome is not verdict.outcome else "yes"
+
+
 def comparison_table(comparison: IRComparison) -> Table:
     table = Table(title=f"IR comparison · {_OVERALL_TITLES[comparison.outcome.value]}")
     table.add_column("field")
@@ -135,7 +143,7 @@ def comparison_table(comparison: IRComparison) -> Table:
             verdict.field.value,
             _VERDICT_CELLS[verdict.outcome.value],
             verdict.tier.value,
-            "yes" if verdict.field in comparison.counted_fields else "no",
+            _counted_cell(verdict, comparison),
             escape(verdict.reason),
         )
     return table

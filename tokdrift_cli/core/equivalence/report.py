@@ -95,8 +95,10 @@ def render_markdown(
         "that class; recall = right answers / labelled pairs of that class that the checker decided;",
         "coverage = decided / labelled. An undecided pair counts for neither class; the undecided share",
         "is shown beside. Field rows score each labelled free-text field on its own verdict.",
-        f"The overall row counts the fields the robustness figure counts: {counted}; a free-text field "
-        "the deterministic tier calls different counts as undecided there (it withholds same, it is no flip).",
+        (
+            f"The overall row counts the fields the robustness figure counts: {counted}; a free-text field "
+            "the deterministic tier calls different counts as undecided there (it withholds same, it is no flip)."
+        ),
         "",
         "## Labelled pairs",
         "",
