@@ -9,6 +9,7 @@ can predict exactly which variants flip.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import threading
@@ -92,8 +93,10 @@ class CopyingEngine(FakeEngine):
     """A generator that copies the prompt's meaning-bearing words into its IR.
 
     It lists the contrast words, numbers and negations of the prompt (outside
-    backticks) in one effect, or with ``into="intent"`` in the intent summary
-    only; the rest of the IR is the base fake's, without its "please" fragility.
+    backticks) in one effect, with ``into="intent"`` in the intent summary
+    only, or with ``into="assertions"`` as a digest the result must differ from
+    (a field compared structurally); the rest of the IR is the base fake's,
+    without its "please" fragility.
     """
 
     def __init__(self, *, into: str = "effects") -> None:
@@ -114,6 +117,9 @@ class CopyingEngine(FakeEngine):
         spec = {"signature": f"{name}(x: int) -> int", "summary": "Does the thing.", "effects": [], "assertions": []}
         if self.into == "intent":
             spec["summary"] = mentions
+        elif self.into == "assertions":
+            digest = hashlib.sha256(mentions.encode()).hexdigest()[:12]  # a short stand-in (assertions are capped)
+            spec["assertions"] = [f"result != {digest!r}"]
         else:
             spec["effects"] = [mentions]
         return json.dumps(spec)
@@ -136,8 +142,6 @@ class WordingEngine(FakeEngine):
         self.reworded = reworded
 
     def answer(self, prompt: str) -> str:
-        import hashlib
-
         answer = json.loads(super().answer(prompt))
         digest = hashlib.sha256(prompt.encode()).hexdigest()
         word = "".join(chr(ord("a") + int(digit, 16)) for digit in digest[:8])

@@ -72,7 +72,7 @@ def test_an_unsure_judge_leaves_the_field_undecided() -> None:
         verdict = comparison.verdict(field)
         assert (verdict.outcome, verdict.tier) == (Outcome.UNDECIDED, Tier.JUDGE)
     assert comparison.outcome is Outcome.UNDECIDED
-    assert comparison.undecided_fields == [IRField.EFFECTS]  # intent is reported, but only effects count
+    assert comparison.undecided_fields == [IRField.INTENT, IRField.EFFECTS]
 
 
 def test_a_rerun_is_answered_from_the_disk_cache(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ def constant() -> BaselineArtifact:
 @pytest.fixture(scope="module")
 def copying() -> BaselineArtifact:
     # Hand-written paraphrases reword freely ("shorter than" -> "fewer than"): left out, so robustness is exact.
-    return run(default_suite_path(), CopyingEngine(), limit=12, controls=3, include_paraphrases=False)
+    return run(default_suite_path(), CopyingEngine(into="assertions"), limit=12, controls=3, include_paraphrases=False)
 
 
 def test_a_constant_generator_is_perfectly_robust_and_completely_insensitive(constant: BaselineArtifact) -> None:
@@ -61,9 +61,7 @@ def test_a_generator_that_copies_meaning_words_is_sensitive(copying: BaselineArt
     summary = copying.summary
     assert summary.sensitivity is not None and summary.sensitivity.n >= 12
     assert summary.sensitivity.rate == 1.0
-    # A swap onto a word the prompt already holds ("celsius" -> "fahrenheit" beside "Fahrenheit") leaves the
-    # copied text a superset of the original's: the checker leaves it undecided, counted apart.
-    assert summary.undecided_controls < summary.sensitivity.n
+    assert summary.undecided_controls == 0
     assert summary.robustness.rate == 1.0  # rule-made variants keep the words it copies
     assert analyze_baseline(copying).insensitive_prompts == []
     per_rule = {row.key: row for row in summary.per_control_rule}
@@ -73,7 +71,20 @@ def test_a_generator_that_copies_meaning_words_is_sensitive(copying: BaselineArt
         for control in case.controls:
             assert control.versus_original is not None and control.changed is not False
             if control.changed:
-                assert "effects" in control.versus_original.differing_fields
+                assert control.versus_original.differing_fields == ["assertions"]
+
+
+def test_a_generator_that_shows_meaning_changes_only_in_free_text_is_not_credited_nor_blamed() -> None:
+    """The free-text tier's "different" withholds "same" but decides nothing: such controls are undecided."""
+    for into in ("effects", "intent"):
+        artifact = run(default_suite_path(), CopyingEngine(into=into), limit=12, controls=3, include_paraphrases=False)
+        summary = artifact.summary
+        assert summary.sensitivity is not None and summary.undecided_controls > 0
+        assert summary.sensitivity.successes == 0  # never credited from free text alone
+        assert summary.undecided_controls + summary.sensitivity.n == summary.controls - summary.failed_controls
+        assert analyze_baseline(artifact).insensitive_prompts == [
+            item for item in analyze_baseline(artifact).insensitive_prompts if item.sensitivity.n > 0
+        ]
 
 
 def test_controls_enter_no_other_figure(mini_suite_path: Path) -> None:

@@ -41,6 +41,7 @@ def test_rescoring_with_the_same_checker_changes_no_figure(recorded: BaselineArt
     assert rescored.summary == recorded.summary
     assert rescored.config == recorded.config and rescored.provenance == recorded.provenance
     assert rescored.inputs == [*recorded.inputs, SOURCE]
+    assert rescored.created_at == recorded.created_at  # the run's time, for a history
 
 
 def test_rescoring_replaces_stale_verdicts_and_keeps_what_the_run_spent(recorded: BaselineArtifact) -> None:

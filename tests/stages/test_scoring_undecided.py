@@ -18,12 +18,17 @@ from tokdrift_cli.core.variants import ControlVariant
 from tokdrift_cli.stages.scoring import PlannedVariant, score_case, summarize
 
 
-def spec(summary: str = "Add two integers.", name: str = "add_numbers", effect: str = "Logs the sum it returns.") -> IR:
+def spec(
+    summary: str = "Add two integers.",
+    name: str = "add_numbers",
+    effect: str = "Logs the sum it returns.",
+    returns: str = "int",
+) -> IR:
     return IR(
         intent=Intent(summary=summary),
         signature=FunctionSignature(
             name=name, parameters=[Parameter(name="a", type_hint="int"), Parameter(name="b", type_hint="int")],
-            returns="int",
+            returns=returns,
         ),
         effects=[Effect(description=effect)],
     )
@@ -32,9 +37,10 @@ def spec(summary: str = "Add two integers.", name: str = "add_numbers", effect: 
 SAME = Generation(ir=spec())
 SAME_REWORDED = Generation(ir=spec(summary="Adds two integers."))  # the text tier finds this the same
 DIFFERENT = Generation(ir=spec(name="multiply_numbers"))  # a decided difference
-DIFFERENT_EFFECT = Generation(ir=spec(effect="Logs the product it returns."))  # contrast lexicon: different
+DIFFERENT_RETURNS = Generation(ir=spec(returns="float"))  # a decided difference
 UNDECIDED = Generation(ir=spec(effect="Writes every total it computes to the log."))  # wording the tier cannot judge
-# The intent differs (contrast lexicon), but intent is reported, not counted: the outcome is same.
+# The free-text tier finds the intent different (contrast lexicon: add / subtract), which withholds
+# "same" but is no flip: the outcome is undecided.
 CHANGED_INTENT = Generation(ir=spec(summary="Subtract two integers."))
 FAILED = Generation(error="not JSON", error_kind="parse")
 
@@ -47,20 +53,21 @@ def scored(original: Generation, variants: list[Generation]):  # type: ignore[no
 
 
 def test_the_fixtures_are_what_the_table_says() -> None:
-    result = scored(SAME, [SAME, SAME_REWORDED, DIFFERENT, DIFFERENT_EFFECT, UNDECIDED, CHANGED_INTENT, FAILED])
+    result = scored(SAME, [SAME, SAME_REWORDED, DIFFERENT, DIFFERENT_RETURNS, UNDECIDED, CHANGED_INTENT, FAILED])
     assert [v.outcome for v in result.variants] == [
-        Outcome.SAME, Outcome.SAME, Outcome.DIFFERENT, Outcome.DIFFERENT, Outcome.UNDECIDED, Outcome.SAME,
+        Outcome.SAME, Outcome.SAME, Outcome.DIFFERENT, Outcome.DIFFERENT, Outcome.UNDECIDED, Outcome.UNDECIDED,
         Outcome.DIFFERENT,
     ]
-    assert [v.robust for v in result.variants] == [True, True, False, False, None, True, False]
+    assert [v.robust for v in result.variants] == [True, True, False, False, None, None, False]
     assert [v.failed for v in result.variants] == [False, False, False, False, False, False, True]
     compared = [v.versus_original for v in result.variants]
     assert [c.differing_fields if c else None for c in compared] == [
-        [], [], [IRField.NAME], [IRField.EFFECTS], [], [], None,
+        [], [], [IRField.NAME], [IRField.RETURNS], [], [], None,
     ]
     assert compared[4] is not None and compared[4].undecided_fields == [IRField.EFFECTS]
     changed_intent = compared[5]
     assert changed_intent is not None and changed_intent.verdict(IRField.INTENT).outcome is Outcome.DIFFERENT
+    assert changed_intent.undecided_fields == [IRField.INTENT]
 
 
 # original, variants -> (robust, decided), (undecided, variants with both IRs), unmeasurable
@@ -136,7 +143,7 @@ def test_tally_figures(
 
 # original, controls -> (changed, decided), (undecided, controls with both IRs)
 CONTROL_TABLE = [
-    pytest.param(SAME, [DIFFERENT, DIFFERENT_EFFECT, SAME], (2, 3), (0, 3), id="all decided"),
+    pytest.param(SAME, [DIFFERENT, DIFFERENT_RETURNS, SAME], (2, 3), (0, 3), id="all decided"),
     pytest.param(SAME, [DIFFERENT, UNDECIDED, SAME, FAILED], (1, 2), (1, 3), id="one of each: a failure is not judged"),
     pytest.param(SAME, [UNDECIDED, UNDECIDED], (0, 0), (2, 2), id="all undecided: not 0, not measured"),
     pytest.param(FAILED, [DIFFERENT, UNDECIDED], (0, 0), (0, 0), id="original failed"),

@@ -4,8 +4,9 @@ A better checker changes verdicts, not generations. Rescoring takes every
 generation exactly as the baseline recorded it (originals, variants, repeats,
 controls) and scores it with the code a baseline run scores with, so the
 figures are those this version would give on the same answers. What the run
-spent (wall time, LM calls, cost) is the original run's: rescoring spends
-nothing a reader should count.
+spent (wall time, LM calls, cost) and when it ran (``created_at``) are the
+original run's: rescoring spends nothing a reader should count, and a run
+history keeps the run in its place.
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ def rescore_baseline(artifact: BaselineArtifact, suite: Suite, source: InputFile
         lm_calls=spent.lm_calls,
     ).model_copy(update={"decoding": spent.decoding, "cost": spent.cost, "stop": spent.stop})
     return BaselineArtifact(
+        created_at=artifact.created_at,  # when the answers were made: the run's time in a history
         inputs=[*artifact.inputs, source],
         provenance=artifact.provenance,
         config=artifact.config,
