@@ -50,7 +50,10 @@ NOTES: dict[Split | None, str] = {
     ),
     "heldout": (
         "Round 5 (ids `h5-`), written by a fifth annotator who had not seen the rules, the lexicons or the earlier "
-        "rounds, added after the round-4 rules were committed and measured once; no rule was tuned on these pairs."
+        "rounds, added after the round-4 rules were committed and measured once; no rule was tuned on these pairs. "
+        "How the overall row counts a free-text field called different (as undecided) was chosen after that "
+        "measurement, so this row is exploratory; with every verdict counted as given it was same precision 1.000 "
+        "(17/17), recall 0.680 (17/25), different precision 0.882 (60/68), 85 of 170 undecided."
     ),
 }
 
