@@ -50,9 +50,10 @@ class PredicateCanonicaliser(ast.NodeTransformer):
     De Morgan's laws hold for any operands, so a negation is pushed inside
     ``and``/``or`` and through ``any``/``all`` over a generator
     (``not any(x <= 0 for x in xs)`` -> ``all(0 < x for x in xs)``).
-    Arithmetic is left as written, but for squares (``x ** 2`` is ``x * x``): ``len(s) > 0`` stays apart from
-    ``s != ""`` and ``x >= 1`` from ``x > 0`` here; they are equal only for
-    some types, which :mod:`.typed_predicates` reads from the signature.
+    Arithmetic is left as written, but for squares (``x ** 2`` is ``x * x``):
+    ``len(s) > 0`` stays apart from ``s != ""`` and ``x >= 1`` from ``x > 0``
+    here; they are equal only for some types, which :mod:`.typed_predicates`
+    reads from the signature.
     """
 
     def __init__(self, *, fold_names: bool = False) -> None:
