@@ -47,7 +47,7 @@ def make_judge(
     return DspyTextJudge(fake_lm(engine), model_id=model_id, cache=cache)
 
 
-def test_the_judge_decides_only_what_the_deterministic_tier_left_undecided(tmp_path: Path) -> None:
+def test_the_judge_decides_what_the_deterministic_tier_did_not_call_the_same(tmp_path: Path) -> None:
     engine = FakeJudgeEngine()
     judge = make_judge(engine, JudgeCache(tmp_path / "judge.jsonl"))
     reworded = compare_irs(make_ir(), make_ir("Tally up how many words a text has."), judge=judge)
@@ -55,12 +55,33 @@ def test_the_judge_decides_only_what_the_deterministic_tier_left_undecided(tmp_p
     assert reworded.verdict(IRField.INTENT).tier is Tier.JUDGE
     assert "judge: both count the words" in reworded.verdict(IRField.INTENT).reason
     assert engine.calls == 1
-    decided = compare_irs(make_ir(), make_ir("Count the characters in a text."), judge=judge)
-    assert decided.verdict(IRField.INTENT).tier is Tier.DETERMINISTIC
-    assert engine.calls == 1  # a contradiction the lexicon sees costs no call
+    same = compare_irs(make_ir(), make_ir("Counts the words in a text."), judge=judge)
+    assert same.outcome is Outcome.SAME and same.verdict(IRField.INTENT).tier is Tier.DETERMINISTIC
+    assert engine.calls == 1  # what the tier calls the same costs no call
+    # A contradiction the lexicon sees is put to the judge too; unsure, it stays the tier's, counted as undecided.
+    contradicted = compare_irs(make_ir(), make_ir("Count the characters in a text."), judge=judge)
+    intent = contradicted.verdict(IRField.INTENT)
+    assert (intent.outcome, intent.tier) == (Outcome.DIFFERENT, Tier.DETERMINISTIC)
+    assert "unit of text" in intent.reason and "judge: cannot tell" in intent.reason
+    assert contradicted.outcome is Outcome.UNDECIDED and engine.calls == 2
     other = compare_irs(make_ir(), make_ir("Count the syllables in a text."), judge=judge)
     assert other.verdict(IRField.INTENT).outcome is Outcome.DIFFERENT
     assert other.verdict(IRField.INTENT).tier is Tier.JUDGE
+    assert other.outcome is Outcome.DIFFERENT  # a judge's "different" makes a flip
+
+
+def test_a_judge_confirms_or_overrules_a_contradiction_in_effects() -> None:
+    engine = FakeJudgeEngine()
+    a = make_ir(effects=("logs how many words there were",))
+    syllables = make_ir(effects=("logs how many syllables there were, not words",))
+    confirmed = compare_irs(a, syllables, judge=make_judge(engine))
+    effects = confirmed.verdict(IRField.EFFECTS)
+    assert (effects.outcome, effects.tier) == (Outcome.DIFFERENT, Tier.JUDGE) and confirmed.outcome is Outcome.DIFFERENT
+    assert "the lexicons said" in effects.reason and "negation differs" in effects.reason
+    unsure = compare_irs(a, make_ir(effects=("logs how many characters there were",)), judge=make_judge(engine))
+    effects = unsure.verdict(IRField.EFFECTS)
+    assert (effects.outcome, effects.tier) == (Outcome.DIFFERENT, Tier.DETERMINISTIC)
+    assert unsure.outcome is Outcome.UNDECIDED
 
 
 def test_an_unsure_judge_leaves_the_field_undecided() -> None:

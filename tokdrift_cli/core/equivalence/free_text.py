@@ -12,7 +12,9 @@
     *undecided* (a reworded, split or merged effect).
 
 Given a judge (:class:`TextJudge`), what the deterministic tier leaves
-undecided goes to it, and the verdict records tier ``judge``.
+undecided or calls different goes to it (a free-text "different" counts only
+as undecided unless the judge confirms it), and a verdict it gives records
+tier ``judge``.
 """
 
 from __future__ import annotations
@@ -111,11 +113,14 @@ def compare_effects(a: IR, b: IR, judge: TextJudge | None = None) -> FieldVerdic
         side, effects = ("a", only_a) if only_a else ("b", only_b)
         return _verdict(IRField.EFFECTS, Outcome.DIFFERENT, f"effects differ: only in {side}: {_quoted(effects)}")
     pairs = _closest_pairs(only_a, only_b)
+    judged = _judge_leftovers(pairs, len(only_a) == len(only_b), judge) if judge is not None else None
     for effect_a, effect_b, verdict in pairs:
         if verdict.outcome is Outcome.DIFFERENT:
             reason = f"effects differ: {effect_a.strip()!r} vs {effect_b.strip()!r}: {verdict.reason}"
+            if judged is not None and judged.outcome is not Outcome.UNDECIDED:
+                return judged.model_copy(update={"reason": f"{judged.reason}; the lexicons said: {reason}"})
             return _verdict(IRField.EFFECTS, Outcome.DIFFERENT, reason)
-    if judge is not None:
-        return _judge_leftovers(pairs, len(only_a) == len(only_b), judge)
+    if judged is not None:
+        return judged
     reason = f"effects reworded beyond the lexicons: a {_quoted(only_a)}; b {_quoted(only_b)}"
     return _verdict(IRField.EFFECTS, Outcome.UNDECIDED, reason)

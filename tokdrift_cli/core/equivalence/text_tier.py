@@ -60,12 +60,20 @@ class TextJudge(Protocol):
 
 
 def decide_text(field: IRField, a: str, b: str, judge: TextJudge | None = None) -> tuple[TextVerdict, Tier]:
-    """The deterministic verdict, and the judge's where that one is undecided, with the tier that spoke last."""
+    """The deterministic verdict, and the judge's where that one is not a *same*, with the tier that spoke last.
+
+    The judge is asked about what the tier leaves undecided and about what it calls different (which
+    counts only as undecided: see ``verdicts.WITHHOLDING_TIERS``). An unsure judge leaves a
+    "different" as the tier said it, so the reason keeps the contradiction the tier found.
+    """
     verdict = compare_texts(a, b)
-    if verdict.outcome is not Outcome.UNDECIDED or judge is None:
+    if verdict.outcome is Outcome.SAME or judge is None:
         return verdict, Tier.DETERMINISTIC
     judged = judge(field, a, b)
-    return TextVerdict(judged.outcome, f"{verdict.reason}; judge: {judged.reason}"), Tier.JUDGE
+    reason = f"{verdict.reason}; judge: {judged.reason}"
+    if judged.outcome is Outcome.UNDECIDED and verdict.outcome is Outcome.DIFFERENT:
+        return TextVerdict(Outcome.DIFFERENT, reason), Tier.DETERMINISTIC
+    return TextVerdict(judged.outcome, reason), Tier.JUDGE
 
 
 @dataclass(frozen=True)
