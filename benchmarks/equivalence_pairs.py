@@ -73,8 +73,9 @@ def _judged_page(pairs: Sequence[LabeledPair], model: str, cache: Path) -> str:
         evaluations = score_pairs(pairs, judge)
         usage = judge.usage()
     checker = (
-        f"The deterministic tier, then the judge `{resolved.model_id}` (program {judge.program_hash}) on what it "
-        f"left undecided: {usage.questions} questions, {usage.cache_hits} answered from the cache, "
+        f"The deterministic tier, then the judge `{resolved.model_id}` (program {judge.program_hash}) on the free "
+        f"text it left undecided or called different: {usage.questions} questions, {usage.cache_hits} answered "
+        "from the cache, "
         f"{usage.failures} failed, {usage.lm_calls} model calls, {usage.input_tokens} input and "
         f"{usage.output_tokens} output tokens."
     )
