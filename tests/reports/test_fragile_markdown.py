@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from tests.reports.checks import MarkdownDoc, split_cells
 from tests.reports.factories import HOSTILE_PROMPT, estimate, fragile, make_analysis, variant, with_controls
 from tokdrift_cli.artifacts.analysis import AnalysisArtifact
+from tokdrift_cli.artifacts.io import read_artifact
+from tokdrift_cli.reports import pattern_flags
 from tokdrift_cli.reports.fragile_markdown import render_fragile_prompts
+from tokdrift_cli.reports.html_report import render_html_report
 from tokdrift_cli.reports.text import by_flip_rate, share, visible_lines
 
 
@@ -234,3 +238,43 @@ def test_regenerate_command_keeps_a_non_default_sensitivity_threshold() -> None:
     analysis = make_analysis()
     analysis = analysis.model_copy(update={"config": analysis.config.model_copy(update={"sensitivity_threshold": 0.3})})
     assert "--sensitivity-threshold 0.3" in render_fragile_prompts(analysis)
+
+
+# --------------------------------------------------------------------------- families and rules that stand out
+
+CORE_ANALYSIS = Path(__file__).resolve().parents[2] / "baselines" / "analysis_core_local.json"
+V3_ANALYSIS = Path(__file__).resolve().parent / "data" / "analysis_core_v3.json"
+
+
+def test_both_reports_show_the_holm_flags_of_the_analysis() -> None:
+    analysis = read_artifact(CORE_ANALYSIS, AnalysisArtifact)
+    expected = [
+        (test.key, test.direction)
+        for tests in (analysis.family_tests, analysis.rule_tests)
+        for test in tests or ()
+        if test.significant
+    ]
+    assert expected, "the committed core analysis flags something to show"
+    page = render_fragile_prompts(analysis)
+    section = page.split(f"### {pattern_flags.HEADING}", 1)[1].split("\n### ", 1)[0]
+    assert f"{len(expected)} stand out." in section and "Holm-corrected" in section
+    for key, direction in expected:
+        assert f"| `{key}` | {direction} |" in section
+    unflagged = [t.key for t in analysis.rule_tests or () if not t.significant and t.p_value is not None]
+    assert unflagged and all(f"`{key}` |" not in section for key in unflagged)
+    html = render_html_report(analysis)
+    assert pattern_flags.HEADING in html and all(f"<code>{key}</code>" in html for key, _ in expected)
+
+
+def test_an_analysis_made_before_the_tests_says_so_and_one_without_flags_says_none() -> None:
+    old = read_artifact(V3_ANALYSIS, AnalysisArtifact)
+    assert "Not tested: this analysis was made before tokdrift tested patterns" in render_fragile_prompts(old)
+    current = read_artifact(CORE_ANALYSIS, AnalysisArtifact)
+    quiet = current.model_copy(
+        update={
+            "rule_tests": [test.model_copy(update={"significant": False}) for test in current.rule_tests or ()],
+            "family_tests": [test.model_copy(update={"significant": False}) for test in current.family_tests or ()],
+        }
+    )
+    assert pattern_flags.rows(quiet) == []
+    assert "None stands out." in render_fragile_prompts(quiet)

@@ -14,7 +14,7 @@ from tokdrift_cli.artifacts.analysis import AnalysisArtifact, BrokenVariant, Fra
 from tokdrift_cli.artifacts.baseline import GroupSensitivity
 from tokdrift_cli.core.stats import DEFAULT_CONFIDENCE
 from tokdrift_cli.reports import markdown as md
-from tokdrift_cli.reports import sensitivity, word_diff
+from tokdrift_cli.reports import pattern_flags, sensitivity, word_diff
 from tokdrift_cli.reports.figures import (
     PRIORITY_SURPRISE,
     UNDECIDED_RULE,
@@ -48,14 +48,15 @@ PATTERNS = "Fragile patterns"
 FAMILIES = "Sensitivity per rule family"
 RULES = "Sensitivity per rule"
 FIELDS = "IR fields that differ when outputs flip"
+STANDING_OUT = pattern_flags.HEADING
 CONTROL_RULES = "Sensitivity per control rule"
 SIDE_BY_SIDE = "Robustness and sensitivity per prompt"
 CATEGORIES = "Accuracy per category"
 DETAILS = "Prompt details"
 # Every fixed heading, in document order: prompt anchors are numbered after them.
 FIXED_HEADINGS = (
-    TITLE, SUMMARY, FRAGILE, INSENSITIVE, PATTERNS, FAMILIES, RULES, FIELDS, CONTROL_RULES, SIDE_BY_SIDE, CATEGORIES,
-    DETAILS,
+    TITLE, SUMMARY, FRAGILE, INSENSITIVE, PATTERNS, FAMILIES, RULES, STANDING_OUT, FIELDS, CONTROL_RULES, SIDE_BY_SIDE,
+    CATEGORIES, DETAILS,
 )
 
 Lines = list[str]
@@ -295,6 +296,7 @@ def _patterns(analysis: AnalysisArtifact) -> Lines:
         "",
         *sensitivity_table(analysis.per_rule, "Rule"),
         "",
+        *_standing_out(analysis),
         f"### {FIELDS}",
         "",
         (
@@ -304,6 +306,12 @@ def _patterns(analysis: AnalysisArtifact) -> Lines:
         "",
         *md.table(["Field", "Flips", "Share of flipped variants [CI] (n)"], field_rows, ["l", "r", "l"]),
     ]
+
+
+def _standing_out(analysis: AnalysisArtifact) -> Lines:
+    rows = [[md.code(key, in_table=True), *rest] for key, *rest in pattern_flags.rows(analysis)]
+    table = [*md.table(list(pattern_flags.HEADERS), rows, ["l", "l", "r", "r", "r"]), ""] if rows else []
+    return [f"### {STANDING_OUT}", "", md.prose(pattern_flags.explanation(analysis)), "", *table]
 
 
 def _categories(analysis: AnalysisArtifact) -> Lines:

@@ -15,7 +15,7 @@ from html import escape
 
 from tokdrift_cli.artifacts.analysis import AnalysisArtifact, FragilePrompt
 from tokdrift_cli.artifacts.baseline import GroupSensitivity
-from tokdrift_cli.reports import charts, sensitivity
+from tokdrift_cli.reports import charts, pattern_flags, sensitivity
 from tokdrift_cli.reports.figures import (
     PRIORITY_SURPRISE,
     UNDECIDED_RULE,
@@ -314,11 +314,22 @@ def _patterns(analysis: AnalysisArtifact) -> str:
             _sensitivity_table(analysis.per_family, "Family"),
             "<h3>Sensitivity per rule</h3>",
             _sensitivity_table(analysis.per_rule, "Rule"),
+            f"<h3>{escape(pattern_flags.HEADING)}</h3>",
+            f"<p>{escape(pattern_flags.explanation(analysis))}</p>",
+            *_standing_out_table(analysis),
             "<h3>IR fields that differ when outputs flip</h3>",
             f"<p>Of the {flipped} variants whose output flipped, how many differ in each IR field.</p>",
             table(["Field", "Flips", "Share of flipped variants [CI] (n)"], field_rows, numeric=(1,)),
         ]
     )
+
+
+def _standing_out_table(analysis: AnalysisArtifact) -> list[str]:
+    rows = [
+        [f"<code>{escape(key)}</code>", *(escape(cell) for cell in rest)]
+        for key, *rest in pattern_flags.rows(analysis)
+    ]
+    return [table(list(pattern_flags.HEADERS), rows, numeric=(2, 3, 4))] if rows else []
 
 
 def _categories(analysis: AnalysisArtifact) -> str:

@@ -82,6 +82,8 @@ def analyze(
 
 def standing_out(analysis: AnalysisArtifact) -> list[str]:
     """The families and rules that flip prompts more or fewer than the other rewrites, Holm-corrected."""
+    from tokdrift_cli.reports import pattern_flags
+
     alpha = 1.0 - analysis.config.confidence
     lines = []
     for what, tests in (("families", analysis.family_tests), ("rules", analysis.rule_tests)):
@@ -90,10 +92,9 @@ def standing_out(analysis: AnalysisArtifact) -> list[str]:
         flagged = [
             f"{test.key} ({test.direction}, mean {test.mean_difference:+.2f}, Holm p {test.p_adjusted:.3g}, "
             f"n={test.n_prompts} prompts)"
-            for test in tests
-            if test.significant and test.mean_difference is not None and test.p_adjusted is not None
+            for test in pattern_flags.flagged(tests)
         ]
-        tested = sum(1 for test in tests if test.p_value is not None)
+        tested = pattern_flags.tested(tests)
         found = "; ".join(flagged) if flagged else "none"
         lines.append(
             f"{what} that flip prompts more or fewer than the other rewrites of the same prompts (Holm over "
