@@ -9,8 +9,8 @@ from tokdrift_cli.core.equivalence.labeled import SPLITS, ClassScores, LabeledEv
 
 _SPLIT_HEADINGS: Final[Mapping[Split | None, str]] = {
     "tune": "Tuning part",
-    "retired": "Retired held-out parts (rounds 1 to 4)",
-    "heldout": "Held-out part (round 5)",
+    "retired": "Retired held-out parts (rounds 1 to 5)",
+    "heldout": "Held-out part (round 6)",
     None: "All pairs",
 }
 
