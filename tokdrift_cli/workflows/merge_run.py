@@ -7,10 +7,10 @@ from pathlib import Path
 
 from tokdrift_cli.artifacts.baseline import BaselineArtifact
 from tokdrift_cli.artifacts.io import read_artifact, write_artifact
-from tokdrift_cli.artifacts.outputs import check_outputs, claim_outputs
-from tokdrift_cli.core.suite import load_suite
+from tokdrift_cli.artifacts.outputs import claim_outputs
 from tokdrift_cli.errors import InputError
 from tokdrift_cli.stages.merge import ShardFile, merge_shards
+from tokdrift_cli.workflows.recorded_suite import recorded_suite
 
 
 def run_merge(paths: Sequence[Path], output: Path, suite_path: Path | None = None) -> BaselineArtifact:
@@ -20,10 +20,7 @@ def run_merge(paths: Sequence[Path], output: Path, suite_path: Path | None = Non
         shards = [ShardFile(str(path), read_artifact(path, BaselineArtifact)) for path in paths]
         if not shards:
             raise InputError("nothing to merge: give the shard artifacts made with baseline --shard K/N")
-        suite_file = suite_path or Path(shards[0].artifact.config.suite)
-        check_outputs([("--output", output)], [("the shards' suite", suite_file)])
-        if not suite_file.exists():
-            raise InputError(f"the shards' suite {suite_file} is not here; pass --suite PATH")
-        merged = merge_shards(shards, load_suite(suite_file))
+        suite = recorded_suite(shards[0].artifact.config.suite, suite_path, [("--output", output)], "the shards'")
+        merged = merge_shards(shards, suite)
         write_artifact(output, merged)
     return merged

@@ -7,10 +7,9 @@ from pathlib import Path
 from tokdrift_cli.artifacts.baseline import BaselineArtifact
 from tokdrift_cli.artifacts.header import InputFile
 from tokdrift_cli.artifacts.io import read_artifact, sha256_file, write_artifact
-from tokdrift_cli.artifacts.outputs import check_outputs, claim_outputs
-from tokdrift_cli.core.suite import load_suite
-from tokdrift_cli.errors import InputError
+from tokdrift_cli.artifacts.outputs import claim_outputs
 from tokdrift_cli.stages.rescore import RESCORED_ROLE, rescore_baseline
+from tokdrift_cli.workflows.recorded_suite import recorded_suite
 
 
 def run_rescore(path: Path, output: Path, suite_path: Path | None = None) -> BaselineArtifact:
@@ -18,11 +17,8 @@ def run_rescore(path: Path, output: Path, suite_path: Path | None = None) -> Bas
     inputs = [("the input baseline", path)] + ([("the input suite", suite_path)] if suite_path else [])
     with claim_outputs([("--output", output)], inputs):
         artifact = read_artifact(path, BaselineArtifact)
-        suite_file = suite_path or Path(artifact.config.suite)
-        check_outputs([("--output", output)], [("the baseline's suite", suite_file)])
-        if not suite_file.exists():
-            raise InputError(f"the baseline's suite {suite_file} is not here; pass --suite PATH")
+        suite = recorded_suite(artifact.config.suite, suite_path, [("--output", output)], "the baseline's")
         source = InputFile(role=RESCORED_ROLE, path=str(path), sha256=sha256_file(path))
-        rescored = rescore_baseline(artifact, load_suite(suite_file), source)
+        rescored = rescore_baseline(artifact, suite, source)
         write_artifact(output, rescored)
     return rescored
