@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Final, Protocol
 
 from tokdrift_cli.core.equivalence.canonical import (
@@ -124,12 +125,18 @@ def _multiset_conflict(
     return _Conflict(polarity_bound, f"{name} differ: {shown_a} vs {shown_b}", needs_topic)
 
 
+@cache
+def _silencers() -> dict[str, frozenset[str]]:
+    """Per contrast group, the groups beside which it decides nothing (read once from the lexicon)."""
+    return {group.name: frozenset(group.silent_beside) for group in contrast_lexicon().groups}
+
+
 def _contrast_conflicts(a: CanonicalText, b: CanonicalText) -> list[_Conflict]:
     conflicts = []
     shared_groups = {hit.group for hit in a.contrasts} & {hit.group for hit in b.contrasts}
-    silent_beside = {group.name: set(group.silent_beside) for group in contrast_lexicon().groups}
+    silencers = _silencers()
     for group in dict.fromkeys(hit.group for hit in a.contrasts):
-        if silent_beside.get(group, set()) & shared_groups:
+        if silencers.get(group, frozenset()) & shared_groups:
             continue
         classes_a = {hit.class_index: hit.label for hit in a.contrasts if hit.group == group}
         classes_b = {hit.class_index: hit.label for hit in b.contrasts if hit.group == group}
